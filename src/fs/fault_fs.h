@@ -19,9 +19,14 @@
 //  - A directory entry created (create, mkdir, link, symlink, rename target)
 //    since its directory's last Fsync (or a SyncFs) is lost: the entry is
 //    removed, and a rename that replaced an existing file is rolled back to
-//    the old file.
+//    the old file. A rolled-back rename moves the entry back to its source
+//    name when that name is free (rename is atomic on a journaling fs: the
+//    source's removal was no more durable than the target's creation).
+//    Only the target directory's Fsync makes a rename durable.
 //  - Unlinks not yet made durable are *not* resurrected (a lost unlink only
 //    ever leaves garbage that cleanup must tolerate; we test the harder case).
+//  - Not modelled: overwrites inside already-synced bytes, and metadata
+//    (FChmod, Chown, SetXattr), which are kept as they are.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +46,8 @@ class FaultFs : public Fs {
   ~FaultFs() override;
 
   // The n-th mutating call (1-based) and every call after it fail with EIO,
-  // as if power was lost at that instant. 0 disarms.
+  // as if power was lost at that instant. 0 disarms. If n is already
+  // behind mutation_count(), the next mutating call crashes.
   void CrashAtMutation(uint64_t n);
   // Only the n-th mutating call fails with `err` (EIO, ENOSPC, ...).
   void FailMutation(uint64_t n, int err);
@@ -50,7 +56,8 @@ class FaultFs : public Fs {
   bool crashed() const;
 
   // Applies the power-loss model above to the real filesystem and forgets
-  // all tracking state. Call after the code under test returned.
+  // all tracking state. Call after the code under test returned. Like a
+  // reboot it also clears crashed(), the mutation count and any armed fault.
   Status SimulatePowerLoss();
 
   // Fs

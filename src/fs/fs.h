@@ -15,6 +15,7 @@
 // REQUIRES: descriptors passed in stay open for the duration of the call.
 #pragma once
 
+#include <dirent.h>  // DT_* values of DirEntry::type
 #include <sys/stat.h>
 #include <sys/types.h>
 
