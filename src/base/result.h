@@ -69,4 +69,4 @@ const Status& AsStatus(const Result<T>& r) { return r.status(); }
   lhs = std::move(tmp).value()
 
 #define LARCH_ASSIGN_OR_RETURN(lhs, expr) \
-  LARCH_ASSIGN_OR_RETURN_IMPL(LARCH_CONCAT(_larch_r, __LINE__), lhs, expr)
+  LARCH_ASSIGN_OR_RETURN_IMPL(LARCH_CONCAT(_larch_r, __COUNTER__), lhs, expr)

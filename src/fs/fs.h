@@ -107,6 +107,7 @@ class Fs {
   virtual Status Chown(int dirfd, const std::string& name, uid_t uid,
                        gid_t gid) = 0;
   // Extended attributes of a name, without following a symlink; sorted.
+  // An empty name means the directory dirfd itself (as in Stat).
   virtual Result<Xattrs> GetXattrs(int dirfd, const std::string& name) = 0;
   virtual Status SetXattr(int dirfd, const std::string& name,
                           const Xattr& xattr) = 0;

@@ -56,9 +56,12 @@ Result<UniqueFd> OpenRegular(int dirfd, const std::string& name, int flags,
 // The path under which l*xattr() reach dirfd/name without following a
 // symlink in `name`: /proc/self/fd/N resolves to the directory itself and
 // the l* calls leave the final component alone.
+// An empty name means the directory dirfd itself: "<dir>/." is resolved
+// through the directory, so the l* calls act on the directory.
 std::string XattrPath(int dirfd, const std::string& name) {
-  if (dirfd == AT_FDCWD) return name;
-  return "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
+  const std::string& leaf = name.empty() ? std::string(".") : name;
+  if (dirfd == AT_FDCWD) return leaf;
+  return "/proc/self/fd/" + std::to_string(dirfd) + "/" + leaf;
 }
 
 // listxattr(2) output: NUL-separated names. Retries while the list grows
@@ -329,7 +332,7 @@ Status PosixFs::Chown(int dirfd, const std::string& name, uid_t uid, gid_t gid) 
 }
 
 Result<Xattrs> PosixFs::GetXattrs(int dirfd, const std::string& name) {
-  LARCH_RETURN_IF_ERROR(CheckName(name, "getxattrs"));
+  if (!name.empty()) LARCH_RETURN_IF_ERROR(CheckName(name, "getxattrs"));
   std::string path = XattrPath(dirfd, name);
   LARCH_ASSIGN_OR_RETURN(std::vector<std::string> names, ListXattrNames(path, name));
   Xattrs out;
@@ -346,7 +349,7 @@ Result<Xattrs> PosixFs::GetXattrs(int dirfd, const std::string& name) {
 }
 
 Status PosixFs::SetXattr(int dirfd, const std::string& name, const Xattr& xattr) {
-  LARCH_RETURN_IF_ERROR(CheckName(name, "setxattr"));
+  if (!name.empty()) LARCH_RETURN_IF_ERROR(CheckName(name, "setxattr"));
   std::string path = XattrPath(dirfd, name);
   if (::lsetxattr(path.c_str(), xattr.name.c_str(), xattr.value.data(),
                   xattr.value.size(), 0) != 0) {

@@ -1,1 +1,51 @@
-int main() { return 0; }
+// File: tools/larch/main.cc
+// `larch`: the one command-line front end. Verbs live one per file
+// (cmd_<verb>.cc) and are listed in kCommands; errors become exit codes in
+// exit_codes.h only.
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "tools/larch/command.h"
+#include "tools/larch/exit_codes.h"
+
+namespace larch::cli {
+namespace {
+
+constexpr RegisterFn kCommands[] = {
+    RegisterInit, RegisterCommit, RegisterLog,      RegisterShow,
+    RegisterLs,   RegisterCat,    RegisterRefs,     RegisterDiff,
+    RegisterCheckout, RegisterFsck, RegisterPrune,
+};
+
+int Main(int argc, char** argv) {
+  CLI::App app{"larch: a content-addressed OS updater for embedded Linux fleets", "larch"};
+  app.set_version_flag("--version", "larch 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();  // --repo may follow the verb
+  GlobalOptions global;
+  const char* env_repo = std::getenv("LARCH_REPO");
+  global.repo = env_repo && *env_repo ? env_repo : ".";
+  app.add_option("--repo", global.repo, "Path of the object store (default: $LARCH_REPO or .)");
+  std::vector<Command> commands;
+  for (RegisterFn reg : kCommands) commands.push_back(reg(app, global));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  for (const Command& cmd : commands) {
+    if (!cmd.app->parsed()) continue;
+    Status s = cmd.run();
+    if (s.ok()) return kExitOk;
+    std::fprintf(stderr, "larch %s: error: %s\n", cmd.app->get_name().c_str(), s.message().c_str());
+    return ExitCodeFor(s);
+  }
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace larch::cli
+
+int main(int argc, char** argv) { return larch::cli::Main(argc, argv); }

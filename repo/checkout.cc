@@ -1,0 +1,207 @@
+#include "repo/checkout.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "repo/file_object.h"
+#include "src/crypto/sha256.h"
+#include "src/fs/atomic.h"
+
+namespace larch::repo {
+
+namespace {
+
+class Checkout {
+ public:
+  Checkout(const Store& store, const CheckoutOptions& options, int root_fd)
+      : store_(store), fs_(store.fs()), options_(options), root_fd_(root_fd) {}
+
+  Status Dir(const ObjectId& tree_id, int dirfd, const std::string& rel);
+  Status ApplyDirMeta(int parent_fd, const std::string& name, int fd, const DirMeta& meta);
+  const CheckoutStats& stats() const { return stats_; }
+
+ private:
+  Status File(const DirTreeFile& entry, int dirfd, const std::string& rel);
+  Status LinkFromStore(const DirTreeFile& entry, int dirfd);
+  Status CopyFromStore(const DirTreeFile& entry, int dirfd, const std::string& rel);
+  Status LinkToFirst(const std::string& first, int dirfd, const std::string& name);
+  Status ApplyFileMeta(int dirfd, const std::string& name, int fd, const FileHeader& h);
+
+  const Store& store_;
+  fs::Fs& fs_;
+  const CheckoutOptions& options_;
+  int root_fd_;
+  CheckoutStats stats_;
+  // copy mode: (file id, link slot) -> path of its first checkout
+  std::map<std::pair<ObjectId, uint32_t>, std::string> first_path_;
+};
+
+std::string Join(const std::string& rel, const std::string& name) {
+  return rel.empty() ? name : rel + "/" + name;
+}
+
+Status Checkout::ApplyFileMeta(int dirfd, const std::string& name, int fd, const FileHeader& h) {
+  if (options_.preserve_owner) LARCH_RETURN_IF_ERROR(fs_.Chown(dirfd, name, h.uid, h.gid));
+  // chmod after chown: chown clears setuid/setgid bits.
+  if (fd >= 0) LARCH_RETURN_IF_ERROR(fs_.FChmod(fd, h.mode & 07777));
+  for (const fs::Xattr& x : h.xattrs) LARCH_RETURN_IF_ERROR(fs_.SetXattr(dirfd, name, x));
+  return Status::Ok();
+}
+
+Status Checkout::ApplyDirMeta(int parent_fd, const std::string& name, int fd,
+                              const DirMeta& meta) {
+  if (options_.preserve_owner) LARCH_RETURN_IF_ERROR(fs_.Chown(parent_fd, name, meta.uid, meta.gid));
+  LARCH_RETURN_IF_ERROR(fs_.FChmod(fd, meta.mode & 07777));
+  for (const fs::Xattr& x : meta.xattrs) LARCH_RETURN_IF_ERROR(fs_.SetXattr(fd, "", x));
+  return Status::Ok();
+}
+
+Status Checkout::LinkFromStore(const DirTreeFile& entry, int dirfd) {
+  Status s = fs_.Link(store_.ObjectDirFd(entry.file),
+                      Store::ObjectFileName({entry.file, ObjectType::kFile}), dirfd, entry.name);
+  if (s.sys_errno() == EXDEV)
+    return Status::InvalidArgument("hard-link checkout needs the target on the store's filesystem");
+  return s;
+}
+
+Status Checkout::CopyFromStore(const DirTreeFile& entry, int dirfd, const std::string& rel) {
+  LARCH_ASSIGN_OR_RETURN(FileHeader h, ReadFileObjectHeader(store_, entry.file));
+  if (h.size != entry.size)
+    return Status::Corruption(Join(rel, entry.name) + ": size in dirtree and object disagree");
+  crypto::Sha256 hasher;
+  hasher.Update(EncodeFileHeaderFrame(h));
+  if (h.kind == FileKind::kSymlink) {
+    LARCH_RETURN_IF_ERROR(fs_.Symlink(h.symlink_target, dirfd, entry.name));
+    LARCH_RETURN_IF_ERROR(ApplyFileMeta(dirfd, entry.name, -1, h));
+  } else {
+    LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs_.CreateExclusive(dirfd, entry.name, 0600));
+    int fd = out.get();
+    LARCH_RETURN_IF_ERROR(ReadFileObjectContent(store_, entry.file, h, [&](ByteSpan chunk) {
+      hasher.Update(chunk);
+      return fs_.Write(fd, chunk);
+    }));
+    LARCH_RETURN_IF_ERROR(ApplyFileMeta(dirfd, entry.name, fd, h));
+    stats_.bytes_copied += h.size;
+  }
+  // Copying re-reads every byte anyway: checking it costs little and keeps
+  // a corrupt store from spreading.
+  if (ObjectId(hasher.Finish()) != entry.file)
+    return Status::Corruption("corrupt object " +
+                              Store::ObjectRelPath({entry.file, ObjectType::kFile}) +
+                              " (checking out " + Join(rel, entry.name) + ")");
+  return Status::Ok();
+}
+
+// Recreates a hard link of the committed tree. The first path's directories
+// were made by this checkout, so opening them cannot meet a planted symlink.
+Status Checkout::LinkToFirst(const std::string& first, int dirfd, const std::string& name) {
+  size_t slash = first.rfind('/');
+  if (slash == std::string::npos) return fs_.Link(root_fd_, first, dirfd, name);
+  LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs_.OpenDirPath(root_fd_, first.substr(0, slash)));
+  return fs_.Link(dir.get(), first.substr(slash + 1), dirfd, name);
+}
+
+Status Checkout::File(const DirTreeFile& entry, int dirfd, const std::string& rel) {
+  ++stats_.files;
+  if (options_.mode == CheckoutMode::kHardlink) {
+    Status s = LinkFromStore(entry, dirfd);
+    if (s.sys_errno() != EMLINK) return s;  // EMLINK: inode is full; copy
+  } else {
+    auto [it, first] = first_path_.try_emplace({entry.file, entry.link_slot}, Join(rel, entry.name));
+    if (!first) {
+      ++stats_.hardlinks;
+      return LinkToFirst(it->second, dirfd, entry.name);
+    }
+  }
+  return CopyFromStore(entry, dirfd, rel);
+}
+
+Status Checkout::Dir(const ObjectId& tree_id, int dirfd, const std::string& rel) {
+  ++stats_.dirs;
+  LARCH_ASSIGN_OR_RETURN(DirTree tree, store_.ReadDirTree(tree_id));
+  for (const DirTreeFile& f : tree.files) LARCH_RETURN_IF_ERROR(File(f, dirfd, rel));
+  for (const DirTreeDir& d : tree.dirs) {
+    // 0700 while filling: the final mode may forbid writing into it.
+    LARCH_RETURN_IF_ERROR(fs_.Mkdir(dirfd, d.name, 0700));
+    LARCH_ASSIGN_OR_RETURN(UniqueFd sub, fs_.OpenDirPath(dirfd, d.name));
+    LARCH_RETURN_IF_ERROR(Dir(d.tree, sub.get(), Join(rel, d.name)));
+    LARCH_ASSIGN_OR_RETURN(DirMeta meta, store_.ReadDirMeta(d.meta));
+    LARCH_RETURN_IF_ERROR(ApplyDirMeta(dirfd, d.name, sub.get(), meta));
+  }
+  return Status::Ok();
+}
+
+struct Target {
+  UniqueFd parent;
+  std::string name;
+  bool exists_empty = false;
+};
+
+Result<Target> PrepareTarget(fs::Fs& fs, const std::string& target) {
+  std::string copy = target;
+  while (copy.size() > 1 && copy.back() == '/') copy.pop_back();
+  std::string dir = copy, base = copy;
+  std::string parent_path = ::dirname(dir.data());
+  Target t;
+  t.name = ::basename(base.data());
+  if (!fs::IsValidComponent(t.name))
+    return Status::InvalidArgument("checkout target " + target + " has no valid final name");
+  char resolved[PATH_MAX];
+  if (::realpath(parent_path.c_str(), resolved) == nullptr)
+    return Status::FromErrno(errno, "checkout target's parent " + parent_path);
+  LARCH_ASSIGN_OR_RETURN(t.parent, fs.OpenDirPath(AT_FDCWD, resolved));
+  Result<struct stat> st = fs.Stat(t.parent.get(), t.name);
+  if (!st.ok()) {
+    if (st.status().IsNotFound()) return t;
+    return st.status();
+  }
+  if (S_ISLNK(st->st_mode))
+    return Status::AlreadyExists("checkout target " + target + " is a symlink; refusing to write through it");
+  if (!S_ISDIR(st->st_mode))
+    return Status::AlreadyExists("checkout target " + target + " exists and is not a directory");
+  LARCH_ASSIGN_OR_RETURN(UniqueFd existing, fs.OpenDirPath(t.parent.get(), t.name));
+  LARCH_ASSIGN_OR_RETURN(auto entries, fs.ReadDir(existing.get()));
+  if (!entries.empty())
+    return Status::AlreadyExists("checkout target " + target + " is not empty");
+  t.exists_empty = true;
+  return t;
+}
+
+}  // namespace
+
+Result<CheckoutStats> CheckoutCommit(const Store& store, const ObjectId& commit_id,
+                                     const std::string& target, const CheckoutOptions& options) {
+  if (options.mode == CheckoutMode::kHardlink && store.mode() != StoreMode::kBare)
+    return Status::InvalidArgument("hard-link checkout needs a bare store; " + store.path() +
+                                   " is an archive store (use --mode copy)");
+  fs::Fs& fs = store.fs();
+  LARCH_ASSIGN_OR_RETURN(Commit commit, store.ReadCommit(commit_id));
+  LARCH_ASSIGN_OR_RETURN(DirMeta root_meta, store.ReadDirMeta(commit.root_meta));
+  LARCH_ASSIGN_OR_RETURN(Target t, PrepareTarget(fs, target));
+  std::string tmp = fs::TempName("." + t.name + ".tmp-");
+  LARCH_RETURN_IF_ERROR(fs.Mkdir(t.parent.get(), tmp, 0700));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd root, fs.OpenDirPath(t.parent.get(), tmp));
+  Checkout co(store, options, root.get());
+  Status s = co.Dir(commit.root_tree, root.get(), "");
+  if (s.ok()) s = co.ApplyDirMeta(t.parent.get(), tmp, root.get(), root_meta);
+  // The tree must be durable before its final name appears.
+  if (s.ok() && options.sync) s = fs.SyncFs(root.get());
+  if (s.ok()) {
+    s = fs.Rename(t.parent.get(), tmp, t.parent.get(), t.name,
+                  t.exists_empty ? fs::RenameMode::kReplace : fs::RenameMode::kNoReplace);
+    if (s.IsAlreadyExists()) s = Status::AlreadyExists("checkout target " + target + " appeared meanwhile");
+  }
+  if (s.ok() && options.sync) s = fs.Fsync(t.parent.get());  // the rename itself
+  if (!s.ok()) {
+    (void)fs::RemoveTree(fs, t.parent.get(), tmp);
+    return s;
+  }
+  return co.stats();
+}
+
+}  // namespace larch::repo

@@ -1,0 +1,265 @@
+#include "repo/commit_builder.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+
+#include "repo/file_object.h"
+#include "repo/objects/commit.h"
+#include "repo/objects/dirtree.h"
+#include "repo/objects/file_header.h"
+#include "repo/refs.h"
+#include "repo/transaction.h"
+#include "repo/tree_scan.h"
+#include "src/base/parallel.h"
+#include "src/crypto/sha256.h"
+
+namespace larch::repo {
+
+namespace {
+
+// Files up to this size are read once: hashed, then compressed from memory.
+constexpr uint64_t kInMemoryLimit = 1u << 20;
+// Files of one directory are hashed in batches of this many per task, so a
+// task opens its directory once and two threads still balance.
+constexpr size_t kBatch = 32;
+
+struct FileJob {
+  const ScannedDir* dir;
+  size_t first;
+  size_t count;
+};
+
+// One entry per scanned file, in scan order; filled by the workers.
+struct FileResult {
+  ObjectId id;
+  uint64_t size = 0;
+};
+
+class Builder {
+ public:
+  Builder(Transaction& txn, int root_fd, const CommitOptions& options)
+      : txn_(txn), store_(txn.store()), fs_(store_.fs()), root_fd_(root_fd), options_(options) {}
+
+  Result<CommitStats> Run(ScanResult scan);
+
+ private:
+  void Index(const ScannedDir& dir);
+  Status HashBatch(const FileJob& job);
+  Status HashOne(int dirfd, const ScannedDir& dir, size_t index);
+  Result<FileHeader> HeaderFor(int dirfd, const ScannedFile& f);
+  void AssignLinkSlots();
+  Result<std::pair<ObjectId, ObjectId>> WriteTrees(const ScannedDir& dir);
+  Result<ObjectId> WriteCommit(const ObjectId& tree, const ObjectId& meta, CommitStats& stats);
+
+  Transaction& txn_;
+  Store& store_;
+  fs::Fs& fs_;
+  int root_fd_;
+  const CommitOptions& options_;
+  std::vector<FileJob> jobs_;
+  std::map<const ScannedFile*, size_t> index_;  // scan order position
+  std::vector<const ScannedFile*> order_;
+  std::vector<FileResult> results_;
+  std::vector<uint32_t> slots_;
+  // First occurrence (scan position) of each multiply-linked inode.
+  std::map<std::pair<dev_t, ino_t>, size_t> inode_first_;
+  std::vector<size_t> alias_of_;  // == own position unless a later hard link
+  uint64_t dirs_ = 0;
+};
+
+void Builder::Index(const ScannedDir& dir) {
+  ++dirs_;
+  for (size_t i = 0; i < dir.files.size(); i += kBatch)
+    jobs_.push_back({&dir, i, std::min(kBatch, dir.files.size() - i)});
+  for (const ScannedFile& f : dir.files) {
+    size_t pos = order_.size();
+    order_.push_back(&f);
+    index_[&f] = pos;
+    size_t alias = pos;
+    if (f.st.st_nlink > 1 && S_ISREG(f.st.st_mode)) {
+      auto [it, inserted] = inode_first_.try_emplace({f.st.st_dev, f.st.st_ino}, pos);
+      if (!inserted) alias = it->second;
+    }
+    alias_of_.push_back(alias);
+  }
+  for (const auto& sub : dir.dirs) Index(*sub);
+}
+
+Result<FileHeader> Builder::HeaderFor(int dirfd, const ScannedFile& f) {
+  FileHeader h;
+  h.mode = f.st.st_mode;
+  h.uid = f.st.st_uid;
+  h.gid = f.st.st_gid;
+  if (S_ISLNK(f.st.st_mode)) {
+    h.kind = FileKind::kSymlink;
+    LARCH_ASSIGN_OR_RETURN(h.symlink_target, fs_.ReadLink(dirfd, f.name));
+  } else {
+    h.kind = FileKind::kRegular;
+    h.size = static_cast<uint64_t>(f.st.st_size);
+  }
+  LARCH_ASSIGN_OR_RETURN(h.xattrs, fs_.GetXattrs(dirfd, f.name));
+  return h;
+}
+
+Status Builder::HashOne(int dirfd, const ScannedDir& dir, size_t index) {
+  const ScannedFile& f = dir.files[index];
+  size_t pos = index_.at(&f);
+  if (alias_of_[pos] != pos) return Status::Ok();  // hashed with its first link
+  LARCH_ASSIGN_OR_RETURN(FileHeader header, HeaderFor(dirfd, f));
+  Status valid = ValidateFileHeader(header);
+  if (!valid.ok()) return valid.WithContext(DisplayPath(dir.rel_path, f.name));
+  crypto::Sha256 hasher;
+  hasher.Update(EncodeFileHeaderFrame(header));
+  Bytes data;
+  if (header.kind == FileKind::kRegular) {
+    LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs_.OpenRead(dirfd, f.name));
+    Bytes buf(header.size <= kInMemoryLimit ? header.size + 1 : 256 << 10);
+    uint64_t total = 0;
+    for (;;) {
+      LARCH_ASSIGN_OR_RETURN(size_t n, fs_.Read(fd.get(), buf));
+      if (n == 0) break;
+      total += n;
+      ByteSpan chunk(buf.data(), n);
+      hasher.Update(chunk);
+      if (header.size <= kInMemoryLimit) data.insert(data.end(), chunk.begin(), chunk.end());
+      if (total > header.size) break;
+    }
+    if (total != header.size)
+      return Status::IoError(DisplayPath(dir.rel_path, f.name) + " changed while being committed");
+  }
+  ObjectId id(hasher.Finish());
+  results_[pos] = {id, header.size};
+  LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim({id, ObjectType::kFile}));
+  if (!fresh) return Status::Ok();
+  FileContentSource source;
+  if (header.kind == FileKind::kRegular && header.size <= kInMemoryLimit) {
+    source.data = &data;
+  } else {
+    source.dirfd = dirfd;
+    source.name = f.name;
+  }
+  return WriteFileObject(store_, txn_.staging_fd(), Transaction::StagedName({id, ObjectType::kFile}),
+                         header, source)
+      .WithContext("storing " + DisplayPath(dir.rel_path, f.name));
+}
+
+Status Builder::HashBatch(const FileJob& job) {
+  UniqueFd dirfd;
+  if (job.dir->rel_path.empty()) {
+    LARCH_ASSIGN_OR_RETURN(dirfd, fs_.OpenDirPath(root_fd_, "."));
+  } else {
+    LARCH_ASSIGN_OR_RETURN(dirfd, fs_.OpenDirPath(root_fd_, job.dir->rel_path));
+  }
+  for (size_t i = job.first; i < job.first + job.count; ++i)
+    LARCH_RETURN_IF_ERROR(HashOne(dirfd.get(), *job.dir, i));
+  return Status::Ok();
+}
+
+// Entries with the same file id and slot were one inode. Slots count the
+// distinct inodes per file id in scan order, so they are deterministic.
+void Builder::AssignLinkSlots() {
+  std::map<ObjectId, std::map<std::pair<dev_t, ino_t>, uint32_t>> seen;
+  slots_.resize(order_.size());
+  for (size_t pos = 0; pos < order_.size(); ++pos) {
+    if (alias_of_[pos] != pos) results_[pos] = results_[alias_of_[pos]];
+    auto& inodes = seen[results_[pos].id];
+    const struct stat& st = order_[pos]->st;
+    auto [it, inserted] =
+        inodes.try_emplace({st.st_dev, st.st_ino}, static_cast<uint32_t>(inodes.size()));
+    slots_[pos] = it->second;
+  }
+}
+
+Result<std::pair<ObjectId, ObjectId>> Builder::WriteTrees(const ScannedDir& dir) {
+  DirTree tree;
+  for (const ScannedFile& f : dir.files) {
+    size_t pos = index_.at(&f);
+    tree.files.push_back({f.name, results_[pos].id, results_[pos].size, slots_[pos]});
+  }
+  for (const auto& sub : dir.dirs) {
+    LARCH_ASSIGN_OR_RETURN(auto ids, WriteTrees(*sub));
+    tree.dirs.push_back({sub->name, ids.first, ids.second});
+  }
+  Status valid = ValidateDirTree(tree);
+  if (!valid.ok()) return valid.WithContext("directory /" + dir.rel_path);
+  valid = ValidateDirMeta(dir.meta);
+  if (!valid.ok()) return valid.WithContext("directory /" + dir.rel_path);
+  LARCH_ASSIGN_OR_RETURN(ObjectId tree_id, txn_.WriteMetadata(ObjectType::kDirTree, EncodeDirTree(tree)));
+  LARCH_ASSIGN_OR_RETURN(ObjectId meta_id,
+                         txn_.WriteMetadata(ObjectType::kDirMeta, EncodeDirMeta(dir.meta)));
+  return std::make_pair(tree_id, meta_id);
+}
+
+uint64_t DefaultTimestamp() {
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(epoch, &end, 10);
+    if (end != epoch && *end == '\0') return v;
+  }
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Result<ObjectId> Builder::WriteCommit(const ObjectId& tree, const ObjectId& meta,
+                                      CommitStats& stats) {
+  Commit commit;
+  commit.root_tree = tree;
+  commit.root_meta = meta;
+  LARCH_ASSIGN_OR_RETURN(commit.parent, ReadRef(store_, options_.branch));
+  commit.timestamp = options_.timestamp ? *options_.timestamp : DefaultTimestamp();
+  commit.subject = options_.subject;
+  commit.body = options_.body;
+  commit.metadata = options_.metadata;
+  commit.metadata["content-size"] = std::to_string(stats.content_bytes);
+  LARCH_RETURN_IF_ERROR(ValidateCommit(commit));
+  stats.parent = commit.parent;
+  return txn_.WriteMetadata(ObjectType::kCommit, EncodeCommit(commit));
+}
+
+Result<CommitStats> Builder::Run(ScanResult scan) {
+  Index(*scan.root);
+  results_.resize(order_.size());
+  LARCH_RETURN_IF_ERROR(ParallelFor(
+      jobs_.size(), [&](size_t i) { return HashBatch(jobs_[i]); }, options_.threads));
+  AssignLinkSlots();
+  CommitStats stats;
+  stats.files = order_.size();
+  stats.dirs = dirs_;
+  for (size_t pos = 0; pos < order_.size(); ++pos)
+    if (alias_of_[pos] == pos) stats.content_bytes += results_[pos].size;
+  LARCH_ASSIGN_OR_RETURN(auto root, WriteTrees(*scan.root));
+  LARCH_ASSIGN_OR_RETURN(stats.commit, WriteCommit(root.first, root.second, stats));
+  stats.new_objects = txn_.staged_count();
+  stats.skipped = std::move(scan.skipped);
+  txn_.SetRef(options_.branch, stats.commit);
+  LARCH_RETURN_IF_ERROR(txn_.Commit());
+  return stats;
+}
+
+}  // namespace
+
+Result<CommitStats> CommitTree(Store& store, const std::string& tree_path,
+                               const CommitOptions& options) {
+  LARCH_RETURN_IF_ERROR(ValidateRefName(options.branch));
+  // The source path is the user's: resolve its symlinks once, then walk
+  // inside it without following any.
+  char resolved[PATH_MAX];
+  if (::realpath(tree_path.c_str(), resolved) == nullptr)
+    return Status::FromErrno(errno, "tree " + tree_path);
+  fs::Fs& fs = store.fs();
+  Result<UniqueFd> root = fs.OpenDirPath(AT_FDCWD, resolved);
+  if (!root.ok()) return root.status().WithContext("tree " + tree_path);
+  ScanOptions scan_options{options.skip_special};
+  LARCH_ASSIGN_OR_RETURN(ScanResult scan, ScanTree(fs, root->get(), scan_options));
+  LARCH_ASSIGN_OR_RETURN(auto txn, Transaction::Begin(store));
+  Builder builder(*txn, root->get(), options);
+  return builder.Run(std::move(scan));
+}
+
+}  // namespace larch::repo

@@ -1,0 +1,52 @@
+// File: repo/commit_builder.h
+//
+// CommitTree: turns a directory tree into objects and a commit, and moves a
+// ref to it, all in one Transaction. Only objects the store lacks are
+// written, so a tree that shares content with an earlier commit costs only
+// its new files. Hashing and compression run on every core.
+//
+// What a tree may hold (docs/decisions.md, "Special files"): regular files,
+// symlinks, directories (empty ones too), hard links (kept: see link_slot in
+// dirtree.h), setuid/setgid/sticky bits, owners and xattrs. Device nodes,
+// FIFOs and sockets are refused with kUnsupported naming the path, because
+// /dev comes from devtmpfs at boot and such nodes in an OS image are a
+// security risk; with skip_special they are left out and reported.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "repo/objects/object_id.h"
+#include "repo/store.h"
+
+namespace larch::repo {
+
+struct CommitOptions {
+  std::string branch;  // ref to move (required)
+  std::string subject;
+  std::string body;
+  std::map<std::string, std::string> metadata;  // commit metadata (version, os, ...)
+  bool skip_special = false;
+  // Seconds since the epoch; default: $SOURCE_DATE_EPOCH if set, else now.
+  std::optional<uint64_t> timestamp;
+  unsigned threads = 0;  // 0: every core
+};
+
+struct CommitStats {
+  ObjectId commit;
+  std::optional<ObjectId> parent;
+  uint64_t files = 0;
+  uint64_t dirs = 0;
+  uint64_t content_bytes = 0;
+  uint64_t new_objects = 0;
+  std::vector<std::string> skipped;  // special files left out (skip_special)
+};
+
+Result<CommitStats> CommitTree(Store& store, const std::string& tree_path,
+                               const CommitOptions& options);
+
+}  // namespace larch::repo

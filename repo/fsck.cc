@@ -1,0 +1,93 @@
+#include "repo/fsck.h"
+
+#include <mutex>
+#include <set>
+
+#include "repo/file_object.h"
+#include "repo/reachability.h"
+#include "repo/refs.h"
+#include "src/base/parallel.h"
+
+namespace larch::repo {
+
+namespace {
+
+Status VerifyObject(const Store& store, const ObjectKey& key) {
+  switch (key.type) {
+    case ObjectType::kFile: return VerifyFileObject(store, key.id);
+    case ObjectType::kDirTree: return store.ReadDirTree(key.id).status();
+    case ObjectType::kDirMeta: return store.ReadDirMeta(key.id).status();
+    case ObjectType::kCommit: return store.ReadCommit(key.id).status();
+    case ObjectType::kCommitMeta: return store.ReadCommitMeta(key.id).status();
+  }
+  return Status::Corruption("unknown object type");
+}
+
+// Every object a present commit names must be present and intact.
+void CheckCommits(const Store& store, const std::vector<ObjectKey>& keys,
+                  const std::set<ObjectKey>& good, FsckReport& report) {
+  std::set<ObjectKey> reported;
+  for (const ObjectKey& key : keys) {
+    if (key.type != ObjectType::kCommit || !good.contains(key)) continue;
+    ++report.commits;
+    Result<Commit> commit = store.ReadCommit(key.id);
+    if (!commit.ok()) continue;
+    std::set<ObjectId> seen_trees;
+    Status s = WalkCommitTree(store, *commit, [&](const ObjectKey& k, const std::string& path) {
+      if (good.contains(k)) return k.type != ObjectType::kDirTree || seen_trees.insert(k.id).second;
+      if (reported.insert(k).second)
+        report.problems.push_back("commit " + key.id.Hex() + ": " +
+                                  (k.type == ObjectType::kFile ? "file" : std::string(ObjectTypeName(k.type))) +
+                                  " " + Store::ObjectRelPath(k) + " for " + path +
+                                  " is missing or corrupt");
+      return false;
+    });
+    if (!s.ok()) report.problems.push_back("commit " + key.id.Hex() + ": " + s.message());
+  }
+}
+
+void CheckRefs(const Store& store, const std::set<ObjectKey>& good, FsckReport& report) {
+  Result<std::map<std::string, ObjectId>> refs = ListRefs(store);
+  if (!refs.ok()) {
+    report.problems.push_back(refs.status().message());
+    return;
+  }
+  for (const auto& [name, id] : *refs) {
+    ++report.refs;
+    if (!good.contains({id, ObjectType::kCommit}))
+      report.problems.push_back("ref " + name + " names commit " + id.Hex() +
+                                ", which is missing or corrupt");
+  }
+}
+
+}  // namespace
+
+Result<FsckReport> Fsck(const Store& store, const FsckOptions& options) {
+  LARCH_ASSIGN_OR_RETURN(std::vector<ObjectKey> keys, store.ListObjects());
+  FsckReport report;
+  report.objects = keys.size();
+  std::vector<Status> results(keys.size());
+  LARCH_RETURN_IF_ERROR(ParallelFor(
+      keys.size(),
+      [&](size_t i) {
+        results[i] = VerifyObject(store, keys[i]);
+        return Status::Ok();
+      },
+      options.threads));
+  std::set<ObjectKey> good;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (results[i].ok()) {
+      good.insert(keys[i]);
+    } else {
+      std::string msg = results[i].message();
+      std::string where = Store::ObjectRelPath(keys[i]);
+      if (msg.find(where) == std::string::npos) msg = where + ": " + msg;
+      report.problems.push_back(msg);
+    }
+  }
+  CheckCommits(store, keys, good, report);
+  CheckRefs(store, good, report);
+  return report;
+}
+
+}  // namespace larch::repo

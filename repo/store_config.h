@@ -1,0 +1,33 @@
+// File: repo/store_config.h
+// StoreConfig: the store's `config` file, a few "key=value" lines:
+//   format=larch-store-1
+//   mode=archive|bare
+//   compression-level=N      (archive only; zstd level 1..19)
+// The parser is the one decoder of that file: unknown keys, duplicate keys,
+// missing mode or malformed lines are errors naming the line.
+#pragma once
+
+#include <string>
+
+#include "src/base/bytes.h"
+#include "src/base/result.h"
+
+namespace larch::repo {
+
+enum class StoreMode { kArchive, kBare };
+
+std::string_view StoreModeName(StoreMode mode);
+Result<StoreMode> ParseStoreMode(std::string_view name);
+
+struct StoreConfig {
+  StoreMode mode = StoreMode::kArchive;
+  int compression_level = 12;
+  bool operator==(const StoreConfig&) const = default;
+};
+
+inline constexpr std::string_view kStoreFormat = "larch-store-1";
+
+std::string EncodeStoreConfig(const StoreConfig& config);
+Result<StoreConfig> DecodeStoreConfig(std::string_view text);
+
+}  // namespace larch::repo

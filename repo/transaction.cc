@@ -1,0 +1,123 @@
+#include "repo/transaction.h"
+
+#include "repo/refs.h"
+#include "src/fs/atomic.h"
+
+namespace larch::repo {
+
+namespace {
+constexpr std::string_view kStagingPrefix = "txn-";
+
+bool IsCommitType(ObjectType type) {
+  return type == ObjectType::kCommit || type == ObjectType::kCommitMeta;
+}
+
+// Staging directories left behind by crashed transactions are garbage.
+Status RemoveStaleStaging(Store& store) {
+  fs::Fs& fs = store.fs();
+  LARCH_ASSIGN_OR_RETURN(auto entries, fs.ReadDir(store.tmp_fd()));
+  for (const auto& e : entries) {
+    if (e.name.rfind(kStagingPrefix, 0) == 0)
+      LARCH_RETURN_IF_ERROR(fs::RemoveTree(fs, store.tmp_fd(), e.name));
+  }
+  return Status::Ok();
+}
+}  // namespace
+
+Result<std::unique_ptr<Transaction>> Transaction::Begin(Store& store) {
+  std::unique_ptr<Transaction> txn(new Transaction(store));
+  LARCH_ASSIGN_OR_RETURN(txn->lock_, store.LockExclusive());
+  LARCH_RETURN_IF_ERROR(RemoveStaleStaging(store));
+  fs::Fs& fs = store.fs();
+  txn->staging_name_ = fs::TempName(std::string(kStagingPrefix));
+  LARCH_RETURN_IF_ERROR(fs.Mkdir(store.tmp_fd(), txn->staging_name_, 0700));
+  LARCH_ASSIGN_OR_RETURN(txn->staging_, fs.OpenDirPath(store.tmp_fd(), txn->staging_name_));
+  return txn;
+}
+
+Transaction::~Transaction() {
+  if (!done_) Abort();
+}
+
+std::string Transaction::StagedName(const ObjectKey& key) {
+  return key.id.Hex() + "." + std::string(ObjectTypeName(key.type));
+}
+
+Result<bool> Transaction::Claim(const ObjectKey& key) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (claimed_.contains(key)) return false;
+  }
+  LARCH_ASSIGN_OR_RETURN(bool present, store_->HasObject(key));
+  if (present) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  return claimed_.insert(key).second;
+}
+
+Result<ObjectId> Transaction::WriteMetadata(ObjectType type, const Bytes& encoded) {
+  ObjectKey key{ObjectId::HashOf(encoded), type};
+  LARCH_ASSIGN_OR_RETURN(bool fresh, Claim(key));
+  if (!fresh) return key.id;
+  fs::Fs& fs = store_->fs();
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.CreateExclusive(staging_.get(), StagedName(key), 0644));
+  LARCH_RETURN_IF_ERROR(fs.Write(fd.get(), encoded));
+  return key.id;
+}
+
+Status Transaction::WriteCommitMeta(const ObjectId& commit, const Bytes& encoded) {
+  ObjectKey key{commit, ObjectType::kCommitMeta};
+  fs::Fs& fs = store_->fs();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!claimed_.insert(key).second)
+      LARCH_RETURN_IF_ERROR(fs.Unlink(staging_.get(), StagedName(key)));
+  }
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.CreateExclusive(staging_.get(), StagedName(key), 0644));
+  return fs.Write(fd.get(), encoded);
+}
+
+void Transaction::SetRef(const std::string& name, const ObjectId& commit) {
+  refs_[name] = commit;
+}
+
+size_t Transaction::staged_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return claimed_.size();
+}
+
+Status Transaction::PublishObjects(bool commits) {
+  fs::Fs& fs = store_->fs();
+  for (const ObjectKey& key : claimed_) {
+    if (IsCommitType(key.type) != commits) continue;
+    // commitmeta is the one mutable object: it replaces an older one.
+    fs::RenameMode mode = key.type == ObjectType::kCommitMeta ? fs::RenameMode::kReplace
+                                                              : fs::RenameMode::kNoReplace;
+    Status s = fs.Rename(staging_.get(), StagedName(key), store_->ObjectDirFd(key.id),
+                         Store::ObjectFileName(key), mode);
+    if (s.IsAlreadyExists()) continue;  // same name, same content: already there
+    LARCH_RETURN_IF_ERROR(s.WithContext("publishing " + Store::ObjectRelPath(key)));
+  }
+  // One syncfs makes every rename above durable: far cheaper than fsyncing
+  // up to 256 fan-out directories, and it must precede what names them.
+  return fs.SyncFs(store_->root_fd());
+}
+
+Status Transaction::Commit() {
+  fs::Fs& fs = store_->fs();
+  // Staged bytes must be on disk before any object becomes visible.
+  LARCH_RETURN_IF_ERROR(fs.SyncFs(staging_.get()));
+  LARCH_RETURN_IF_ERROR(PublishObjects(false));
+  LARCH_RETURN_IF_ERROR(PublishObjects(true));
+  for (const auto& [name, id] : refs_) LARCH_RETURN_IF_ERROR(WriteRef(*store_, name, id));
+  done_ = true;
+  // Best effort: a leftover staging directory is garbage for the next one.
+  (void)fs::RemoveTree(fs, store_->tmp_fd(), staging_name_);
+  return Status::Ok();
+}
+
+void Transaction::Abort() {
+  done_ = true;
+  if (!staging_name_.empty()) (void)fs::RemoveTree(store_->fs(), store_->tmp_fd(), staging_name_);
+}
+
+}  // namespace larch::repo

@@ -1,0 +1,72 @@
+// File: repo/transaction.h
+//
+// Transaction: how objects and refs enter a store. Objects are written into a
+// private staging directory (tmp/txn-<random>/) without per-file fsync; then
+// Commit() makes them visible in an order that survives power loss at any
+// instant (OSTree's commit_transaction is the model):
+//   1. syncfs           all staged bytes are durable before any is visible
+//   2. rename           non-commit objects into objects/xx/ (NOREPLACE: an
+//                       object that appeared meanwhile is the same content)
+//   3. syncfs           those names are durable before a commit names them
+//   4. rename + syncfs  commit and commitmeta objects
+//   5. refs             each replaced atomically, last
+// So a crash leaves: old refs, or new refs naming a complete commit; never a
+// commit object whose tree is missing. Leftover staging directories are
+// garbage removed by the next transaction or by prune.
+//
+// Thread-safety: Claim() and WriteMetadata() may be called from several
+// threads; Commit()/Abort() from one thread after all writers finished.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "repo/store.h"
+
+namespace larch::repo {
+
+class Transaction {
+ public:
+  // Takes the store's writer lock for the transaction's lifetime and removes
+  // staging directories left by crashed transactions.
+  static Result<std::unique_ptr<Transaction>> Begin(Store& store);
+  ~Transaction();  // Aborts unless committed.
+
+  Store& store() const { return *store_; }
+  int staging_fd() const { return staging_.get(); }
+  static std::string StagedName(const ObjectKey& key);
+
+  // True when the caller should write `key` into staging_fd()/StagedName(key):
+  // neither the store nor this transaction has it yet. Claims it, so two
+  // threads never write the same object.
+  Result<bool> Claim(const ObjectKey& key);
+  // Hashes, claims and stages an encoded metadata object; returns its id.
+  Result<ObjectId> WriteMetadata(ObjectType type, const Bytes& encoded);
+  // Stages a commitmeta (replacing an existing one on Commit).
+  Status WriteCommitMeta(const ObjectId& commit, const Bytes& encoded);
+  // Ref updates applied at the end of Commit().
+  void SetRef(const std::string& name, const ObjectId& commit);
+
+  size_t staged_count() const;
+  Status Commit();
+  void Abort();
+
+ private:
+  explicit Transaction(Store& store) : store_(&store) {}
+  Status PublishObjects(bool commits);
+
+  Store* store_;
+  UniqueFd lock_;
+  UniqueFd staging_;
+  std::string staging_name_;
+  mutable std::mutex mu_;
+  std::set<ObjectKey> claimed_;
+  std::map<std::string, ObjectId> refs_;
+  bool done_ = false;
+};
+
+}  // namespace larch::repo

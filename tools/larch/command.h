@@ -1,0 +1,53 @@
+// File: tools/larch/command.h
+// How a verb plugs into the `larch` front end: each cmd_<verb>.cc defines a
+// Register<Verb>() that adds a CLI11 subcommand and returns the action to run
+// when that subcommand was chosen. main.cc lists them in one table.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "repo/objects/commit.h"
+#include "repo/store.h"
+#include "src/base/result.h"
+
+namespace larch::cli {
+
+struct GlobalOptions {
+  std::string repo;  // --repo, default $LARCH_REPO or "."
+};
+
+struct Command {
+  CLI::App* app;
+  std::function<Status()> run;
+};
+
+using RegisterFn = Command (*)(CLI::App& parent, const GlobalOptions& global);
+
+// Opens the store named by --repo.
+Result<std::unique_ptr<repo::Store>> OpenStore(const GlobalOptions& global);
+
+// Output helpers shared by verbs.
+std::string FormatTime(uint64_t epoch_seconds);  // "2026-11-21T22:26:20Z"
+std::string FormatMode(uint32_t mode);            // "drwxr-xr-x", "-rwsr-xr-x", ...
+std::string FormatBytes(uint64_t bytes);          // "12.3 MB"
+nlohmann::json CommitToJson(const repo::ObjectId& id, const repo::Commit& commit);
+void PrintJson(const nlohmann::json& value);
+
+Command RegisterInit(CLI::App& parent, const GlobalOptions& global);
+Command RegisterCommit(CLI::App& parent, const GlobalOptions& global);
+Command RegisterLog(CLI::App& parent, const GlobalOptions& global);
+Command RegisterShow(CLI::App& parent, const GlobalOptions& global);
+Command RegisterLs(CLI::App& parent, const GlobalOptions& global);
+Command RegisterCat(CLI::App& parent, const GlobalOptions& global);
+Command RegisterRefs(CLI::App& parent, const GlobalOptions& global);
+Command RegisterDiff(CLI::App& parent, const GlobalOptions& global);
+Command RegisterCheckout(CLI::App& parent, const GlobalOptions& global);
+Command RegisterFsck(CLI::App& parent, const GlobalOptions& global);
+Command RegisterPrune(CLI::App& parent, const GlobalOptions& global);
+
+}  // namespace larch::cli

@@ -1,0 +1,69 @@
+// File: tools/larch/common.cc
+// Helpers shared by the verbs: opening the store, formatting, JSON.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "tools/larch/command.h"
+#include "src/fs/fs.h"
+
+namespace larch::cli {
+
+Result<std::unique_ptr<repo::Store>> OpenStore(const GlobalOptions& global) {
+  return repo::Store::Open(*fs::DefaultFs(), global.repo);
+}
+
+std::string FormatTime(uint64_t epoch_seconds) {
+  time_t t = static_cast<time_t>(epoch_seconds);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string FormatMode(uint32_t mode) {
+  std::string s = S_ISDIR(mode) ? "d" : S_ISLNK(mode) ? "l" : "-";
+  const char* rwx = "rwxrwxrwx";
+  for (int i = 0; i < 9; ++i) s += (mode & (0400u >> i)) ? rwx[i] : '-';
+  if (mode & S_ISUID) s[3] = (mode & S_IXUSR) ? 's' : 'S';
+  if (mode & S_ISGID) s[6] = (mode & S_IXGRP) ? 's' : 'S';
+  if (mode & S_ISVTX) s[9] = (mode & S_IXOTH) ? 't' : 'T';
+  return s;
+}
+
+std::string FormatBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes < 10000) {
+    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  } else if (bytes < 10'000'000) {
+    std::snprintf(buf, sizeof(buf), "%.1f kB", static_cast<double>(bytes) / 1e3);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1f MB", static_cast<double>(bytes) / 1e6);
+  }
+  return buf;
+}
+
+nlohmann::json CommitToJson(const repo::ObjectId& id, const repo::Commit& commit) {
+  nlohmann::json j;
+  j["commit"] = id.Hex();
+  j["parent"] = commit.parent ? nlohmann::json(commit.parent->Hex()) : nlohmann::json(nullptr);
+  j["timestamp"] = commit.timestamp;
+  j["date"] = FormatTime(commit.timestamp);
+  j["subject"] = commit.subject;
+  j["body"] = commit.body;
+  j["root_tree"] = commit.root_tree.Hex();
+  j["root_meta"] = commit.root_meta.Hex();
+  j["metadata"] = commit.metadata;
+  return j;
+}
+
+void PrintJson(const nlohmann::json& value) {
+  // Names come from filesystems and may not be UTF-8: replace, never throw.
+  std::string text = value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+}  // namespace larch::cli
