@@ -36,11 +36,14 @@ inline constexpr size_t kMaxSymlinkTarget = 4095;
 inline constexpr size_t kMaxXattrs = 256;
 inline constexpr size_t kMaxXattrName = 255;
 inline constexpr size_t kMaxXattrValue = 65536;
+// Cap on the encoded FileHeader (the frame's length field), so a reader
+// never buffers more than this before it has a header to check.
+inline constexpr size_t kMaxFileHeaderSize = 1u << 20;
 
 // Checks the rules the decoder enforces: kind agrees with mode's type bits,
 // no mode bits beyond S_IFMT|07777, symlink target non-empty without NUL and
 // size 0, regular file without target, xattr names non-empty, NUL-free,
-// strictly sorted.
+// strictly sorted, encoding at most kMaxFileHeaderSize bytes.
 Status ValidateFileHeader(const FileHeader& header);
 
 Bytes EncodeFileHeader(const FileHeader& header);
@@ -49,7 +52,8 @@ Result<FileHeader> DecodeFileHeader(ByteSpan data);
 // u32 LE length + EncodeFileHeader(header).
 Bytes EncodeFileHeaderFrame(const FileHeader& header);
 // Parses a header frame at the start of `data`; returns the header and the
-// frame's total length (4 + header bytes). Header length is capped at 1 MiB.
+// frame's total length (4 + header bytes). Header length is capped at
+// kMaxFileHeaderSize (1 MiB). Bytes after the frame (content) are ignored.
 struct ParsedHeaderFrame {
   FileHeader header;
   size_t frame_size;

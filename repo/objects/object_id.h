@@ -1,4 +1,4 @@
-// File: repo/objects/objects/object_id.h
+// File: repo/objects/object_id.h
 // ObjectId: the SHA-256 that names an object; ObjectType: what kind it is.
 // On disk an object lives at objects/<first 2 hex>/<other 62 hex>.<type>.
 #pragma once

@@ -1,0 +1,116 @@
+// File: repo/objects/codec_internal.cc
+#include "repo/objects/codec_internal.h"
+
+#include <cstdio>
+
+#include "repo/objects/file_header.h"
+
+namespace larch::repo::internal {
+
+void EncodePrefix(encoding::Encoder& enc, ObjectType type) {
+  enc.U8(static_cast<uint8_t>(type));
+  enc.U8(kFormatVersion);
+}
+
+Status DecodePrefix(encoding::Decoder& dec, ObjectType type) {
+  LARCH_ASSIGN_OR_RETURN(uint8_t tag, dec.U8());
+  if (tag != static_cast<uint8_t>(type)) {
+    return dec.Error("wrong type tag " + std::to_string(tag) + " (want " +
+                     std::to_string(static_cast<int>(type)) + ")");
+  }
+  LARCH_ASSIGN_OR_RETURN(uint8_t version, dec.U8());
+  if (version != kFormatVersion) {
+    return dec.Error("unsupported format version " + std::to_string(version));
+  }
+  return Status::Ok();
+}
+
+void EncodeObjectId(encoding::Encoder& enc, const ObjectId& id) { enc.Raw(id.bytes()); }
+
+Result<ObjectId> DecodeObjectId(encoding::Decoder& dec) {
+  LARCH_ASSIGN_OR_RETURN(ByteSpan raw, dec.Raw(ObjectId::kSize));
+  return ObjectId::FromBytes(raw);
+}
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u >= 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+Status Invalid(std::string_view what, std::string_view msg) {
+  std::string text(what);
+  text += ": ";
+  text += msg;
+  return Status::InvalidArgument(std::move(text));
+}
+
+Status AsCorruption(const Status& s) {
+  if (s.ok()) return s;
+  return Status::Corruption(s.message());
+}
+
+Status ValidateXattrs(const fs::Xattrs& xattrs, std::string_view what) {
+  if (xattrs.size() > kMaxXattrs) {
+    return Invalid(what, std::to_string(xattrs.size()) + " xattrs exceed limit " +
+                             std::to_string(kMaxXattrs));
+  }
+  for (size_t i = 0; i < xattrs.size(); ++i) {
+    const fs::Xattr& x = xattrs[i];
+    if (x.name.empty() || x.name.size() > kMaxXattrName ||
+        x.name.find('\0') != std::string::npos) {
+      return Invalid(what, "invalid xattr name " + Quote(x.name));
+    }
+    if (x.value.size() > kMaxXattrValue) {
+      return Invalid(what, "xattr " + Quote(x.name) + " value of " +
+                               std::to_string(x.value.size()) + " bytes exceeds limit");
+    }
+    // std::string compares bytes as unsigned char: the same order as the
+    // encoded bytes, which is what "sorted" means on disk.
+    if (i > 0 && !(xattrs[i - 1].name < x.name)) {
+      if (xattrs[i - 1].name == x.name) return Invalid(what, "duplicate xattr " + Quote(x.name));
+      return Invalid(what, "xattrs not sorted: " + Quote(x.name) + " after " +
+                               Quote(xattrs[i - 1].name));
+    }
+  }
+  return Status::Ok();
+}
+
+void EncodeXattrs(encoding::Encoder& enc, const fs::Xattrs& xattrs) {
+  enc.U32(static_cast<uint32_t>(xattrs.size()));
+  for (const fs::Xattr& x : xattrs) {
+    enc.Str(x.name);
+    enc.Blob(x.value);
+  }
+}
+
+Result<fs::Xattrs> DecodeXattrs(encoding::Decoder& dec) {
+  // Smallest parseable xattr: two empty length-prefixed fields. (Empty names
+  // are refused later, with a message that says so.)
+  constexpr size_t kMinXattrSize = 4 + 4;
+  LARCH_ASSIGN_OR_RETURN(uint32_t count, dec.Count(kMaxXattrs, kMinXattrSize));
+  fs::Xattrs xattrs;
+  xattrs.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    fs::Xattr x;
+    LARCH_ASSIGN_OR_RETURN(x.name, dec.Str(kMaxXattrName));
+    LARCH_ASSIGN_OR_RETURN(x.value, dec.Blob(kMaxXattrValue));
+    xattrs.push_back(std::move(x));
+  }
+  return xattrs;
+}
+
+}  // namespace larch::repo::internal
