@@ -1,9 +1,6 @@
 #include "repo/checkout.h"
 
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <map>
@@ -143,18 +140,10 @@ struct Target {
 };
 
 Result<Target> PrepareTarget(fs::Fs& fs, const std::string& target) {
-  std::string copy = target;
-  while (copy.size() > 1 && copy.back() == '/') copy.pop_back();
-  std::string dir = copy, base = copy;
-  std::string parent_path = ::dirname(dir.data());
+  LARCH_ASSIGN_OR_RETURN(fs::ParentAndName where, fs::OpenParentOf(fs, target));
   Target t;
-  t.name = ::basename(base.data());
-  if (!fs::IsValidComponent(t.name))
-    return Status::InvalidArgument("checkout target " + target + " has no valid final name");
-  char resolved[PATH_MAX];
-  if (::realpath(parent_path.c_str(), resolved) == nullptr)
-    return Status::FromErrno(errno, "checkout target's parent " + parent_path);
-  LARCH_ASSIGN_OR_RETURN(t.parent, fs.OpenDirPath(AT_FDCWD, resolved));
+  t.parent = std::move(where.parent);
+  t.name = std::move(where.name);
   Result<struct stat> st = fs.Stat(t.parent.get(), t.name);
   if (!st.ok()) {
     if (st.status().IsNotFound()) return t;

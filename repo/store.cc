@@ -38,16 +38,19 @@ Status CreateLayout(fs::Fs& fs, int root) {
 }  // namespace
 
 Status Store::Create(fs::Fs& fs, const std::string& path, const StoreConfig& config) {
-  Result<struct stat> st = fs.Stat(AT_FDCWD, path);
+  LARCH_ASSIGN_OR_RETURN(fs::ParentAndName target, fs::OpenParentOf(fs, path));
+  Result<struct stat> st = fs.Stat(target.parent.get(), target.name);
   if (st.ok()) {
     if (!S_ISDIR(st->st_mode))
       return Status::AlreadyExists(path + " exists and is not a directory");
   } else if (st.status().IsNotFound()) {
-    LARCH_RETURN_IF_ERROR(fs.Mkdir(AT_FDCWD, path, 0755));
+    LARCH_RETURN_IF_ERROR(fs.Mkdir(target.parent.get(), target.name, 0755));
+    // The store's own name must survive a crash once we report success.
+    LARCH_RETURN_IF_ERROR(fs.Fsync(target.parent.get()));
   } else {
     return st.status();
   }
-  LARCH_ASSIGN_OR_RETURN(UniqueFd root, fs.OpenDirPath(AT_FDCWD, path));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd root, fs.OpenDirPath(target.parent.get(), target.name));
   LARCH_ASSIGN_OR_RETURN(auto entries, fs.ReadDir(root.get()));
   if (!entries.empty())
     return Status::AlreadyExists(path + " is not empty; refusing to create a store there");

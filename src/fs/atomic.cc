@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -144,6 +146,26 @@ std::string TempName(const std::string& prefix) {
 bool IsValidComponent(const std::string& name) {
   if (name.empty() || name == "." || name == "..") return false;
   return name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
+}
+
+}  // namespace larch::fs
+
+namespace larch::fs {
+
+Result<ParentAndName> OpenParentOf(Fs& fs, const std::string& path) {
+  std::string trimmed = path;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  size_t slash = trimmed.rfind('/');
+  std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : trimmed.substr(0, slash);
+  ParentAndName out;
+  out.name = slash == std::string::npos ? trimmed : trimmed.substr(slash + 1);
+  if (!IsValidComponent(out.name))
+    return Status::InvalidArgument("path " + path + " has no valid final name");
+  char resolved[PATH_MAX];
+  if (::realpath(parent.c_str(), resolved) == nullptr)
+    return Status::FromErrno(errno, "parent directory of " + path);
+  LARCH_ASSIGN_OR_RETURN(out.parent, fs.OpenDirPath(AT_FDCWD, resolved));
+  return out;
 }
 
 }  // namespace larch::fs

@@ -43,3 +43,16 @@ std::string TempName(const std::string& prefix);
 bool IsValidComponent(const std::string& name);
 
 }  // namespace larch::fs
+
+namespace larch::fs {
+
+// A user-given path split into its parent directory (opened; symlinks in the
+// parent path are the user's and are resolved once with realpath) and a
+// final component that callers then create or inspect without following.
+struct ParentAndName {
+  UniqueFd parent;
+  std::string name;
+};
+Result<ParentAndName> OpenParentOf(Fs& fs, const std::string& path);
+
+}  // namespace larch::fs
