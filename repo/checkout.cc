@@ -27,6 +27,7 @@ class Checkout {
   Status LinkFromStore(const DirTreeFile& entry, int dirfd);
   Status CopyFromStore(const DirTreeFile& entry, int dirfd, const std::string& rel);
   Status LinkToFirst(const std::string& first, int dirfd, const std::string& name);
+  Result<const DirMeta*> CachedDirMeta(const ObjectId& id);
   Status ApplyFileMeta(int dirfd, const std::string& name, int fd, const FileHeader& h);
 
   const Store& store_;
@@ -36,7 +37,19 @@ class Checkout {
   CheckoutStats stats_;
   // copy mode: (file id, link slot) -> path of its first checkout
   std::map<std::pair<ObjectId, uint32_t>, std::string> first_path_;
+  // A root filesystem has thousands of directories but a handful of
+  // distinct dirmetas: read each once.
+  std::map<ObjectId, DirMeta> dirmetas_;
 };
+
+Result<const DirMeta*> Checkout::CachedDirMeta(const ObjectId& id) {
+  auto it = dirmetas_.find(id);
+  if (it == dirmetas_.end()) {
+    LARCH_ASSIGN_OR_RETURN(DirMeta meta, store_.ReadDirMeta(id));
+    it = dirmetas_.emplace(id, std::move(meta)).first;
+  }
+  return &it->second;
+}
 
 std::string Join(const std::string& rel, const std::string& name) {
   return rel.empty() ? name : rel + "/" + name;
@@ -127,8 +140,8 @@ Status Checkout::Dir(const ObjectId& tree_id, int dirfd, const std::string& rel)
     LARCH_RETURN_IF_ERROR(fs_.Mkdir(dirfd, d.name, 0700));
     LARCH_ASSIGN_OR_RETURN(UniqueFd sub, fs_.OpenDirPath(dirfd, d.name));
     LARCH_RETURN_IF_ERROR(Dir(d.tree, sub.get(), Join(rel, d.name)));
-    LARCH_ASSIGN_OR_RETURN(DirMeta meta, store_.ReadDirMeta(d.meta));
-    LARCH_RETURN_IF_ERROR(ApplyDirMeta(dirfd, d.name, sub.get(), meta));
+    LARCH_ASSIGN_OR_RETURN(const DirMeta* meta, CachedDirMeta(d.meta));
+    LARCH_RETURN_IF_ERROR(ApplyDirMeta(dirfd, d.name, sub.get(), *meta));
   }
   return Status::Ok();
 }

@@ -117,13 +117,29 @@ Status ZstdCompressStream::Finish() {
   return impl_->Drive({}, ZSTD_e_end);
 }
 
+// Creating a context costs more than compressing a small file (its tables
+// are allocated and freed each time), so each thread keeps one for one-shot
+// compression and resets it per call.
+static Result<ZSTD_CCtx*> ThreadCCtx(int level, int threads) {
+  thread_local CCtxPtr cached;
+  if (!cached) {
+    LARCH_ASSIGN_OR_RETURN(cached, MakeCCtx(level, threads));
+    return cached.get();
+  }
+  ZSTD_CCtx_reset(cached.get(), ZSTD_reset_session_and_parameters);
+  size_t rc = ZSTD_CCtx_setParameter(cached.get(), ZSTD_c_compressionLevel, level);
+  if (ZSTD_isError(rc)) return Status::InvalidArgument("zstd: bad compression level");
+  if (threads > 1) (void)ZSTD_CCtx_setParameter(cached.get(), ZSTD_c_nbWorkers, threads);
+  return cached.get();
+}
+
 Result<Bytes> ZstdCompress(ByteSpan data, int level, int threads) {
-  LARCH_ASSIGN_OR_RETURN(CCtxPtr cctx, MakeCCtx(level, threads));
+  LARCH_ASSIGN_OR_RETURN(ZSTD_CCtx* cctx, ThreadCCtx(level, threads));
   // ZSTD_compress2 records the content size in the frame header, so
   // decoders can size buffers exactly and detect a frame whose content does
   // not match; compressBound makes a too-small output buffer impossible.
   Bytes out(ZSTD_compressBound(data.size()));
-  size_t rc = ZSTD_compress2(cctx.get(), out.data(), out.size(), data.data(), data.size());
+  size_t rc = ZSTD_compress2(cctx, out.data(), out.size(), data.data(), data.size());
   if (ZSTD_isError(rc)) return ZstdInternalError("compress", rc);
   out.resize(rc);
   return out;
