@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <algorithm>
 #include <map>
+#include <random>
 
 #include "repo/file_object.h"
 #include "repo/objects/commit.h"
@@ -17,6 +19,7 @@
 #include "repo/tree_scan.h"
 #include "src/base/parallel.h"
 #include "src/crypto/sha256.h"
+#include "src/fs/atomic.h"
 
 namespace larch::repo {
 
@@ -49,6 +52,9 @@ class Builder {
 
  private:
   void Index(const ScannedDir& dir);
+  Status MaybeTrainDictionary(const ScannedDir& root);
+  Status CollectSamples(const ScannedDir& dir, size_t stride, size_t& seen,
+                        std::vector<Bytes>& samples);
   Status HashBatch(const FileJob& job);
   Status HashOne(int dirfd, const ScannedDir& dir, size_t index);
   Result<FileHeader> HeaderFor(int dirfd, const ScannedFile& f);
@@ -88,6 +94,63 @@ void Builder::Index(const ScannedDir& dir) {
     alias_of_.push_back(alias);
   }
   for (const auto& sub : dir.dirs) Index(*sub);
+}
+
+// Dictionary training input: small regular files, every stride-th one, up
+// to kSampleBudget bytes in all.
+constexpr uint64_t kSampleMax = 64 << 10;
+constexpr uint64_t kSampleBudget = 16 << 20;
+constexpr uint64_t kMaxDictionarySize = 1 << 20;
+constexpr uint64_t kMinDictionarySize = 4 << 10;
+
+bool IsSample(const ScannedFile& f) {
+  return S_ISREG(f.st.st_mode) && f.st.st_size > 0 &&
+         static_cast<uint64_t>(f.st.st_size) <= kSampleMax;
+}
+
+Status Builder::CollectSamples(const ScannedDir& dir, size_t stride, size_t& seen,
+                               std::vector<Bytes>& samples) {
+  UniqueFd dirfd;
+  for (const ScannedFile& f : dir.files) {
+    if (!IsSample(f) || seen++ % stride != 0) continue;
+    if (!dirfd.valid()) {
+      LARCH_ASSIGN_OR_RETURN(dirfd, fs_.OpenDirPath(root_fd_, dir.rel_path.empty() ? "." : dir.rel_path));
+    }
+    LARCH_ASSIGN_OR_RETURN(Bytes data, fs::ReadFileFully(fs_, dirfd.get(), f.name, kSampleMax));
+    samples.push_back(std::move(data));
+  }
+  for (const auto& sub : dir.dirs) LARCH_RETURN_IF_ERROR(CollectSamples(*sub, stride, seen, samples));
+  return Status::Ok();
+}
+
+Status Builder::MaybeTrainDictionary(const ScannedDir& root) {
+  if (store_.mode() != StoreMode::kArchive || store_.compress_dictionary() != nullptr)
+    return Status::Ok();
+  size_t count = 0;
+  uint64_t bytes = 0;
+  for (const ScannedFile* f : order_) {
+    if (!IsSample(*f)) continue;
+    ++count;
+    bytes += static_cast<uint64_t>(f->st.st_size);
+  }
+  if (count < options_.dictionary_min_samples || bytes < options_.dictionary_min_bytes)
+    return Status::Ok();
+  size_t stride = static_cast<size_t>((bytes + kSampleBudget - 1) / kSampleBudget);
+  std::vector<Bytes> samples;
+  size_t seen = 0;
+  LARCH_RETURN_IF_ERROR(CollectSamples(root, stride, seen, samples));
+  std::random_device random;
+  uint32_t id = compress::kMinDictionaryId +
+                random() % (compress::kMaxDictionaryId - compress::kMinDictionaryId);
+  uint64_t sampled = 0;
+  for (const Bytes& sample : samples) sampled += sample.size();
+  // zstd's guidance: a dictionary of about 1/16 to 1/100 of its samples.
+  size_t size = static_cast<size_t>(std::clamp(sampled / 16, kMinDictionarySize, kMaxDictionarySize));
+  Result<Bytes> dict = compress::TrainDictionary(samples, size, id, store_.config().compression_level);
+  // Samples zstd cannot learn from are no reason to refuse the commit: the
+  // objects are then compressed without a dictionary, as before.
+  if (!dict.ok()) return Status::Ok();
+  return store_.InstallDictionary(std::move(dict).value());
 }
 
 Result<FileHeader> Builder::HeaderFor(int dirfd, const ScannedFile& f) {
@@ -224,6 +287,7 @@ Result<ObjectId> Builder::WriteCommit(const ObjectId& tree, const ObjectId& meta
 
 Result<CommitStats> Builder::Run(ScanResult scan) {
   Index(*scan.root);
+  LARCH_RETURN_IF_ERROR(MaybeTrainDictionary(*scan.root));
   results_.resize(order_.size());
   LARCH_RETURN_IF_ERROR(ParallelFor(
       jobs_.size(), [&](size_t i) { return HashBatch(jobs_[i]); }, options_.threads));

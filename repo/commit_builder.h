@@ -34,6 +34,10 @@ struct CommitOptions {
   // Seconds since the epoch; default: $SOURCE_DATE_EPOCH if set, else now.
   std::optional<uint64_t> timestamp;
   unsigned threads = 0;  // 0: every core
+  // Archive stores without a zstd dictionary train one from the small files
+  // of the first tree that has at least this many (docs/store.md).
+  size_t dictionary_min_samples = 64;
+  uint64_t dictionary_min_bytes = 8 << 20;
 };
 
 struct CommitStats {

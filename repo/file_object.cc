@@ -109,12 +109,18 @@ static Status ReadContentImpl(const Store& store, const ObjectId& id, const File
     if (n != 0) return Status::Corruption("trailing bytes after a symlink's header");
     return Status::Ok();
   }
-  LARCH_ASSIGN_OR_RETURN(auto z, compress::ZstdDecompressStream::Create(header.size, sink));
+  // The frame header names the dictionary (if any) the content needs.
   Bytes buf(kChunk);
-  for (;;) {
-    LARCH_ASSIGN_OR_RETURN(size_t n, fs.Read(fd.get(), buf));
-    if (n == 0) break;
+  LARCH_ASSIGN_OR_RETURN(size_t first, fs.Read(fd.get(), buf));
+  std::shared_ptr<const compress::ZstdDictionary> dict;
+  uint32_t dict_id = compress::FrameDictionaryId(ByteSpan(buf.data(), first));
+  if (dict_id != 0) {
+    LARCH_ASSIGN_OR_RETURN(dict, store.Dictionary(dict_id));
+  }
+  LARCH_ASSIGN_OR_RETURN(auto z, compress::ZstdDecompressStream::Create(header.size, sink, dict.get()));
+  for (size_t n = first; n != 0;) {
     LARCH_RETURN_IF_ERROR(z->Write(ByteSpan(buf.data(), n)));
+    LARCH_ASSIGN_OR_RETURN(n, fs.Read(fd.get(), buf));
   }
   LARCH_RETURN_IF_ERROR(z->Finish());
   if (z->output_bytes() != header.size)
@@ -168,13 +174,15 @@ static Status WriteArchiveObject(const Store& store, int dirfd, const std::strin
     // One shot: zstd sizes its tables to the input, which for the many
     // small files of a root filesystem is far cheaper than streaming.
     LARCH_ASSIGN_OR_RETURN(Bytes z, compress::ZstdCompress(*content.data,
-                                                           store.config().compression_level));
+                                                           store.config().compression_level, 1,
+                                                           store.compress_dictionary()));
     return fs.Write(out.get(), z);
   }
   int fdv = out.get();
   LARCH_ASSIGN_OR_RETURN(auto z, compress::ZstdCompressStream::Create(
                                      store.config().compression_level, 1,
-                                     [&](ByteSpan chunk) { return fs.Write(fdv, chunk); }));
+                                     [&](ByteSpan chunk) { return fs.Write(fdv, chunk); },
+                                     store.compress_dictionary()));
   LARCH_RETURN_IF_ERROR(ForEachContentChunk(fs, header, content, [&](ByteSpan chunk) {
     return z->Write(chunk);
   }));

@@ -1,5 +1,6 @@
 #include "repo/fsck.h"
 
+#include <cstdio>
 #include <mutex>
 #include <set>
 
@@ -46,6 +47,31 @@ void CheckCommits(const Store& store, const std::vector<ObjectKey>& keys,
   }
 }
 
+// Every dictionary file must load and carry the id its name gives.
+void CheckDictionaries(const Store& store, FsckReport& report) {
+  fs::Fs& fs = store.fs();
+  Result<UniqueFd> dir = fs.OpenDirPath(store.root_fd(), "dictionaries");
+  if (!dir.ok()) {
+    report.problems.push_back("dictionaries/: " + dir.status().message());
+    return;
+  }
+  Result<std::vector<fs::DirEntry>> entries = fs.ReadDir(dir->get());
+  if (!entries.ok()) {
+    report.problems.push_back("dictionaries/: " + entries.status().message());
+    return;
+  }
+  for (const fs::DirEntry& e : *entries) {
+    unsigned id = 0;
+    char tail[8] = {0};
+    if (std::sscanf(e.name.c_str(), "%8x.%7s", &id, tail) != 2 ||
+        e.name != Store::DictionaryFileName(id)) {
+      continue;  // not a dictionary name: leftovers of an atomic write
+    }
+    Status s = store.Dictionary(id).status();
+    if (!s.ok()) report.problems.push_back(s.message());
+  }
+}
+
 void CheckRefs(const Store& store, const std::set<ObjectKey>& good, FsckReport& report) {
   Result<std::map<std::string, ObjectId>> refs = ListRefs(store);
   if (!refs.ok()) {
@@ -87,6 +113,7 @@ Result<FsckReport> Fsck(const Store& store, const FsckOptions& options) {
   }
   CheckCommits(store, keys, good, report);
   CheckRefs(store, good, report);
+  CheckDictionaries(store, report);
   return report;
 }
 

@@ -21,7 +21,7 @@ std::string PrefixName(unsigned prefix) {
 }
 
 Status CreateLayout(fs::Fs& fs, int root) {
-  for (const char* dir : {"objects", "refs", "tmp"})
+  for (const char* dir : {"objects", "refs", "tmp", "dictionaries"})
     LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, root, dir));
   LARCH_ASSIGN_OR_RETURN(UniqueFd refs, fs.OpenDirPath(root, "refs"));
   LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, refs.get(), "heads"));
@@ -74,6 +74,9 @@ Result<std::unique_ptr<Store>> Store::Open(fs::Fs& fs, const std::string& path) 
   if (!parsed.ok()) return parsed.status().WithContext(path + " is not a usable larch store");
   store->config_ = *parsed;
   LARCH_RETURN_IF_ERROR(store->OpenDirs().WithContext(path + " is not a complete larch store"));
+  if (store->config_.dictionary != 0) {
+    LARCH_ASSIGN_OR_RETURN(store->compress_dict_, store->Dictionary(store->config_.dictionary));
+  }
   return store;
 }
 
@@ -81,6 +84,7 @@ Store::~Store() = default;
 
 Status Store::OpenDirs() {
   LARCH_ASSIGN_OR_RETURN(tmp_, fs_->OpenDirPath(root_.get(), "tmp"));
+  LARCH_ASSIGN_OR_RETURN(dictionaries_, fs_->OpenDirPath(root_.get(), "dictionaries"));
   LARCH_ASSIGN_OR_RETURN(UniqueFd objects, fs_->OpenDirPath(root_.get(), "objects"));
   for (unsigned i = 0; i < 256; ++i) {
     LARCH_ASSIGN_OR_RETURN(object_dirs_[i], fs_->OpenDirPath(objects.get(), PrefixName(i)));
@@ -174,6 +178,49 @@ Result<std::vector<ObjectKey>> Store::ListObjects() const {
     }
   }
   return keys;
+}
+
+std::string Store::DictionaryFileName(uint32_t id) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%08x.zdict", id);
+  return name;
+}
+
+Result<std::shared_ptr<const compress::ZstdDictionary>> Store::Dictionary(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(dict_mu_);
+  auto it = dicts_.find(id);
+  if (it != dicts_.end()) return it->second;
+  std::string name = DictionaryFileName(id);
+  Result<Bytes> content = fs::ReadFileFully(*fs_, dictionaries_.get(), name, 16u << 20);
+  if (!content.ok())
+    return Status::Corruption("dictionaries/" + name + " is missing or unreadable: " +
+                              content.status().message());
+  Result<std::shared_ptr<const compress::ZstdDictionary>> dict =
+      compress::ZstdDictionary::Load(std::move(content).value(), config_.compression_level);
+  if (!dict.ok()) return dict.status().WithContext("dictionaries/" + name);
+  if ((*dict)->id() != id)
+    return Status::Corruption("dictionaries/" + name + " holds dictionary " +
+                              std::to_string((*dict)->id()));
+  dicts_[id] = *dict;
+  return dict;
+}
+
+Status Store::InstallDictionary(Bytes content) {
+  LARCH_ASSIGN_OR_RETURN(auto dict, compress::ZstdDictionary::Load(content, config_.compression_level));
+  std::string name = DictionaryFileName(dict->id());
+  // Durable (file and directory entry) before the config names it.
+  LARCH_RETURN_IF_ERROR(fs::WriteFileAtomic(*fs_, dictionaries_.get(), name, content));
+  StoreConfig updated = config_;
+  updated.dictionary = dict->id();
+  LARCH_RETURN_IF_ERROR(
+      fs::WriteFileAtomic(*fs_, root_.get(), "config", AsBytes(EncodeStoreConfig(updated))));
+  config_ = updated;
+  {
+    std::lock_guard<std::mutex> lock(dict_mu_);
+    dicts_[dict->id()] = dict;
+  }
+  compress_dict_ = dict;
+  return Status::Ok();
 }
 
 Result<UniqueFd> Store::LockExclusive() const {

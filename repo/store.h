@@ -6,6 +6,7 @@
 //   <store>/lock                   flock'ed by writers (commit, prune)
 //   <store>/objects/xx/<62 hex>.<type>
 //   <store>/refs/heads/<ref>       "<64 hex>\n"
+//   <store>/dictionaries/XXXXXXXX.zdict  zstd dictionaries (archive), by id
 //   <store>/tmp/                   staging; anything here is garbage after a crash
 //
 // In archive mode a file object is "header frame || zstd(content)", plain
@@ -16,6 +17,8 @@
 #pragma once
 
 #include <array>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +30,7 @@
 #include "repo/objects/dirtree.h"
 #include "repo/objects/object_id.h"
 #include "repo/store_config.h"
+#include "src/compress/zstd_dict.h"
 #include "src/fs/fs.h"
 
 namespace larch::repo {
@@ -76,6 +80,17 @@ class Store {
   // Every object in the store, in no particular order.
   Result<std::vector<ObjectKey>> ListObjects() const;
 
+  // The dictionary new archive file objects are compressed with (null when
+  // the store has none yet, and always for bare stores).
+  const compress::ZstdDictionary* compress_dictionary() const { return compress_dict_.get(); }
+  // A dictionary by the id a zstd frame names, loaded once and cached.
+  // kCorruption naming the file when it is missing or does not match its id.
+  Result<std::shared_ptr<const compress::ZstdDictionary>> Dictionary(uint32_t id) const;
+  // Stores a new dictionary and makes it the default for new objects: the
+  // dictionary file is durable before the config names it.
+  Status InstallDictionary(Bytes content);
+  static std::string DictionaryFileName(uint32_t id);
+
   // Exclusive writer lock (flock on <store>/lock), held until the returned
   // descriptor closes. Readers take no lock: objects are immutable and refs
   // are replaced atomically.
@@ -91,6 +106,10 @@ class Store {
   UniqueFd root_;
   UniqueFd tmp_;
   std::array<UniqueFd, 256> object_dirs_;
+  UniqueFd dictionaries_;
+  std::shared_ptr<const compress::ZstdDictionary> compress_dict_;
+  mutable std::mutex dict_mu_;
+  mutable std::map<uint32_t, std::shared_ptr<const compress::ZstdDictionary>> dicts_;
 };
 
 }  // namespace larch::repo

@@ -1,6 +1,7 @@
 #include "repo/store_config.h"
 
 #include <charconv>
+#include <cstdio>
 #include <set>
 
 namespace larch::repo {
@@ -20,6 +21,11 @@ std::string EncodeStoreConfig(const StoreConfig& config) {
   std::string out = "format=" + std::string(kStoreFormat) + "\n";
   out += "mode=" + std::string(StoreModeName(config.mode)) + "\n";
   out += "compression-level=" + std::to_string(config.compression_level) + "\n";
+  if (config.dictionary != 0) {
+    char hex[9];
+    std::snprintf(hex, sizeof(hex), "%08x", config.dictionary);
+    out += "dictionary=" + std::string(hex) + "\n";
+  }
   return out;
 }
 
@@ -42,6 +48,14 @@ static Status ApplyConfigLine(std::string_view key, std::string_view value,
       return Status::Corruption("compression-level must be 1..19, got \"" +
                                 std::string(value) + "\"");
     config.compression_level = level;
+    return Status::Ok();
+  }
+  if (key == "dictionary") {
+    uint32_t id = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), id, 16);
+    if (value.size() != 8 || ec != std::errc() || ptr != value.data() + value.size() || id == 0)
+      return Status::Corruption("dictionary must be 8 hex digits, got \"" + std::string(value) + "\"");
+    config.dictionary = id;
     return Status::Ok();
   }
   return Status::Corruption("unknown key \"" + std::string(key) + "\"");

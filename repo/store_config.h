@@ -3,10 +3,13 @@
 //   format=larch-store-1
 //   mode=archive|bare
 //   compression-level=N      (archive only; zstd level 1..19)
+//   dictionary=XXXXXXXX      (archive only, optional) id, in 8 hex digits, of
+//                            the zstd dictionary new file objects use
 // The parser is the one decoder of that file: unknown keys, duplicate keys,
 // missing mode or malformed lines are errors naming the line.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "src/base/bytes.h"
@@ -22,6 +25,7 @@ Result<StoreMode> ParseStoreMode(std::string_view name);
 struct StoreConfig {
   StoreMode mode = StoreMode::kArchive;
   int compression_level = 12;
+  uint32_t dictionary = 0;  // 0: none yet
   bool operator==(const StoreConfig&) const = default;
 };
 

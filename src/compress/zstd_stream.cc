@@ -4,6 +4,8 @@
 // path (the one fuzz_zstd exercises).
 #include "src/compress/zstd_stream.h"
 
+#include "src/compress/zstd_dict.h"
+
 #include <zstd.h>
 
 #include <algorithm>
@@ -68,6 +70,12 @@ Result<CCtxPtr> MakeCCtx(int level, int threads) {
   return cctx;
 }
 
+Status RefDictionary(ZSTD_CCtx* cctx, const ZstdDictionary* dict) {
+  size_t rc = ZSTD_CCtx_refCDict(cctx, dict->cdict());
+  if (ZSTD_isError(rc)) return ZstdInternalError("dictionary", rc);
+  return Status::Ok();
+}
+
 }  // namespace
 
 // --- Compression ---
@@ -93,9 +101,10 @@ struct ZstdCompressStream::Impl {
   }
 };
 
-Result<std::unique_ptr<ZstdCompressStream>> ZstdCompressStream::Create(int level, int threads,
-                                                                       Sink sink) {
+Result<std::unique_ptr<ZstdCompressStream>> ZstdCompressStream::Create(
+    int level, int threads, Sink sink, const ZstdDictionary* dict) {
   LARCH_ASSIGN_OR_RETURN(CCtxPtr cctx, MakeCCtx(level, threads));
+  if (dict != nullptr) LARCH_RETURN_IF_ERROR(RefDictionary(cctx.get(), dict));
   std::unique_ptr<ZstdCompressStream> stream(new ZstdCompressStream());
   stream->impl_ = std::make_unique<Impl>();
   stream->impl_->cctx = std::move(cctx);
@@ -133,8 +142,9 @@ static Result<ZSTD_CCtx*> ThreadCCtx(int level, int threads) {
   return cached.get();
 }
 
-Result<Bytes> ZstdCompress(ByteSpan data, int level, int threads) {
+Result<Bytes> ZstdCompress(ByteSpan data, int level, int threads, const ZstdDictionary* dict) {
   LARCH_ASSIGN_OR_RETURN(ZSTD_CCtx* cctx, ThreadCCtx(level, threads));
+  if (dict != nullptr) LARCH_RETURN_IF_ERROR(RefDictionary(cctx, dict));
   // ZSTD_compress2 records the content size in the frame header, so
   // decoders can size buffers exactly and detect a frame whose content does
   // not match; compressBound makes a too-small output buffer impossible.
@@ -241,12 +251,16 @@ struct ZstdDecompressStream::Impl {
   }
 };
 
-Result<std::unique_ptr<ZstdDecompressStream>> ZstdDecompressStream::Create(uint64_t max_output,
-                                                                           Sink sink) {
+Result<std::unique_ptr<ZstdDecompressStream>> ZstdDecompressStream::Create(
+    uint64_t max_output, Sink sink, const ZstdDictionary* dict) {
   DCtxPtr dctx(ZSTD_createDCtx());
   if (!dctx) return Status::IoError("zstd: cannot allocate decompression context");
   size_t rc = ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, kMaxWindowLog);
   if (ZSTD_isError(rc)) return ZstdInternalError("window limit", rc);
+  if (dict != nullptr) {
+    rc = ZSTD_DCtx_refDDict(dctx.get(), dict->ddict());
+    if (ZSTD_isError(rc)) return ZstdInternalError("dictionary", rc);
+  }
   std::unique_ptr<ZstdDecompressStream> stream(new ZstdDecompressStream());
   stream->impl_ = std::make_unique<Impl>();
   stream->impl_->dctx = std::move(dctx);

@@ -13,12 +13,16 @@
 
 namespace larch::compress {
 
+class ZstdDictionary;
+
 // Receives decompressed or compressed output in chunks.
 using Sink = std::function<Status(ByteSpan)>;
 
 // One zstd frame holding `data`. `threads` > 1 uses zstd's worker threads
 // (only worth it for inputs over a few MiB).
-Result<Bytes> ZstdCompress(ByteSpan data, int level, int threads = 1);
+// With `dict`, the frame references the dictionary (its level wins).
+Result<Bytes> ZstdCompress(ByteSpan data, int level, int threads = 1,
+                           const ZstdDictionary* dict = nullptr);
 
 // Decompresses a whole buffer of one or more frames. Fails with kCorruption
 // on malformed input and when the output would exceed `max_output`.
@@ -27,7 +31,8 @@ Result<Bytes> ZstdDecompress(ByteSpan data, uint64_t max_output);
 // Streaming compression: Write() any number of times, then Finish().
 class ZstdCompressStream {
  public:
-  static Result<std::unique_ptr<ZstdCompressStream>> Create(int level, int threads, Sink sink);
+  static Result<std::unique_ptr<ZstdCompressStream>> Create(int level, int threads, Sink sink,
+                                                            const ZstdDictionary* dict = nullptr);
   ~ZstdCompressStream();
   Status Write(ByteSpan data);
   Status Finish();
@@ -42,7 +47,10 @@ class ZstdCompressStream {
 // kCorruption if the input ended in the middle of a frame.
 class ZstdDecompressStream {
  public:
-  static Result<std::unique_ptr<ZstdDecompressStream>> Create(uint64_t max_output, Sink sink);
+  // `dict` must be the dictionary the frames reference (if any); it must
+  // outlive the stream.
+  static Result<std::unique_ptr<ZstdDecompressStream>> Create(uint64_t max_output, Sink sink,
+                                                              const ZstdDictionary* dict = nullptr);
   ~ZstdDecompressStream();
   Status Write(ByteSpan compressed);
   Status Finish();

@@ -184,6 +184,72 @@ TEST_P(CommitCrashTest, PruneCrashNeverLeavesACommitWithoutItsTree) {
   }
 }
 
+// Many small, similar files: enough for zstd to train a dictionary.
+void MakeDictionaryTree(const std::string& root) {
+  stdfs::create_directories(root + "/usr/share/doc");
+  for (int i = 0; i < 24; ++i) {
+    std::string text;
+    for (int line = 0; line < 120; ++line)
+      text += "package-" + std::to_string(i) + " line " + std::to_string(line) +
+              ": Copyright (C) The Larch Authors, GPL-2.0-or-later\n";
+    WriteTestFile(root + "/usr/share/doc/file" + std::to_string(i), text);
+  }
+}
+
+CommitOptions TrainingOptions() {
+  CommitOptions o = Options();
+  o.dictionary_min_samples = 8;
+  o.dictionary_min_bytes = 16 << 10;
+  return o;
+}
+
+// The first commit into an empty archive store trains and installs a
+// dictionary before any object that uses it is published.
+TEST(CommitCrashDictionaryTest, FirstCommitTrainingADictionary) {
+  TempDir dir;
+  std::string tree = dir.Sub("tree"), pristine = dir.Sub("pristine");
+  MakeDictionaryTree(tree);
+  fs::Fs& posix = *fs::DefaultFs();
+  ASSERT_TRUE(Store::Create(posix, pristine, StoreConfig{StoreMode::kArchive, 3}).ok());
+  std::string probe = dir.Sub("probe");
+  CopyTree(pristine, probe);
+  fs::FaultFs counter(&posix);
+  ObjectId expected;
+  {
+    auto store = Store::Open(counter, probe);
+    ASSERT_TRUE(store.ok());
+    auto result = CommitTree(**store, tree, TrainingOptions());
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    ASSERT_NE((*store)->config().dictionary, 0u) << "the tree did not train a dictionary";
+    expected = result->commit;
+  }
+  uint64_t total = counter.mutation_count();
+  for (uint64_t i = 1; i <= total; ++i) {
+    std::string path = dir.Sub("run-" + std::to_string(i));
+    CopyTree(pristine, path);
+    {
+      fs::FaultFs faulty(&posix);
+      faulty.CrashAtMutation(i);
+      auto store = Store::Open(faulty, path);
+      ASSERT_TRUE(store.ok());
+      (void)CommitTree(**store, tree, TrainingOptions());
+      store->reset();
+      ASSERT_TRUE(faulty.SimulatePowerLoss().ok());
+    }
+    auto store = Store::Open(posix, path);
+    ASSERT_TRUE(store.ok()) << "crash at " << i << ": " << store.status().ToString();
+    auto report = Fsck(**store, FsckOptions{});
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->ok()) << "crash at " << i << ": " << report->problems[0];
+    auto ref = ReadRef(**store, "os/stable");
+    ASSERT_TRUE(ref.ok());
+    EXPECT_TRUE(!ref->has_value() || **ref == expected) << "crash at " << i;
+    auto again = CommitTree(**store, tree, TrainingOptions());
+    ASSERT_TRUE(again.ok()) << "crash at " << i << ": " << again.status().ToString();
+    stdfs::remove_all(path);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, CommitCrashTest,
                          ::testing::Values(StoreMode::kArchive, StoreMode::kBare),
                          [](const ::testing::TestParamInfo<StoreMode>& param_info) {
