@@ -1,0 +1,109 @@
+#!/bin/bash
+# run-tests.sh - THE test command: everything CI runs, in one go.
+#
+#   1. build/       RelWithDebInfo (GCC), ctest: unit, crash and integration
+#   2. build-asan/  -DLARCH_SANITIZE=ON (ASan+UBSan), ctest again
+#   3. build-fuzz/  clang + libFuzzer, every fuzz_* target for
+#                   LARCH_FUZZ_SECONDS (default 10) seconds (tools/run-fuzzers.sh)
+#
+# Every step runs even if an earlier one failed, so one run reports all
+# failures; the exit status is non-zero if any step failed. The last line is
+# "N passed, M failed", counting steps.
+#
+# Env: LARCH_FUZZ_SECONDS   seconds per fuzz target (default 10)
+#      LARCH_BUILD_ROOT     where the build dirs go (default: the checkout)
+#      LARCH_ASAN_CTEST_ARGS  extra ctest args for the ASan run, e.g. "-L unit"
+#      LARCH_SKIP           space-separated steps to leave out: asan fuzz
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$src"
+broot=${LARCH_BUILD_ROOT:-$src}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+passed=0
+failed=0
+skipped=0
+results=()
+
+banner() { printf '\n======== %s\n' "$*"; }
+
+# step NAME CMD...: run one step, record its outcome, never abort the script.
+# Exit status 77 from CMD means "skipped".
+step() {
+    local name=$1; shift
+    banner "$name"
+    local start=$SECONDS rc=0
+    "$@" || rc=$?
+    local took=$((SECONDS - start))
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1)); results+=("PASS  $name (${took}s)")
+    elif [ "$rc" -eq 77 ]; then
+        skipped=$((skipped + 1)); results+=("SKIP  $name")
+    else
+        failed=$((failed + 1)); results+=("FAIL  $name (exit $rc, ${took}s)")
+    fi
+    return 0
+}
+
+# A step that cannot run because what it needs failed counts as failed: a
+# broken build must not look like "fewer tests".
+blocked() {
+    banner "$1"
+    echo "not run: $2"
+    failed=$((failed + 1)); results+=("FAIL  $1 (not run: $2)")
+}
+
+skipping() { [[ " ${LARCH_SKIP:-} " == *" $1 "* ]]; }
+
+configure_build() {   # configure_build DIR CMAKE-ARGS...
+    local dir=$1; shift
+    cmake -S "$src" -B "$dir" -G Ninja "$@" && cmake --build "$dir" -j "$jobs"
+}
+
+run_ctest() {   # run_ctest DIR [CTEST-ARGS...]
+    local dir=$1; shift
+    # --no-tests=error: a build that registers no tests is a failure, not a pass.
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs" "$@"
+}
+
+# ------------------------------------------------------------------ 1. normal
+step "build (RelWithDebInfo): $broot/build" \
+    configure_build "$broot/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [[ "${results[-1]}" == PASS* ]]; then
+    step "ctest build/ (unit, crash, integration)" run_ctest "$broot/build"
+else
+    blocked "ctest build/ (unit, crash, integration)" "build failed"
+fi
+
+# ------------------------------------------------------------------ 2. ASan
+if skipping asan; then
+    banner "ASan"; echo "skipped (LARCH_SKIP)"; skipped=$((skipped + 1)); results+=("SKIP  asan")
+else
+    # halt_on_error etc.: a sanitizer report must fail the test, not scroll by.
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    step "build (ASan+UBSan): $broot/build-asan" \
+        configure_build "$broot/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLARCH_SANITIZE=ON
+    if [[ "${results[-1]}" == PASS* ]]; then
+        # shellcheck disable=SC2086  # word splitting of the extra args is intended
+        step "ctest build-asan/" run_ctest "$broot/build-asan" ${LARCH_ASAN_CTEST_ARGS:-}
+    else
+        blocked "ctest build-asan/" "build failed"
+    fi
+fi
+
+# ------------------------------------------------------------------ 3. fuzz
+if skipping fuzz; then
+    banner "fuzz"; echo "skipped (LARCH_SKIP)"; skipped=$((skipped + 1)); results+=("SKIP  fuzz")
+else
+    step "fuzz (${LARCH_FUZZ_SECONDS:-10}s per target)" \
+        env LARCH_BUILD_ROOT="$broot" bash "$src/tools/run-fuzzers.sh" "${LARCH_FUZZ_SECONDS:-10}"
+fi
+
+# ------------------------------------------------------------------ summary
+banner "summary"
+printf '%s\n' "${results[@]}"
+[ "$skipped" -eq 0 ] || echo "($skipped skipped)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

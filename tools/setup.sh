@@ -1,0 +1,86 @@
+#!/bin/bash
+# setup.sh - install everything Larch's build, tests, fuzzers, benchmarks and
+# demo need on a Debian 12 machine, then build the test corpus if missing.
+#
+# Idempotent: apt-get install of installed packages is a no-op and the corpus
+# is only built when the cache lacks it. Runs as root (CI does); otherwise
+# re-runs itself under sudo.
+#
+# Env: LARCH_CORPUS   corpus cache (default /var/tmp/larch-corpus)
+#      LARCH_NO_CORPUS=1  install packages only
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        echo "setup: not root, re-running under sudo"
+        exec sudo --preserve-env=LARCH_CORPUS,LARCH_NO_CORPUS bash "$0" "$@"
+    fi
+    echo "setup: must run as root (apt-get, debootstrap) and sudo is not available" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# Every Debian package the project needs, and why.
+packages=(
+    # toolchain and build
+    build-essential cmake ninja-build pkg-config git ca-certificates
+    # clang for libFuzzer targets; libclang-rt-14-dev carries the fuzzer and
+    # sanitizer runtimes that the clang package alone does not pull in
+    clang libclang-rt-14-dev
+    # libraries: OpenSSL 3 (SHA-256, Ed25519), zstd, curl, fmt, SQLite,
+    # GoogleTest, CLI11, nlohmann-json, libattr (xattrs)
+    libssl-dev openssl libzstd-dev zstd libcurl4-openssl-dev libfmt-dev
+    libsqlite3-dev sqlite3 libgtest-dev googletest libcli11-dev
+    nlohmann-json3-dev libattr1-dev
+    # integration tests: getfattr/setfattr, setcap, python3 for tree_compare.py
+    attr libcap2-bin python3
+    # corpus (debootstrap) and the comparison baseline for benchmarks
+    debootstrap ostree
+    # later work: an HTTP server for pull tests, VM boot tests, initramfs
+    nginx qemu-system-x86 cpio busybox-static
+)
+
+echo "setup: apt-get update"
+apt-get update -q
+
+# Fail early with a clear message if a name is unknown to apt (a typo or a
+# package dropped from the release) rather than somewhere inside apt's output.
+# One apt-cache call for all names: it prints a "NAME:" stanza with a
+# "Candidate:" line for each known package ("(none)" if not installable) and
+# nothing at all for an unknown name.
+policy=$(apt-cache policy "${packages[@]}" 2>/dev/null || true)
+missing=()
+for p in "${packages[@]}"; do
+    cand=$(awk -v want="$p:" '$0 == want { f = 1; next }
+                              /^[^ ]/   { f = 0 }
+                              f && $1 == "Candidate:" { print $2; exit }' <<<"$policy")
+    if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: apt has no installable candidate for: ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "setup: apt-get install ${packages[*]}"
+apt-get install -y -q --no-install-recommends "${packages[@]}"
+
+if [ "${LARCH_NO_CORPUS:-0}" = 1 ]; then
+    echo "setup: LARCH_NO_CORPUS=1, not building the corpus"
+    exit 0
+fi
+
+cache=${LARCH_CORPUS:-/var/tmp/larch-corpus}
+if bash "$here/ensure-corpus.sh" --check; then
+    echo "setup: corpus present in $cache"
+else
+    echo "setup: building corpus v1 v2 v3 in $cache (debootstrap; a few minutes)"
+    bash "$here/ensure-corpus.sh" >/dev/null
+    echo "setup: corpus built:"
+fi
+cat "$cache/corpus-sizes.txt"
+echo "setup: done"
