@@ -38,7 +38,9 @@ static Status ApplyConfigLine(std::string_view key, std::string_view value,
     return Status::Ok();
   }
   if (key == "mode") {
-    LARCH_ASSIGN_OR_RETURN(config.mode, ParseStoreMode(value));
+    Result<StoreMode> mode = ParseStoreMode(value);
+    if (!mode.ok()) return Status::Corruption(mode.status().message());
+    config.mode = *mode;
     return Status::Ok();
   }
   if (key == "compression-level") {

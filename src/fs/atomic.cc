@@ -53,12 +53,17 @@ Status Publish(Fs& fs, int dirfd, const std::string& tmp, const std::string& nam
   return SyncDir(fs, dirfd);
 }
 
+// Temp names do not grow with the target's name (a 255-byte name must still
+// be writable) and start with '.', so listings of refs or objects, which
+// never accept such names, skip leftovers of a crash.
+std::string AtomicTempName() { return TempName(".larch-tmp-"); }
+
 }  // namespace
 
 Status WriteFileAtomic(Fs& fs, int dirfd, const std::string& name, ByteSpan data,
                        mode_t mode) {
   LARCH_RETURN_IF_ERROR(CheckComponent(name, "write file atomically"));
-  std::string tmp = TempName(name + ".tmp-");
+  std::string tmp = AtomicTempName();
   Status s = WriteTemp(fs, dirfd, tmp, data, mode);
   if (!s.ok()) {
     // AlreadyExists means a 64-bit random name collided: not ours to remove.
@@ -70,7 +75,7 @@ Status WriteFileAtomic(Fs& fs, int dirfd, const std::string& name, ByteSpan data
 
 Status SymlinkAtomic(Fs& fs, int dirfd, const std::string& target, const std::string& name) {
   LARCH_RETURN_IF_ERROR(CheckComponent(name, "symlink atomically"));
-  std::string tmp = TempName(name + ".tmp-");
+  std::string tmp = AtomicTempName();
   LARCH_RETURN_IF_ERROR(fs.Symlink(target, dirfd, tmp).WithContext("symlinking '" + name + "'"));
   return Publish(fs, dirfd, tmp, name).WithContext("symlinking '" + name + "'");
 }

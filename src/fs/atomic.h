@@ -14,7 +14,7 @@ namespace larch::fs {
 
 // Replaces dirfd/name with `data` so that after a crash the name holds either
 // the old bytes or the new ones, never a mix or nothing:
-//   create "<name>.tmp-<random>" → write → fsync → rename over name →
+//   create ".larch-tmp-<random>" → write → fsync → rename over name →
 //   fsync(dirfd). The temp file is unlinked on failure.
 Status WriteFileAtomic(Fs& fs, int dirfd, const std::string& name,
                        ByteSpan data, mode_t mode = 0644);
