@@ -73,12 +73,14 @@ void CheckDictionaries(const Store& store, FsckReport& report) {
 }
 
 void CheckRefs(const Store& store, const std::set<ObjectKey>& good, FsckReport& report) {
-  Result<std::map<std::string, ObjectId>> refs = ListRefs(store);
+  Result<RefListing> refs = ScanRefs(store);
   if (!refs.ok()) {
     report.problems.push_back(refs.status().message());
     return;
   }
-  for (const auto& [name, id] : *refs) {
+  for (const Status& bad : refs->errors) report.problems.push_back(bad.message());
+  report.refs += refs->errors.size();
+  for (const auto& [name, id] : refs->refs) {
     ++report.refs;
     if (!good.contains({id, ObjectType::kCommit}))
       report.problems.push_back("ref " + name + " names commit " + id.Hex() +

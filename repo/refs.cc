@@ -27,21 +27,22 @@ std::vector<std::string> SplitRef(std::string_view name) {
 }
 
 Status ListRefsUnder(const Store& store, int dirfd, const std::string& prefix,
-                     std::map<std::string, ObjectId>& out) {
+                     RefListing& out) {
   fs::Fs& fs = store.fs();
   LARCH_ASSIGN_OR_RETURN(auto entries, fs.ReadDir(dirfd));
   for (const auto& e : entries) {
-    if (ValidateRefName(e.name).ok() == false) continue;  // temp files, junk
+    if (!ValidateRefName(e.name).ok()) continue;  // temp files, junk
     std::string full = prefix.empty() ? e.name : prefix + "/" + e.name;
     LARCH_ASSIGN_OR_RETURN(struct stat st, fs.Stat(dirfd, e.name));
     if (S_ISDIR(st.st_mode)) {
       LARCH_ASSIGN_OR_RETURN(UniqueFd sub, fs.OpenDirPath(dirfd, e.name));
       LARCH_RETURN_IF_ERROR(ListRefsUnder(store, sub.get(), full, out));
     } else if (S_ISREG(st.st_mode)) {
-      LARCH_ASSIGN_OR_RETURN(Bytes data, fs::ReadFileFully(fs, dirfd, e.name, 4096));
-      Result<ObjectId> id = DecodeRefFile(data);
-      if (!id.ok()) return id.status().WithContext("ref " + full);
-      out.emplace(full, *id);
+      // One bad ref file is reported on its own; it hides no other ref.
+      Result<Bytes> data = fs::ReadFileFully(fs, dirfd, e.name, 4096);
+      Result<ObjectId> id = data.ok() ? DecodeRefFile(*data) : Result<ObjectId>(data.status());
+      if (id.ok()) out.refs.emplace(full, *id);
+      else out.errors.push_back(id.status().WithContext("ref " + full));
     }
   }
   return Status::Ok();
@@ -138,11 +139,17 @@ Status DeleteRef(Store& store, const std::string& name) {
   return fs.Fsync(dir.get());  // the removal is durable before we report it
 }
 
-Result<std::map<std::string, ObjectId>> ListRefs(const Store& store) {
-  std::map<std::string, ObjectId> refs;
+Result<RefListing> ScanRefs(const Store& store) {
+  RefListing listing;
   LARCH_ASSIGN_OR_RETURN(UniqueFd heads, store.fs().OpenDirPath(store.root_fd(), "refs/heads"));
-  LARCH_RETURN_IF_ERROR(ListRefsUnder(store, heads.get(), "", refs));
-  return refs;
+  LARCH_RETURN_IF_ERROR(ListRefsUnder(store, heads.get(), "", listing));
+  return listing;
+}
+
+Result<std::map<std::string, ObjectId>> ListRefs(const Store& store) {
+  LARCH_ASSIGN_OR_RETURN(RefListing listing, ScanRefs(store));
+  if (!listing.errors.empty()) return listing.errors.front();
+  return std::move(listing.refs);
 }
 
 Result<ObjectId> ResolveRevision(const Store& store, std::string_view rev) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "repo/objects/object_id.h"
 #include "repo/store.h"
@@ -27,7 +28,15 @@ Result<ObjectId> DecodeRefFile(ByteSpan data);
 Result<std::optional<ObjectId>> ReadRef(const Store& store, const std::string& name);
 Status WriteRef(Store& store, const std::string& name, const ObjectId& commit);
 Status DeleteRef(Store& store, const std::string& name);
+// Every ref; fails on the first ref file that does not decode.
 Result<std::map<std::string, ObjectId>> ListRefs(const Store& store);
+
+// Every ref that decodes, and one error per ref file that does not (fsck).
+struct RefListing {
+  std::map<std::string, ObjectId> refs;
+  std::vector<Status> errors;
+};
+Result<RefListing> ScanRefs(const Store& store);
 
 // Resolves a revision: a full 64-hex commit id, or a ref name, either
 // optionally followed by one or more '^' (parent of). kNotFound names what
