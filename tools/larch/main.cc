@@ -32,6 +32,19 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 says only "A subcommand is required" for a mistyped verb.
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--repo") ++i;
+      if (arg.empty() || arg[0] == '-' || arg == "--repo") continue;
+      bool known = false;
+      for (const Command& cmd : commands) known = known || cmd.app->get_name() == arg;
+      if (!known) {
+        std::fprintf(stderr, "larch: unknown command '%s' (see larch --help)\n", arg.c_str());
+        return kExitUsage;
+      }
+      break;
+    }
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
