@@ -54,7 +54,7 @@ refused "$WORK/busy" 1 "not empty" "$LARCH" init --repo "$WORK/busy"
 
 # ------------------------------------------------------------ usage errors
 log "usage errors: exit 2, store untouched"
-refused "$STORE" 2 "subcommand" "$LARCH" --repo "$STORE" frobnicate
+refused "$STORE" 2 "unknown command 'frobnicate'" "$LARCH" --repo "$STORE" frobnicate
 refused "$STORE" 2 "path is required" "$LARCH" --repo "$STORE" cat main
 refused "$STORE" 2 "target is required" "$LARCH" --repo "$STORE" checkout main
 refused "$STORE" 2 "--tree is required" "$LARCH" --repo "$STORE" commit --branch main
