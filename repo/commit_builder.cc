@@ -206,7 +206,9 @@ Status Builder::HashOne(int dirfd, const ScannedDir& dir, size_t index) {
     source.dirfd = dirfd;
     source.name = f.name;
   }
-  return WriteFileObject(store_, txn_.staging_fd(), Transaction::StagedName({id, ObjectType::kFile}),
+  ObjectKey key{id, ObjectType::kFile};
+  LARCH_ASSIGN_OR_RETURN(int staging_dir, txn_.StagingDirFd(key));
+  return WriteFileObject(store_, staging_dir, Transaction::StagedName(key),
                          header, source)
       .WithContext("storing " + DisplayPath(dir.rel_path, f.name));
 }

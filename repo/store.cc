@@ -92,6 +92,8 @@ Status Store::OpenDirs() {
   return Status::Ok();
 }
 
+std::string Store::FanoutName(uint8_t prefix) { return PrefixName(prefix); }
+
 std::string Store::ObjectFileName(const ObjectKey& key) {
   return key.id.Hex().substr(2) + "." + std::string(ObjectTypeName(key.type));
 }

@@ -59,6 +59,8 @@ class Store {
   int ObjectDirFd(const ObjectId& id) const { return object_dirs_[id.array()[0]].get(); }
   int ObjectDirFd(uint8_t prefix) const { return object_dirs_[prefix].get(); }
 
+  // "00".."ff": the fan-out directory of a first byte.
+  static std::string FanoutName(uint8_t prefix);
   // "<62 hex>.<type>": the name inside the fan-out directory.
   static std::string ObjectFileName(const ObjectKey& key);
   // "objects/xx/<62 hex>.<type>", for messages and web paths.

@@ -39,6 +39,19 @@ Transaction::~Transaction() {
   if (!done_) Abort();
 }
 
+Result<int> Transaction::StagingDirFd(const ObjectKey& key) {
+  uint8_t prefix = key.id.array()[0];
+  std::lock_guard<std::mutex> lock(mu_);
+  UniqueFd& dir = staging_dirs_[prefix];
+  if (!dir.valid()) {
+    fs::Fs& fs = store_->fs();
+    std::string name = Store::FanoutName(prefix);
+    LARCH_RETURN_IF_ERROR(fs.Mkdir(staging_.get(), name, 0700));
+    LARCH_ASSIGN_OR_RETURN(dir, fs.OpenDirPath(staging_.get(), name));
+  }
+  return dir.get();
+}
+
 std::string Transaction::StagedName(const ObjectKey& key) {
   return key.id.Hex() + "." + std::string(ObjectTypeName(key.type));
 }
@@ -59,7 +72,8 @@ Result<ObjectId> Transaction::WriteMetadata(ObjectType type, const Bytes& encode
   LARCH_ASSIGN_OR_RETURN(bool fresh, Claim(key));
   if (!fresh) return key.id;
   fs::Fs& fs = store_->fs();
-  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.CreateExclusive(staging_.get(), StagedName(key), 0644));
+  LARCH_ASSIGN_OR_RETURN(int dir, StagingDirFd(key));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.CreateExclusive(dir, StagedName(key), 0644));
   LARCH_RETURN_IF_ERROR(fs.Write(fd.get(), encoded));
   return key.id;
 }
@@ -67,12 +81,14 @@ Result<ObjectId> Transaction::WriteMetadata(ObjectType type, const Bytes& encode
 Status Transaction::WriteCommitMeta(const ObjectId& commit, const Bytes& encoded) {
   ObjectKey key{commit, ObjectType::kCommitMeta};
   fs::Fs& fs = store_->fs();
+  LARCH_ASSIGN_OR_RETURN(int dir, StagingDirFd(key));
+  bool restaged;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!claimed_.insert(key).second)
-      LARCH_RETURN_IF_ERROR(fs.Unlink(staging_.get(), StagedName(key)));
+    restaged = !claimed_.insert(key).second;
   }
-  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.CreateExclusive(staging_.get(), StagedName(key), 0644));
+  if (restaged) LARCH_RETURN_IF_ERROR(fs.Unlink(dir, StagedName(key)));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.CreateExclusive(dir, StagedName(key), 0644));
   return fs.Write(fd.get(), encoded);
 }
 
@@ -92,7 +108,7 @@ Status Transaction::PublishObjects(bool commits) {
     // commitmeta is the one mutable object: it replaces an older one.
     fs::RenameMode mode = key.type == ObjectType::kCommitMeta ? fs::RenameMode::kReplace
                                                               : fs::RenameMode::kNoReplace;
-    Status s = fs.Rename(staging_.get(), StagedName(key), store_->ObjectDirFd(key.id),
+    Status s = fs.Rename(staging_dirs_[key.id.array()[0]].get(), StagedName(key), store_->ObjectDirFd(key.id),
                          Store::ObjectFileName(key), mode);
     if (s.IsAlreadyExists()) continue;  // same name, same content: already there
     LARCH_RETURN_IF_ERROR(s.WithContext("publishing " + Store::ObjectRelPath(key)));

@@ -4,6 +4,8 @@
 // private staging directory (tmp/txn-<random>/) without per-file fsync; then
 // Commit() makes them visible in an order that survives power loss at any
 // instant (OSTree's commit_transaction is the model):
+// Staging mirrors the fan-out (tmp/txn-<random>/xx/): threads creating
+// thousands of files in one directory contend on its lock.
 //   1. syncfs           all staged bytes are durable before any is visible
 //   2. rename           non-commit objects into objects/xx/ (NOREPLACE: an
 //                       object that appeared meanwhile is the same content)
@@ -18,6 +20,7 @@
 // threads; Commit()/Abort() from one thread after all writers finished.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,10 +40,11 @@ class Transaction {
   ~Transaction();  // Aborts unless committed.
 
   Store& store() const { return *store_; }
-  int staging_fd() const { return staging_.get(); }
+  // The staging directory for `key`'s fan-out prefix, made on first use.
+  Result<int> StagingDirFd(const ObjectKey& key);
   static std::string StagedName(const ObjectKey& key);
 
-  // True when the caller should write `key` into staging_fd()/StagedName(key):
+  // True when the caller should write `key` into StagingDirFd(key)/StagedName(key):
   // neither the store nor this transaction has it yet. Claims it, so two
   // threads never write the same object.
   Result<bool> Claim(const ObjectKey& key);
@@ -62,6 +66,7 @@ class Transaction {
   Store* store_;
   UniqueFd lock_;
   UniqueFd staging_;
+  std::array<UniqueFd, 256> staging_dirs_;
   std::string staging_name_;
   mutable std::mutex mu_;
   std::set<ObjectKey> claimed_;
