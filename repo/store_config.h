@@ -24,7 +24,7 @@ Result<StoreMode> ParseStoreMode(std::string_view name);
 
 struct StoreConfig {
   StoreMode mode = StoreMode::kArchive;
-  int compression_level = 9;
+  int compression_level = 7;
   uint32_t dictionary = 0;  // 0: none yet
   bool operator==(const StoreConfig&) const = default;
 };

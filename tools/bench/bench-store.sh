@@ -88,12 +88,14 @@ find "$V1" -type f -exec cat {} + >/dev/null
 
 # ------------------------------------------------------------------ (a) commit
 # A fresh repo every run: committing into a repo that already has the
-# objects would measure deduplication, not storing.
+# objects would measure deduplication, not storing. Nothing is deleted
+# between runs: ext4 makes creating files right after deleting thousands
+# of them slow (it scans for inodes that were not "recently deleted"),
+# which would charge one run for the cleanup of the one before.
 commit_runs() {   # commit_runs TOOL -> prints one time per line
-    local tool=$1 _ r
-    for _ in $(seq "$runs"); do
-        r=$work/$tool-archive
-        rm -rf "$r"
+    local tool=$1 i r
+    for i in $(seq "$runs"); do
+        r=$work/$tool-archive-$i
         if [ "$tool" = ostree ]; then
             quiet ostree --repo="$r" init --mode=archive
             timed ostree --repo="$r" commit --branch=b --tree=dir="$V1" -s bench
@@ -106,7 +108,7 @@ commit_runs() {   # commit_runs TOOL -> prints one time per line
 
 # ------------------------------------------------------------------ (c) checkout
 checkout_runs() {   # checkout_runs TOOL
-    local tool=$1 _
+    local tool=$1 i
     local r=$work/$tool-bare t=$work/$tool-co
     rm -rf "$r"
     if [ "$tool" = ostree ]; then
@@ -116,16 +118,15 @@ checkout_runs() {   # checkout_runs TOOL
         quiet "$LARCH" init --repo "$r" --mode bare
         quiet "$LARCH" commit --repo "$r" --branch b --tree "$V1" -s bench
     fi
-    for _ in $(seq "$runs"); do
-        rm -rf "$t"
+    for i in $(seq "$runs"); do
         if [ "$tool" = ostree ]; then
             # ostree checks out from a bare repo with hard links by default
-            timed ostree --repo="$r" checkout b "$t"
+            timed ostree --repo="$r" checkout b "$t-$i"
         else
-            timed "$LARCH" checkout --repo "$r" --mode hardlink b "$t"
+            timed "$LARCH" checkout --repo "$r" --mode hardlink b "$t-$i"
         fi
     done
-    # The last checkout stays for the caller to check.
+    # The checkouts stay for the caller to check, then go.
 }
 
 tools=(ostree)
@@ -137,16 +138,16 @@ for tool in "${tools[@]}"; do
     [ "${#t[@]}" -eq "$runs" ] || die "$tool commit failed"
     commit_all[$tool]="${t[*]}"
     commit_s[$tool]=$(median "${t[@]}")
-    store_b[$tool]=$(du -sb "$work/$tool-archive" | cut -f1)
-    rm -rf "$work/$tool-archive"
+    store_b[$tool]=$(du -sb "$work/$tool-archive-1" | cut -f1)
+    rm -rf "$work/$tool"-archive-*
 
     log "$tool: hard-link checkout from bare repo x$runs"
     mapfile -t t < <(checkout_runs "$tool")
     [ "${#t[@]}" -eq "$runs" ] || die "$tool checkout failed"
     # Make sure it really was a hard-link checkout, or the figure is wrong.
-    n=$(stat -c %h "$work/$tool-co/usr/lib/modules/6.1.0-test/vmlinuz")
+    n=$(stat -c %h "$work/$tool-co-1/usr/lib/modules/6.1.0-test/vmlinuz")
     [ "$n" -ge 2 ] || die "$tool checkout did not hard-link (nlink $n)"
-    rm -rf "$work/$tool-co"
+    rm -rf "$work/$tool"-co-*
     checkout_all[$tool]="${t[*]}"
     checkout_s[$tool]=$(median "${t[@]}")
     rm -rf "$work/$tool-bare"
