@@ -27,7 +27,6 @@ class Checkout {
   Status CopyFromStore(const DirTreeFile& entry, int dirfd, const std::string& rel);
   Status LinkToFirst(const std::string& first, int dirfd, const std::string& name);
   Result<const DirMeta*> CachedDirMeta(const ObjectId& id);
-  Status ApplyFileMeta(int dirfd, const std::string& name, int fd, const FileHeader& h);
 
   const Store& store_;
   fs::Fs& fs_;
@@ -52,14 +51,6 @@ Result<const DirMeta*> Checkout::CachedDirMeta(const ObjectId& id) {
 
 std::string Join(const std::string& rel, const std::string& name) {
   return rel.empty() ? name : rel + "/" + name;
-}
-
-Status Checkout::ApplyFileMeta(int dirfd, const std::string& name, int fd, const FileHeader& h) {
-  if (options_.preserve_owner) LARCH_RETURN_IF_ERROR(fs_.Chown(dirfd, name, h.uid, h.gid));
-  // chmod after chown: chown clears setuid/setgid bits.
-  if (fd >= 0) LARCH_RETURN_IF_ERROR(fs_.FChmod(fd, h.mode & 07777));
-  for (const fs::Xattr& x : h.xattrs) LARCH_RETURN_IF_ERROR(fs_.SetXattr(dirfd, name, x));
-  return Status::Ok();
 }
 
 Status Checkout::ApplyDirMeta(int parent_fd, const std::string& name, int fd,
@@ -87,7 +78,7 @@ Status Checkout::CopyFromStore(const DirTreeFile& entry, int dirfd, const std::s
     Status s = ReadFileObjectContent(store_, entry.file, h, [](ByteSpan) { return Status::Ok(); });
     if (!s.ok()) return s.WithContext("checking out " + Join(rel, entry.name));
     LARCH_RETURN_IF_ERROR(fs_.Symlink(h.symlink_target, dirfd, entry.name));
-    return ApplyFileMeta(dirfd, entry.name, -1, h);
+    return ApplyFileMetadata(fs_, dirfd, entry.name, -1, h, options_.preserve_owner);
   }
   LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs_.CreateExclusive(dirfd, entry.name, 0600));
   int fd = out.get();
@@ -97,7 +88,7 @@ Status Checkout::CopyFromStore(const DirTreeFile& entry, int dirfd, const std::s
     return fs_.Write(fd, chunk);
   });
   if (!s.ok()) return s.WithContext("checking out " + Join(rel, entry.name));
-  LARCH_RETURN_IF_ERROR(ApplyFileMeta(dirfd, entry.name, fd, h));
+  LARCH_RETURN_IF_ERROR(ApplyFileMetadata(fs_, dirfd, entry.name, fd, h, options_.preserve_owner));
   stats_.bytes_copied += h.size;
   return Status::Ok();
 }

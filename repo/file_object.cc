@@ -191,9 +191,9 @@ static Status WriteArchiveObject(const Store& store, int dirfd, const std::strin
   return z->Finish();
 }
 
-static Status ApplyMetadata(fs::Fs& fs, int dirfd, const std::string& name,
-                            const FileHeader& header, int fd) {
-  LARCH_RETURN_IF_ERROR(fs.Chown(dirfd, name, header.uid, header.gid));
+Status ApplyFileMetadata(fs::Fs& fs, int dirfd, const std::string& name, int fd,
+                         const FileHeader& header, bool set_owner) {
+  if (set_owner) LARCH_RETURN_IF_ERROR(fs.Chown(dirfd, name, header.uid, header.gid));
   // chmod after chown: chown clears setuid/setgid bits.
   if (fd >= 0) LARCH_RETURN_IF_ERROR(fs.FChmod(fd, header.mode & 07777));
   for (const fs::Xattr& x : header.xattrs) LARCH_RETURN_IF_ERROR(fs.SetXattr(dirfd, name, x));
@@ -205,14 +205,14 @@ static Status WriteBareObject(const Store& store, int dirfd, const std::string& 
   fs::Fs& fs = store.fs();
   if (header.kind == FileKind::kSymlink) {
     LARCH_RETURN_IF_ERROR(fs.Symlink(header.symlink_target, dirfd, name));
-    return ApplyMetadata(fs, dirfd, name, header, -1);
+    return ApplyFileMetadata(fs, dirfd, name, -1, header, true);
   }
   LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs.CreateExclusive(dirfd, name, 0600));
   int fdv = out.get();
   LARCH_RETURN_IF_ERROR(ForEachContentChunk(fs, header, content, [&](ByteSpan chunk) {
     return fs.Write(fdv, chunk);
   }));
-  return ApplyMetadata(fs, dirfd, name, header, fdv);
+  return ApplyFileMetadata(fs, dirfd, name, fdv, header, true);
 }
 
 Status WriteFileObject(const Store& store, int dirfd, const std::string& name,

@@ -43,6 +43,12 @@ Status ReadFileObjectContent(const Store& store, const ObjectId& id, const FileH
 // object and what is wrong (truncated, bad frame, checksum mismatch).
 Status VerifyFileObject(const Store& store, const ObjectId& id);
 
+// Gives dirfd/name (fd: its open descriptor, or -1 for a symlink) the
+// header's owner (when set_owner), permission bits and xattrs, in the order
+// that keeps setuid bits and capabilities.
+Status ApplyFileMetadata(fs::Fs& fs, int dirfd, const std::string& name, int fd,
+                         const FileHeader& header, bool set_owner);
+
 // Writes a file object into dirfd/name (a staging directory) in the store's
 // mode. No fsync here: the transaction syncs the whole filesystem once.
 Status WriteFileObject(const Store& store, int dirfd, const std::string& name,
