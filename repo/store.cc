@@ -1,6 +1,8 @@
 #include "repo/store.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/file.h>
 
 #include <cstdio>
@@ -61,7 +63,12 @@ Status Store::Create(fs::Fs& fs, const std::string& path, const StoreConfig& con
 
 Result<std::unique_ptr<Store>> Store::Open(fs::Fs& fs, const std::string& path) {
   std::unique_ptr<Store> store(new Store(fs, path));
-  Result<UniqueFd> root = fs.OpenDirPath(AT_FDCWD, path);
+  // The path is the user's: its symlinks (say /var/run -> /run) are resolved
+  // once; inside the store nothing is followed.
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) == nullptr)
+    return Status::FromErrno(errno, "opening store " + path);
+  Result<UniqueFd> root = fs.OpenDirPath(AT_FDCWD, resolved);
   if (!root.ok()) return root.status().WithContext("opening store " + path);
   store->root_ = std::move(root).value();
   Result<Bytes> config = fs::ReadFileFully(fs, store->root_.get(), "config", 64 << 10);
