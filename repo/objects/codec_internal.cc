@@ -1,9 +1,11 @@
 // File: repo/objects/codec_internal.cc
 #include "repo/objects/codec_internal.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "repo/objects/file_header.h"
+#include "src/base/hex.h"
 
 namespace larch::repo::internal {
 
@@ -111,6 +113,47 @@ Result<fs::Xattrs> DecodeXattrs(encoding::Decoder& dec) {
     xattrs.push_back(std::move(x));
   }
   return xattrs;
+}
+
+namespace {
+constexpr size_t kSignatureEntrySize = 32 + 64;
+}  // namespace
+
+Status ValidateSignatures(std::span<const CommitSignature> sigs, std::string_view what) {
+  if (sigs.size() > kMaxSignatures) {
+    return Invalid(what, "more than " + std::to_string(kMaxSignatures) + " signatures");
+  }
+  for (size_t i = 1; i < sigs.size(); ++i) {
+    // std::array<uint8_t> compares bytewise, the encoded order.
+    if (sigs[i - 1].key_id == sigs[i].key_id) {
+      return Invalid(what, "duplicate signature by key " + HexEncode(sigs[i].key_id));
+    }
+    if (!(sigs[i - 1].key_id < sigs[i].key_id)) {
+      return Invalid(what, "signatures not sorted by key id: " + HexEncode(sigs[i].key_id) +
+                               " after " + HexEncode(sigs[i - 1].key_id));
+    }
+  }
+  return Status::Ok();
+}
+
+void EncodeSignatures(encoding::Encoder& enc, std::span<const CommitSignature> sigs) {
+  enc.U32(static_cast<uint32_t>(sigs.size()));
+  for (const CommitSignature& sig : sigs) {
+    enc.Raw(sig.key_id);
+    enc.Raw(sig.signature);
+  }
+}
+
+Result<std::vector<CommitSignature>> DecodeSignatures(encoding::Decoder& dec) {
+  LARCH_ASSIGN_OR_RETURN(uint32_t count, dec.Count(kMaxSignatures, kSignatureEntrySize));
+  std::vector<CommitSignature> sigs(count);
+  for (CommitSignature& sig : sigs) {
+    LARCH_ASSIGN_OR_RETURN(ByteSpan key_id, dec.Raw(sig.key_id.size()));
+    std::copy(key_id.begin(), key_id.end(), sig.key_id.begin());
+    LARCH_ASSIGN_OR_RETURN(ByteSpan signature, dec.Raw(sig.signature.size()));
+    std::copy(signature.begin(), signature.end(), sig.signature.begin());
+  }
+  return sigs;
 }
 
 }  // namespace larch::repo::internal

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 #include <string>
 #include <string_view>
 
+#include "repo/objects/commitmeta.h"
 #include "repo/objects/object_id.h"
 #include "src/base/result.h"
 #include "src/encoding/encoding.h"
@@ -46,5 +49,13 @@ void EncodeXattrs(encoding::Encoder& enc, const fs::Xattrs& xattrs);
 // Parses the layout and its limits only; callers run ValidateXattrs (via
 // their own Validate*) afterwards.
 Result<fs::Xattrs> DecodeXattrs(encoding::Decoder& dec);
+
+// Signature lists (commitmeta and signed envelopes): at most kMaxSignatures,
+// strictly increasing by key id (so one signature per key, one encoding).
+// u32 count, then per signature: key id[32], signature[64].
+Status ValidateSignatures(std::span<const CommitSignature> sigs, std::string_view what);
+void EncodeSignatures(encoding::Encoder& enc, std::span<const CommitSignature> sigs);
+// Parses the layout only; callers validate afterwards.
+Result<std::vector<CommitSignature>> DecodeSignatures(encoding::Decoder& dec);
 
 }  // namespace larch::repo::internal

@@ -1,0 +1,78 @@
+// File: repo/objects/summary.h
+//
+// Summary: what a repository offers, signed by its publisher (the body of a
+// SignedEnvelope of kind kSummary, served as `summary` at the repository's
+// root). A device trusts nothing about a remote before it has verified one:
+//   refs        ref -> commit, with the commit's version and timestamp (so a
+//               mirror cannot mix and match commits and refs) and the
+//               commit object's exact size (the download limit);
+//   deltas      superblock size and SHA-256 of every delta on offer;
+//   dictionaries  the zstd dictionaries objects were compressed with;
+//   serial      grows with every publication: an older summary is refused;
+//   expires     after this instant the summary is refused (freeze attacks).
+// Format: docs/formats.md, "summary".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "repo/objects/object_id.h"
+#include "src/base/bytes.h"
+#include "src/base/result.h"
+#include "src/crypto/sha256.h"
+
+namespace larch::repo {
+
+struct SummaryRef {
+  std::string name;      // e.g. "os/stable"
+  ObjectId commit;
+  uint64_t commit_size = 0;  // bytes of the encoded commit object
+  std::string version;   // the commit's "version" metadata ("" if none)
+  uint64_t timestamp = 0;    // the commit's timestamp
+  bool operator==(const SummaryRef&) const = default;
+};
+
+struct SummaryDelta {
+  std::optional<ObjectId> from;  // nullopt: a full delta ("from empty")
+  ObjectId to;
+  uint64_t superblock_size = 0;
+  crypto::Sha256Digest superblock_sha256{};
+  bool operator==(const SummaryDelta&) const = default;
+};
+
+struct SummaryDictionary {
+  uint32_t id = 0;
+  uint64_t size = 0;
+  crypto::Sha256Digest sha256{};
+  bool operator==(const SummaryDictionary&) const = default;
+};
+
+struct Summary {
+  uint64_t serial = 0;
+  uint64_t timestamp = 0;  // when it was published (seconds, UTC)
+  uint64_t expires = 0;    // refused after this instant (seconds, UTC)
+  std::string store_mode;  // "archive" or "bare": how objects are served
+  std::vector<SummaryRef> refs;                 // strictly sorted by name
+  std::vector<SummaryDelta> deltas;             // strictly sorted by (to, from)
+  std::vector<SummaryDictionary> dictionaries;  // strictly sorted by id
+  std::map<std::string, std::string> metadata;  // keys as commit metadata keys
+  bool operator==(const Summary&) const = default;
+
+  const SummaryRef* FindRef(std::string_view name) const;
+};
+
+inline constexpr size_t kMaxSummaryRefs = 65536;
+inline constexpr size_t kMaxSummaryDeltas = 65536;
+inline constexpr size_t kMaxSummaryDictionaries = 1024;
+inline constexpr size_t kMaxRefNameLength = 255;
+inline constexpr size_t kMaxVersionLength = 255;
+inline constexpr size_t kMaxSummarySize = 32u << 20;  // whole signed file
+
+Status ValidateSummary(const Summary& summary);
+Bytes EncodeSummary(const Summary& summary);
+Result<Summary> DecodeSummary(ByteSpan data);
+
+}  // namespace larch::repo
