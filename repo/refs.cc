@@ -48,9 +48,32 @@ Status ListRefsUnder(const Store& store, int dirfd, const std::string& prefix,
   return Status::Ok();
 }
 
+// Where a ref lives: "name" in refs/heads, "remote:name" in
+// refs/remotes/<remote>. Returns the directory (relative to the store root)
+// and the name below it.
+std::pair<std::string, std::string> RefLocation(const std::string& name) {
+  size_t colon = name.find(':');
+  if (colon == std::string::npos) return {"refs/heads", name};
+  return {"refs/remotes/" + name.substr(0, colon), name.substr(colon + 1)};
+}
+
 }  // namespace
 
 Status ValidateRefName(std::string_view name) {
+  // "remote:ref": a ref pulled from a remote (refs/remotes/<remote>/<ref>).
+  size_t colon = name.find(':');
+  if (colon != std::string_view::npos) {
+    std::string_view remote = name.substr(0, colon);
+    if (remote.find('/') != std::string_view::npos || !ValidateRefName(remote).ok()) {
+      return Status::InvalidArgument("invalid ref name \"" + std::string(name) +
+                                     "\": the remote before ':' must be one component");
+    }
+    std::string_view rest = name.substr(colon + 1);
+    if (rest.find(':') != std::string_view::npos) {
+      return Status::InvalidArgument("invalid ref name \"" + std::string(name) + "\": more than one ':'");
+    }
+    return ValidateRefName(rest);
+  }
   auto bad = [&](std::string_view why) {
     std::string shown;
     for (char c : name) shown += (c == '\0') ? std::string("\\0") : std::string(1, c);
@@ -81,15 +104,15 @@ Result<std::optional<ObjectId>> ReadRef(const Store& store, const std::string& n
   LARCH_RETURN_IF_ERROR(ValidateRefName(name));
   fs::Fs& fs = store.fs();
   // Intermediate components are opened one by one without following links.
-  size_t slash = name.rfind('/');
-  std::string dir_path = "refs/heads";
-  if (slash != std::string::npos) dir_path += "/" + name.substr(0, slash);
+  auto [dir_path, rel] = RefLocation(name);
+  size_t slash = rel.rfind('/');
+  if (slash != std::string::npos) dir_path += "/" + rel.substr(0, slash);
   Result<UniqueFd> dir = fs.OpenDirPath(store.root_fd(), dir_path);
   if (!dir.ok()) {
     if (dir.status().IsNotFound()) return std::optional<ObjectId>();
     return dir.status().WithContext("reading ref " + name);
   }
-  std::string leaf = slash == std::string::npos ? name : name.substr(slash + 1);
+  std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
   Result<Bytes> data = fs::ReadFileFully(fs, dir->get(), leaf, 4096);
   if (!data.ok()) {
     if (data.status().IsNotFound()) return std::optional<ObjectId>();
@@ -103,8 +126,17 @@ Result<std::optional<ObjectId>> ReadRef(const Store& store, const std::string& n
 Status WriteRef(Store& store, const std::string& name, const ObjectId& commit) {
   LARCH_RETURN_IF_ERROR(ValidateRefName(name));
   fs::Fs& fs = store.fs();
-  LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs.OpenDirPath(store.root_fd(), "refs/heads"));
-  std::vector<std::string> parts = SplitRef(name);
+  auto [base, rel] = RefLocation(name);
+  if (base != "refs/heads") {
+    LARCH_ASSIGN_OR_RETURN(UniqueFd refs_dir, fs.OpenDirPath(store.root_fd(), "refs"));
+    LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, refs_dir.get(), "remotes"));
+    LARCH_RETURN_IF_ERROR(fs.Fsync(refs_dir.get()));
+    LARCH_ASSIGN_OR_RETURN(UniqueFd remotes, fs.OpenDirPath(refs_dir.get(), "remotes"));
+    LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, remotes.get(), base.substr(13)));
+    LARCH_RETURN_IF_ERROR(fs.Fsync(remotes.get()));
+  }
+  LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs.OpenDirPath(store.root_fd(), base));
+  std::vector<std::string> parts = SplitRef(rel);
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     Result<UniqueFd> sub = fs.OpenDirPath(dir.get(), parts[i]);
     if (!sub.ok() && sub.status().IsNotFound()) {
@@ -124,15 +156,21 @@ Status WriteRef(Store& store, const std::string& name, const ObjectId& commit) {
 Status DeleteRef(Store& store, const std::string& name) {
   LARCH_RETURN_IF_ERROR(ValidateRefName(name));
   fs::Fs& fs = store.fs();
-  LARCH_ASSIGN_OR_RETURN(UniqueFd heads, fs.OpenDirPath(store.root_fd(), "refs/heads"));
-  size_t slash = name.rfind('/');
+  auto [base, rel] = RefLocation(name);
+  Result<UniqueFd> heads = fs.OpenDirPath(store.root_fd(), base);
+  if (!heads.ok() && heads.status().IsNotFound()) return Status::NotFound("no ref named " + name);
+  if (!heads.ok()) return heads.status();
+  size_t slash = rel.rfind('/');
   UniqueFd dir;
   if (slash == std::string::npos) {
-    dir = std::move(heads);
+    dir = std::move(heads).value();
   } else {
-    LARCH_ASSIGN_OR_RETURN(dir, fs.OpenDirPath(heads.get(), name.substr(0, slash)));
+    Result<UniqueFd> sub = fs.OpenDirPath(heads->get(), rel.substr(0, slash));
+    if (!sub.ok() && sub.status().IsNotFound()) return Status::NotFound("no ref named " + name);
+    if (!sub.ok()) return sub.status();
+    dir = std::move(sub).value();
   }
-  std::string leaf = slash == std::string::npos ? name : name.substr(slash + 1);
+  std::string leaf = slash == std::string::npos ? rel : rel.substr(slash + 1);
   Status s = fs.Unlink(dir.get(), leaf);
   if (s.IsNotFound()) return Status::NotFound("no ref named " + name);
   LARCH_RETURN_IF_ERROR(s);
@@ -143,6 +181,21 @@ Result<RefListing> ScanRefs(const Store& store) {
   RefListing listing;
   LARCH_ASSIGN_OR_RETURN(UniqueFd heads, store.fs().OpenDirPath(store.root_fd(), "refs/heads"));
   LARCH_RETURN_IF_ERROR(ListRefsUnder(store, heads.get(), "", listing));
+  Result<UniqueFd> remotes = store.fs().OpenDirPath(store.root_fd(), "refs/remotes");
+  if (!remotes.ok()) {
+    if (remotes.status().IsNotFound()) return listing;
+    return remotes.status();
+  }
+  LARCH_ASSIGN_OR_RETURN(auto entries, store.fs().ReadDir(remotes->get()));
+  for (const auto& e : entries) {
+    if (!ValidateRefName(e.name).ok() || e.name.find('/') != std::string::npos) continue;
+    Result<UniqueFd> sub = store.fs().OpenDirPath(remotes->get(), e.name);
+    if (!sub.ok()) continue;  // not a directory: junk, like temp files
+    RefListing remote;
+    LARCH_RETURN_IF_ERROR(ListRefsUnder(store, sub->get(), "", remote));
+    for (auto& [ref, id] : remote.refs) listing.refs.emplace(e.name + ":" + ref, id);
+    for (Status& err : remote.errors) listing.errors.push_back(err.WithContext("remote " + e.name));
+  }
   return listing;
 }
 

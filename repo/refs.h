@@ -4,7 +4,9 @@
 // "<64 hex>\n". A ref name is one or more components separated by '/', each
 // matching [A-Za-z0-9_][A-Za-z0-9._-]* ("debian/12/x86_64/stable"); ".." and
 // NUL can therefore never reach the filesystem. Refs are replaced atomically
-// (temp file, fsync, rename, fsync directory).
+// (temp file, fsync, rename, fsync directory). "remote:name" names a ref
+// pulled from a remote, stored as refs/remotes/<remote>/<name>; local
+// branches and pulled refs never share a namespace.
 #pragma once
 
 #include <map>

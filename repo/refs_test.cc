@@ -132,6 +132,22 @@ TEST_F(RefStoreTest, WriteReadListDeleteRoundTrip) {
   EXPECT_EQ(Must(ListRefs(*store_)), left);
 }
 
+TEST_F(RefStoreTest, RemoteRefsLiveApartFromBranches) {
+  Must(WriteRef(*store_, "os/stable", Id('1')));
+  Must(WriteRef(*store_, "origin:os/stable", Id('2')));
+  EXPECT_EQ(*Must(ReadRef(*store_, "os/stable")), Id('1'));
+  EXPECT_EQ(*Must(ReadRef(*store_, "origin:os/stable")), Id('2'));
+  EXPECT_EQ(ReadTestFile(dir_.Sub("store/refs/remotes/origin/os/stable")), std::string(64, '2') + "\n");
+  const std::map<std::string, ObjectId> both = {{"os/stable", Id('1')}, {"origin:os/stable", Id('2')}};
+  EXPECT_EQ(Must(ListRefs(*store_)), both);
+  Must(DeleteRef(*store_, "origin:os/stable"));
+  EXPECT_FALSE(Must(ReadRef(*store_, "origin:os/stable")).has_value());
+  EXPECT_TRUE(DeleteRef(*store_, "other:x").IsNotFound());
+  for (const char* bad : {"a/b:c", ":c", "a:", "..:x", "a:b:c"}) {
+    EXPECT_FALSE(ValidateRefName(bad).ok()) << bad;
+  }
+}
+
 TEST_F(RefStoreTest, WriteReplacesExistingRef) {
   Must(WriteRef(*store_, "main", Id('1')));
   Must(WriteRef(*store_, "main", Id('2')));
