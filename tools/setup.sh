@@ -39,6 +39,9 @@ packages=(
     attr libcap2-bin python3
     # corpus (debootstrap) and the comparison baseline for benchmarks
     debootstrap ostree
+    # deltas: libdivsufsort (suffix sort of the bsdiff engine); bsdiff and
+    # xdelta3 only for reference figures in tools/bench/bench-delta.sh
+    libdivsufsort-dev bsdiff xdelta3
     # later work: an HTTP server for pull tests, VM boot tests, initramfs
     nginx qemu-system-x86 cpio busybox-static
 )

@@ -1,0 +1,397 @@
+// File: repo/delta/apply.cc
+#include "repo/delta/apply.h"
+
+#include <map>
+#include <set>
+
+#include "repo/delta/engines.h"
+#include "repo/delta/limits.h"
+#include "repo/delta/object_content.h"
+#include "repo/delta/part.h"
+#include "repo/delta/part_compression.h"
+#include "repo/file_object.h"
+#include "repo/objects/dirmeta.h"
+#include "repo/objects/dirtree.h"
+#include "repo/transaction.h"
+#include "repo/trust/install_check.h"
+#include "repo/trust/signing.h"
+#include "src/fs/atomic.h"
+
+namespace larch::delta {
+
+namespace {
+
+// Spool files are named like transaction staging ("txn-"), so the next
+// transaction removes any a crash left behind.
+constexpr char kSpoolPrefix[] = "txn-delta-part-";
+
+std::string Hex(const repo::ObjectKey& key) {
+  return std::string(repo::ObjectTypeName(key.type)) + " " + key.id.Hex();
+}
+
+class Applier {
+ public:
+  Applier(repo::Store& store, repo::Transaction& txn, const DeltaSuperblock& sb)
+      : store_(store), fs_(store.fs()), txn_(txn), sb_(sb) {}
+
+  Status ApplyPart(DeltaSource& source, size_t index);
+  Status CheckComplete();
+  ApplyStats& stats() { return stats_; }
+
+ private:
+  Status Spool(DeltaSource& source, size_t index, const std::string& name);
+  Status ApplyOps(PartReader& reader, size_t index);
+  Status ApplyOp(PartReader& reader, const OpHead& head);
+  Status ApplyMeta(PartReader& reader, const OpHead& head);
+  Status ApplyNew(PartReader& reader, const OpHead& head);
+  Status ApplyPatchOp(PartReader& reader, const OpHead& head);
+  Status StreamNewToFile(PartReader& reader, const OpHead& head);
+  Result<Bytes> BaseContent(const repo::ObjectId& base, const repo::ObjectId& target);
+  Status Stage(const OpHead& head, const Bytes& content);
+  Result<bool> Present(const repo::ObjectKey& key) const;
+
+  repo::Store& store_;
+  fs::Fs& fs_;
+  repo::Transaction& txn_;
+  const DeltaSuperblock& sb_;
+  std::set<repo::ObjectKey> produced_;
+  std::map<repo::ObjectId, repo::DirTree> trees_;
+  ApplyStats stats_;
+};
+
+Status Applier::Spool(DeltaSource& source, size_t index, const std::string& name) {
+  const PartInfo& info = sb_.parts[index];
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs_.CreateExclusive(store_.tmp_fd(), name, 0600));
+  crypto::Sha256 hasher;
+  uint64_t got = 0;
+  std::string what = "part " + std::to_string(index);
+  LARCH_RETURN_IF_ERROR(source.Part(index, info.compressed_size, [&](ByteSpan chunk) -> Status {
+    got += chunk.size();
+    if (got > info.compressed_size)
+      return Status::Corruption(what + " is larger than the " +
+                                std::to_string(info.compressed_size) + " bytes the superblock declares");
+    hasher.Update(chunk);
+    return fs_.Write(fd.get(), chunk);
+  }));
+  if (got != info.compressed_size)
+    return Status::Corruption(what + " is truncated: " + std::to_string(got) + " of " +
+                              std::to_string(info.compressed_size) + " bytes");
+  if (hasher.Finish() != info.sha256)
+    return Status::Corruption(what + " does not match its SHA-256 in the superblock");
+  stats_.bytes_received += got;
+  return Status::Ok();
+}
+
+Status Applier::ApplyPart(DeltaSource& source, size_t index) {
+  std::string name = fs::TempName(kSpoolPrefix);
+  Status s = Spool(source, index, name);
+  if (s.ok()) {
+    Result<UniqueFd> fd = fs_.OpenRead(store_.tmp_fd(), name);
+    s = fd.status();
+    if (fd.ok()) {
+      FdSource compressed(fs_, fd->get(), sb_.parts[index].compressed_size);
+      Result<std::unique_ptr<PartDecompressor>> raw =
+          PartDecompressor::Create(compressed, sb_.parts[index].uncompressed_size);
+      s = raw.status();
+      if (raw.ok()) {
+        PartReader reader(**raw);
+        s = ApplyOps(reader, index);
+      }
+    }
+  }
+  (void)fs_.Unlink(store_.tmp_fd(), name);  // garbage for the next transaction otherwise
+  ++stats_.parts;
+  return s;
+}
+
+Status Applier::ApplyOps(PartReader& reader, size_t index) {
+  const std::vector<PartObject>& expected = sb_.parts[index].objects;
+  std::string what = "part " + std::to_string(index);
+  Status s = reader.Start();
+  if (s.ok() && reader.op_count() != expected.size())
+    s = Status::Corruption("holds " + std::to_string(reader.op_count()) +
+                           " operations, the superblock lists " + std::to_string(expected.size()));
+  for (size_t i = 0; s.ok(); ++i) {
+    Result<std::optional<OpHead>> head = reader.Next();
+    if (!head.ok()) return head.status().WithContext(what);
+    if (!*head) break;
+    const OpHead& h = **head;
+    if (h.kind != expected[i].op || h.key != expected[i].key)
+      return Status::Corruption(what + ": operation " + std::to_string(i) + " is " +
+                                std::string(OpKindName(h.kind)) + " of " + Hex(h.key) +
+                                ", the superblock lists " + std::string(OpKindName(expected[i].op)) +
+                                " of " + Hex(expected[i].key));
+    s = ApplyOp(reader, h);
+  }
+  if (s.ok()) s = reader.Finish();
+  return s.WithContext(what);
+}
+
+Result<bool> Applier::Present(const repo::ObjectKey& key) const {
+  if (produced_.contains(key)) return true;
+  return store_.HasObject(key);
+}
+
+Status Applier::ApplyOp(PartReader& reader, const OpHead& head) {
+  switch (head.kind) {
+    case OpKind::kReuse: {
+      LARCH_ASSIGN_OR_RETURN(bool have, Present(head.key));
+      if (!have)
+        return Status::NotFound("the delta expects the store to have " + Hex(head.key) +
+                                " already; it does not (is the source commit complete?)");
+      return Status::Ok();
+    }
+    case OpKind::kMeta: return ApplyMeta(reader, head);
+    case OpKind::kNew: return ApplyNew(reader, head);
+    case OpKind::kPatchZstd:
+    case OpKind::kPatchBsdiff: return ApplyPatchOp(reader, head);
+  }
+  return Status::Corruption("unknown operation");
+}
+
+Status Applier::ApplyMeta(PartReader& reader, const OpHead& head) {
+  LARCH_ASSIGN_OR_RETURN(Bytes bytes, reader.ReadPayload());
+  if (repo::ObjectId::HashOf(bytes) != head.key.id)
+    return Status::Corruption(Hex(head.key) + " does not match its id");
+  if (head.key.type == repo::ObjectType::kDirTree) {
+    Result<repo::DirTree> tree = repo::DecodeDirTree(bytes);
+    if (!tree.ok()) return tree.status().WithContext(Hex(head.key));
+    trees_[head.key.id] = std::move(tree).value();
+  } else {
+    Result<repo::DirMeta> meta = repo::DecodeDirMeta(bytes);
+    if (!meta.ok()) return meta.status().WithContext(Hex(head.key));
+  }
+  LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, txn_.WriteMetadata(head.key.type, bytes));
+  (void)id;  // equal to head.key.id: hashed above
+  produced_.insert(head.key);
+  ++stats_.objects_written;
+  return Status::Ok();
+}
+
+Status Applier::Stage(const OpHead& head, const Bytes& content) {
+  if (repo::ObjectId(repo::HashFileObject(head.header, content)) != head.key.id)
+    return Status::Corruption(Hex(head.key) + ": the content the delta produces does not match its id");
+  LARCH_ASSIGN_OR_RETURN(int dir, txn_.StagingDirFd(head.key));
+  repo::FileContentSource source{&content, -1, {}};
+  LARCH_RETURN_IF_ERROR(repo::WriteFileObject(store_, dir, repo::Transaction::StagedName(head.key),
+                                              head.header, source));
+  produced_.insert(head.key);
+  ++stats_.objects_written;
+  return Status::Ok();
+}
+
+Status Applier::ApplyNew(PartReader& reader, const OpHead& head) {
+  LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim(head.key));
+  if (!fresh) {
+    ++stats_.objects_present;
+    produced_.insert(head.key);
+    return reader.StreamPayload([](ByteSpan) { return Status::Ok(); });
+  }
+  if (head.payload_size > kMaxPatchInput) return StreamNewToFile(reader, head);
+  LARCH_ASSIGN_OR_RETURN(Bytes content, reader.ReadPayload());
+  return Stage(head, content);
+}
+
+// Large content goes through a plain file next to the staged object, hashed
+// on the way; only a matching file is turned into the object.
+Status Applier::StreamNewToFile(PartReader& reader, const OpHead& head) {
+  LARCH_ASSIGN_OR_RETURN(int dir, txn_.StagingDirFd(head.key));
+  std::string tmp = repo::Transaction::StagedName(head.key) + ".content";
+  crypto::Sha256 hasher;
+  hasher.Update(repo::EncodeFileHeaderFrame(head.header));
+  {
+    LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs_.CreateExclusive(dir, tmp, 0600));
+    LARCH_RETURN_IF_ERROR(reader.StreamPayload([&](ByteSpan chunk) {
+      hasher.Update(chunk);
+      return fs_.Write(fd.get(), chunk);
+    }));
+  }
+  if (repo::ObjectId(hasher.Finish()) != head.key.id)
+    return Status::Corruption(Hex(head.key) + ": the content the delta produces does not match its id");
+  repo::FileContentSource source{nullptr, dir, tmp};
+  LARCH_RETURN_IF_ERROR(repo::WriteFileObject(store_, dir, repo::Transaction::StagedName(head.key),
+                                              head.header, source));
+  LARCH_RETURN_IF_ERROR(fs_.Unlink(dir, tmp));
+  produced_.insert(head.key);
+  ++stats_.objects_written;
+  return Status::Ok();
+}
+
+Result<Bytes> Applier::BaseContent(const repo::ObjectId& base, const repo::ObjectId& target) {
+  repo::ObjectKey key{base, repo::ObjectType::kFile};
+  LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(key));
+  if (!have)
+    return Status::NotFound("patch base " + base.Hex() + " of file " + target.Hex() +
+                            " is not in the store");
+  LARCH_ASSIGN_OR_RETURN(repo::FileHeader header, repo::ReadFileObjectHeader(store_, base));
+  if (header.kind != repo::FileKind::kRegular || header.size > kMaxPatchInput)
+    return Status::Corruption("patch base " + base.Hex() + " is not a file within the patch limit");
+  return ReadObjectContent(store_, base, header);
+}
+
+Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
+  LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
+  LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim(head.key));
+  if (!fresh) {
+    ++stats_.objects_present;
+    produced_.insert(head.key);
+    return Status::Ok();
+  }
+  LARCH_ASSIGN_OR_RETURN(Bytes base, BaseContent(head.base, head.key.id));
+  Result<Bytes> target = ApplyPatch(head.kind, base, patch, static_cast<size_t>(head.header.size));
+  if (!target.ok() ||
+      repo::ObjectId(repo::HashFileObject(head.header, *target)) != head.key.id)
+    return Status::Corruption(Hex(head.key) + ": patch against base " + head.base.Hex() +
+                              " does not reproduce it (wrong base?)" +
+                              (target.ok() ? "" : ": " + target.status().message()));
+  return Stage(head, *target);
+}
+
+// Every object of the target tree must be in the store or produced here.
+Status Applier::CheckComplete() {
+  LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(sb_.commit));
+  std::vector<std::pair<repo::ObjectId, std::string>> todo{{commit.root_tree, "/"}};
+  auto need = [&](const repo::ObjectKey& key, const std::string& path) -> Status {
+    LARCH_ASSIGN_OR_RETURN(bool have, Present(key));
+    if (!have)
+      return Status::Corruption("after the delta, " + Hex(key) + " (" + path +
+                                ") is still missing: the delta does not fit this store");
+    return Status::Ok();
+  };
+  LARCH_RETURN_IF_ERROR(need({commit.root_meta, repo::ObjectType::kDirMeta}, "/"));
+  std::set<repo::ObjectId> walked;
+  while (!todo.empty()) {
+    auto [id, path] = todo.back();
+    todo.pop_back();
+    if (!walked.insert(id).second) continue;
+    LARCH_RETURN_IF_ERROR(need({id, repo::ObjectType::kDirTree}, path));
+    repo::DirTree tree;
+    if (auto it = trees_.find(id); it != trees_.end()) {
+      tree = it->second;
+    } else {
+      LARCH_ASSIGN_OR_RETURN(tree, store_.ReadDirTree(id));
+    }
+    std::string prefix = path == "/" ? "/" : path + "/";
+    for (const repo::DirTreeFile& f : tree.files)
+      LARCH_RETURN_IF_ERROR(need({f.file, repo::ObjectType::kFile}, prefix + f.name));
+    for (const repo::DirTreeDir& d : tree.dirs) {
+      LARCH_RETURN_IF_ERROR(need({d.meta, repo::ObjectType::kDirMeta}, prefix + d.name));
+      todo.push_back({d.tree, prefix + d.name});
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckSource(const repo::Store& store, const DeltaSuperblock& sb) {
+  if (!sb.from) return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(bool have, store.HasObject({*sb.from, repo::ObjectType::kCommit}));
+  if (!have)
+    return Status::NotFound("the delta applies to commit " + sb.from->Hex() +
+                            ", which is not in this store");
+  return Status::Ok();
+}
+
+const char* What(repo::SignedKind kind) {
+  return kind == repo::SignedKind::kBundle ? "bundle" : "delta superblock";
+}
+
+trust::InstallRequest Request(const ApplyVerification& v, const DeltaSuperblock& sb,
+                              const repo::Commit& commit, const std::optional<repo::CommitMeta>& meta) {
+  trust::InstallRequest req;
+  req.ref = v.ref;
+  req.commit_id = sb.to;
+  req.commit = &commit;
+  req.meta = meta ? &*meta : nullptr;
+  req.allow_downgrade = v.allow_downgrade;
+  return req;
+}
+
+trust::HistoryEntry History(const ApplyOptions& options, const DeltaSuperblock& sb,
+                            const repo::Commit& commit, const Status& outcome) {
+  trust::HistoryEntry h;
+  h.action = options.envelope_kind == repo::SignedKind::kBundle ? "bundle-apply" : "delta-apply";
+  h.remote = options.verify->policy->name;
+  h.ref = options.verify->ref;
+  h.from_commit = sb.from;
+  h.to_commit = sb.to;
+  auto version = commit.metadata.find(trust::kVersionKey);
+  if (version != commit.metadata.end()) h.to_version = version->second;
+  h.outcome = outcome.ok() ? "ok" : outcome.code() == StatusCode::kVerifyFailed ? "refused" : "failed";
+  h.detail = outcome.message();
+  h.downgrade_allowed = options.verify->allow_downgrade;
+  return h;
+}
+
+// Everything before the first part: the commit's install check, and that
+// the store has the commit the delta starts from.
+Status Precheck(const repo::Store& store, const ApplyOptions& options, const DeltaSuperblock& sb,
+                const repo::Commit& commit, const std::optional<repo::CommitMeta>& meta) {
+  if (options.verify) {
+    const ApplyVerification& v = *options.verify;
+    LARCH_RETURN_IF_ERROR(trust::VerifyCommitForInstall(*v.policy, *v.state, Request(v, sb, commit, meta)));
+  }
+  return CheckSource(store, sb);
+}
+
+Status Write(repo::Store& store, DeltaSource& source, const ApplyOptions& options,
+             const DeltaSuperblock& sb, ApplyStats& stats) {
+  LARCH_ASSIGN_OR_RETURN(std::unique_ptr<repo::Transaction> txn, repo::Transaction::Begin(store));
+  Applier applier(store, *txn, sb);
+  for (size_t i = 0; i < sb.parts.size(); ++i) LARCH_RETURN_IF_ERROR(applier.ApplyPart(source, i));
+  LARCH_RETURN_IF_ERROR(source.Finish());
+  LARCH_RETURN_IF_ERROR(applier.CheckComplete());
+  LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, txn->WriteMetadata(repo::ObjectType::kCommit, sb.commit));
+  if (sb.commitmeta) LARCH_RETURN_IF_ERROR(txn->WriteCommitMeta(id, *sb.commitmeta));
+  if (options.ref) txn->SetRef(*options.ref, id);
+  LARCH_RETURN_IF_ERROR(txn->Commit());
+  stats = applier.stats();
+  stats.commit = id;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DeltaSuperblock> ReadVerifiedSuperblock(DeltaSource& source, const ApplyOptions& options) {
+  LARCH_ASSIGN_OR_RETURN(Bytes file, source.Superblock());
+  const char* what = What(options.envelope_kind);
+  Result<repo::SignedEnvelope> envelope =
+      repo::DecodeSignedEnvelope(file, options.envelope_kind, kMaxSuperblockSize);
+  if (!envelope.ok()) return envelope.status().WithContext(what);
+  if (options.verify) {
+    LARCH_RETURN_IF_ERROR(trust::CheckSignatures(*options.verify->policy, options.envelope_kind,
+                                                 crypto::Sha256::Hash(envelope->body),
+                                                 envelope->signatures, what));
+  }
+  return DecodeSuperblock(envelope->body);
+}
+
+Result<ApplyStats> ApplyDelta(repo::Store& store, DeltaSource& source, const ApplyOptions& options) {
+  LARCH_ASSIGN_OR_RETURN(DeltaSuperblock sb, ReadVerifiedSuperblock(source, options));
+  LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(sb.commit));
+  std::optional<repo::CommitMeta> meta;
+  if (sb.commitmeta) {
+    LARCH_ASSIGN_OR_RETURN(meta, repo::DecodeCommitMeta(*sb.commitmeta));
+  }
+  ApplyStats stats;
+  Status s = Precheck(store, options, sb, commit, meta);
+  if (s.ok()) s = Write(store, source, options, sb, stats);
+  if (!options.verify) {
+    if (!s.ok()) return s;
+    return stats;
+  }
+  // The device's record: what was installed (rollback protection for the
+  // next one) and every attempt, refused or not.
+  trust::TrustState& state = *options.verify->state;
+  if (!s.ok()) {
+    (void)state.AddHistory(History(options, sb, commit, s));
+    return s;
+  }
+  trust::TrustState::Update update;
+  update.SetRef(options.verify->policy->name, options.verify->ref,
+                trust::RefTrustFor(Request(*options.verify, sb, commit, meta)));
+  update.AddHistory(History(options, sb, commit, s));
+  LARCH_RETURN_IF_ERROR(state.Apply(update).WithContext("recording the install"));
+  return stats;
+}
+
+}  // namespace larch::delta

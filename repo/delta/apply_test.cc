@@ -1,0 +1,182 @@
+// File: repo/delta/apply_test.cc
+// Generate + apply on small trees, in both store modes, and every kind of
+// bad input the issue names: each refused with a message naming what was
+// wrong, the device store (objects, refs, staging) exactly as before.
+#include "repo/delta/apply.h"
+
+#include <fcntl.h>
+
+#include <gtest/gtest.h>
+
+#include "repo/delta/delta_test_util.h"
+#include "repo/delta/limits.h"
+#include "repo/delta/part.h"
+#include "repo/delta/part_compression.h"
+#include "repo/fsck.h"
+
+namespace larch::delta {
+namespace {
+
+using namespace testing;  // NOLINT
+
+// Writes `d` to <dir>/<name> and returns a source reading it.
+std::unique_ptr<DirectorySource> Publish(const TempDir& dir, const std::string& name,
+                                         const GeneratedDelta& d) {
+  UniqueFd root(::open(dir.path().c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  Must(WriteDeltaDir(*fs::DefaultFs(), root.get(), name, d));
+  return Must(DirectorySource::Open(*fs::DefaultFs(), root.get(), name));
+}
+
+// After editing parts or part entries: sizes and hashes from the parts.
+void Reseal(GeneratedDelta& d, bool keep_sizes = false) {
+  for (size_t i = 0; i < d.parts.size(); ++i) {
+    if (!keep_sizes) d.superblock.parts[i].compressed_size = d.parts[i].size();
+    d.superblock.parts[i].sha256 = crypto::Sha256::Hash(d.parts[i]);
+  }
+  d.superblock_file = Must(SignSuperblock(d.superblock, repo::SignedKind::kDeltaSuperblock, nullptr));
+}
+
+void ExpectHealthyAt(const Store& store, const ObjectId& commit) {
+  auto ref = Must(ReadRef(store, kBranch));
+  ASSERT_TRUE(ref.has_value());
+  EXPECT_EQ(*ref, commit);
+  auto report = Must(Fsck(store, FsckOptions{}));
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems[0]);
+}
+
+class ApplyTest : public ::testing::TestWithParam<StoreMode> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
+  }
+};
+
+TEST_P(ApplyTest, DeltaBringsTheDeviceToV2) {
+  Publisher pub;
+  GeneratedDelta d = pub.Build(pub.v1);
+  EXPECT_GT(d.stats.count[static_cast<size_t>(OpKind::kReuse)], 0u);  // the moved file
+  EXPECT_GT(d.stats.count[static_cast<size_t>(OpKind::kPatchZstd)] +
+                d.stats.count[static_cast<size_t>(OpKind::kPatchBsdiff)], 1u);  // tool and libfoo
+  auto device = pub.Device("device", GetParam());
+  auto source = Publish(pub.dir, "delta", d);
+  ApplyStats stats = Must(ApplyDelta(*device, *source, Unverified()));
+  EXPECT_EQ(stats.commit, pub.v2);
+  ExpectHealthyAt(*device, pub.v2);
+  // Running it again finds everything present and still succeeds.
+  auto again = Publish(pub.dir, "delta-again", d);
+  Must(ApplyDelta(*device, *again, Unverified()));
+  ExpectHealthyAt(*device, pub.v2);
+}
+
+TEST_P(ApplyTest, FullDeltaIntoAnEmptyStore) {
+  Publisher pub;
+  GeneratedDelta d = pub.Build(std::nullopt);
+  auto device = NewStore(pub.dir.Sub("device"), GetParam());
+  auto source = Publish(pub.dir, "full", d);
+  Must(ApplyDelta(*device, *source, Unverified()));
+  ExpectHealthyAt(*device, pub.v2);
+}
+
+TEST_P(ApplyTest, LargeNewFilesAreStreamed) {
+  Publisher pub;
+  WriteTestFile(pub.tree2 + "/usr/lib/big", Binary(3, kMaxPatchInput + 100000));
+  CommitOptions o = VersionOptions(3);
+  ObjectId v3 = Must(CommitTree(*pub.store, pub.tree2, o)).commit;
+  GenerateOptions options;
+  options.from = pub.v1;
+  options.to = v3;
+  options.part_target = 1 << 20;  // several parts
+  options.part_level = 3;
+  GeneratedDelta d = Must(BuildDelta(*pub.store, options));
+  EXPECT_GT(d.parts.size(), 1u);
+  auto device = pub.Device("device", GetParam());
+  auto source = Publish(pub.dir, "delta", d);
+  Must(ApplyDelta(*device, *source, Unverified()));
+  ExpectHealthyAt(*device, v3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ApplyTest, ::testing::Values(StoreMode::kArchive, StoreMode::kBare));
+
+// --- bad input: refused, store unchanged ---
+
+class BadDeltaTest : public ::testing::Test {
+ protected:
+  Publisher pub;
+  GeneratedDelta d = pub.Build(pub.v1);
+  std::unique_ptr<Store> device = pub.Device("device", StoreMode::kArchive);
+
+  void ExpectRefused(StatusCode code, const std::string& needle) {
+    auto before = SnapshotTree(device->path());
+    auto source = Publish(pub.dir, "bad", d);
+    EXPECT_TRUE(FailsWith(ApplyDelta(*device, *source, Unverified()), code, needle));
+    EXPECT_EQ(SnapshotTree(device->path()), before);
+    EXPECT_EQ(*Must(ReadRef(*device, kBranch)), pub.v1);
+  }
+};
+
+TEST_F(BadDeltaTest, TruncatedPart) {
+  d.parts[0].pop_back();
+  ExpectRefused(StatusCode::kCorruption, "part 0 is truncated");
+}
+
+TEST_F(BadDeltaTest, FlippedByteInAPart) {
+  d.parts[0][d.parts[0].size() / 2] ^= 0x40;
+  ExpectRefused(StatusCode::kCorruption, "part 0 does not match its SHA-256");
+}
+
+TEST_F(BadDeltaTest, SuperblockWhoseCompressedSizeLies) {
+  d.superblock.parts[0].compressed_size += 1;
+  Reseal(d, true);
+  ExpectRefused(StatusCode::kCorruption, "part 0 is truncated");
+}
+
+TEST_F(BadDeltaTest, SuperblockWhoseUncompressedSizeLies) {
+  d.superblock.parts[0].uncompressed_size -= 1;
+  Reseal(d);
+  ExpectRefused(StatusCode::kCorruption, "the superblock");
+}
+
+TEST_F(BadDeltaTest, SuperblockThatListsOtherObjects) {
+  std::swap(d.superblock.parts[0].objects[0], d.superblock.parts[0].objects[1]);
+  Reseal(d);
+  ExpectRefused(StatusCode::kCorruption, "the superblock lists");
+}
+
+TEST_F(BadDeltaTest, PatchAgainstTheWrongBase) {
+  // Re-point the first patch at another file of v1, keeping the patch.
+  ObjectId other = FileKeyAt(*pub.store, pub.v1, "/etc/unchanged").id;
+  bool found = false;
+  for (size_t i = 0; i < d.parts.size() && !found; ++i) {
+    const PartInfo& info = d.superblock.parts[i];
+    SpanSource compressed(d.parts[i]);
+    auto raw = Must(PartDecompressor::Create(compressed, info.uncompressed_size));
+    Bytes plain;
+    uint8_t buf[4096];
+    for (size_t n; (n = Must((*raw).Read(MutableByteSpan(buf, sizeof(buf))))) != 0;)
+      plain.insert(plain.end(), buf, buf + n);
+    std::vector<PartOp> ops = Must(DecodePart(plain));
+    for (PartOp& op : ops) {
+      if (!IsPatch(op.head.kind) || found) continue;
+      op.head.base = other;
+      found = true;
+    }
+    Bytes edited = EncodePart(ops);
+    d.superblock.parts[i].uncompressed_size = edited.size();
+    d.parts[i] = Must(CompressPart(edited, 3));
+  }
+  ASSERT_TRUE(found);
+  Reseal(d);
+  ExpectRefused(StatusCode::kCorruption, "does not reproduce it (wrong base?)");
+}
+
+TEST_F(BadDeltaTest, SourceCommitMissing) {
+  device = NewStore(pub.dir.Sub("empty-device"), StoreMode::kArchive);
+  auto before = SnapshotTree(device->path());
+  auto source = Publish(pub.dir, "bad", d);
+  EXPECT_TRUE(FailsWith(ApplyDelta(*device, *source, Unverified()), StatusCode::kNotFound,
+                        "which is not in this store"));
+  EXPECT_EQ(SnapshotTree(device->path()), before);
+}
+
+}  // namespace
+}  // namespace larch::delta

@@ -1,0 +1,34 @@
+// File: repo/delta/engines.h
+//
+// The diff engines behind one call each way, so the generator can try them
+// all and the applier dispatch on the op byte.
+#pragma once
+
+#include <optional>
+
+#include "repo/delta/superblock.h"
+#include "src/base/bytes.h"
+#include "src/base/result.h"
+
+namespace larch::delta {
+
+// One candidate encoding of a target against a base, with what it is
+// expected to cost on the wire once the part is compressed.
+struct PatchCandidate {
+  OpKind engine;
+  Bytes patch;
+  uint64_t wire_estimate;
+};
+
+// Every engine's patch; the smallest estimate first. Engines that are not
+// available (kUnsupported) are left out; other errors are returned.
+Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target);
+// What a target sent whole is expected to cost (zstd at the part's level).
+Result<uint64_t> NewObjectEstimate(ByteSpan target);
+
+Result<Bytes> ApplyPatch(OpKind engine, ByteSpan base, ByteSpan patch, size_t target_size);
+
+// The level and window parts are compressed with.
+inline constexpr int kPartLevel = 19;
+
+}  // namespace larch::delta

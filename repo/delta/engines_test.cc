@@ -1,0 +1,91 @@
+// File: repo/delta/engines_test.cc
+#include "repo/delta/engines.h"
+
+#include <gtest/gtest.h>
+
+#include "repo/delta/bsdiff.h"
+#include "repo/delta/delta_test_util.h"
+#include "repo/delta/suffix_sort.h"
+#include "repo/delta/zstd_patch.h"
+
+namespace larch::delta {
+namespace {
+
+using repo::testing::FailsWith;
+using testing::Binary;
+
+Bytes B(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+bool HaveSuffixSort() { return SuffixArray(B("abc")).ok(); }
+
+TEST(ZstdPatchTest, RoundTripsAndIsSmall) {
+  Bytes base = B(Binary(1, 100000)), target = B(Binary(2, 100500));
+  Bytes patch = *ZstdPatchCreate(base, target);
+  EXPECT_LT(patch.size(), 2000u);
+  auto back = ZstdPatchApply(base, patch, target.size());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, target);
+}
+
+TEST(ZstdPatchTest, RefusesWrongSizesAndTrailingBytes) {
+  Bytes base = B(Binary(1, 5000)), target = B(Binary(2, 5000));
+  Bytes patch = *ZstdPatchCreate(base, target);
+  EXPECT_TRUE(FailsWith(ZstdPatchApply(base, patch, 4999), StatusCode::kCorruption, "declares"));
+  Bytes longer = patch;
+  longer.push_back(0);
+  EXPECT_TRUE(FailsWith(ZstdPatchApply(base, longer, 5000), StatusCode::kCorruption, "one frame"));
+  EXPECT_TRUE(FailsWith(ZstdPatchApply(base, B("junk"), 5000), StatusCode::kCorruption, "not a zstd frame"));
+}
+
+TEST(ZstdPatchTest, WrongBaseGivesOtherBytes) {
+  Bytes base = B(Binary(1, 50000)), target = B(Binary(2, 50000));
+  Bytes patch = *ZstdPatchCreate(base, target);
+  auto out = ZstdPatchApply(B(std::string(50000, 'q')), patch, target.size());
+  EXPECT_TRUE(!out.ok() || *out != target);
+}
+
+TEST(SuffixSortTest, SortsSuffixes) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  auto sa = SuffixArray(B("banana"));
+  ASSERT_TRUE(sa.ok());
+  EXPECT_EQ(*sa, (std::vector<int32_t>{5, 3, 1, 0, 4, 2}));
+}
+
+TEST(BsdiffTest, RoundTrips) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  for (auto [a, b] : {std::pair{B(Binary(1, 100000)), B(Binary(2, 100500))},
+                      std::pair{B("x"), B("")}, std::pair{B("abcdef"), B("zzzzzzzzzzzz")}}) {
+    Bytes patch = *BsdiffCreate(a, b);
+    auto back = BsdiffApply(a, patch, b.size());
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(*back, b);
+  }
+}
+
+TEST(BsdiffTest, RefusesRunsOutsideTheBaseAndLengthsThatLie) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base = B(Binary(1, 3000)), target = B(Binary(2, 3000));
+  Bytes patch = *BsdiffCreate(base, target);
+  EXPECT_TRUE(FailsWith(BsdiffApply(base, patch, 2999), StatusCode::kCorruption, "add up to"));
+  EXPECT_TRUE(FailsWith(BsdiffApply(ByteSpan(base).first(10), patch, 3000), StatusCode::kCorruption,
+                        "outside the base"));
+  Bytes cut(patch.begin(), patch.end() - 1);
+  EXPECT_FALSE(BsdiffApply(base, cut, 3000).ok());
+}
+
+TEST(EnginesTest, CandidatesSmallestFirst) {
+  Bytes base = B(Binary(1, 100000)), target = B(Binary(2, 100500));
+  auto candidates = MakePatches(base, target);
+  ASSERT_TRUE(candidates.ok());
+  ASSERT_FALSE(candidates->empty());
+  for (size_t i = 1; i < candidates->size(); ++i)
+    EXPECT_LE((*candidates)[i - 1].wire_estimate, (*candidates)[i].wire_estimate);
+  for (const PatchCandidate& c : *candidates) {
+    auto back = ApplyPatch(c.engine, base, c.patch, target.size());
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, target);
+  }
+}
+
+}  // namespace
+}  // namespace larch::delta

@@ -1,0 +1,311 @@
+// File: repo/delta/generate.cc
+#include "repo/delta/generate.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "repo/delta/base_selection.h"
+#include "repo/delta/engines.h"
+#include "repo/objects/signed_envelope.h"
+#include "repo/delta/limits.h"
+#include "repo/delta/object_content.h"
+#include "repo/delta/part.h"
+#include "repo/delta/part_compression.h"
+#include "repo/file_object.h"
+#include "src/base/parallel.h"
+#include "src/fs/atomic.h"
+
+namespace larch::delta {
+
+namespace {
+
+struct TreeEntry {
+  repo::ObjectKey key;
+  std::string path;
+  uint64_t size = 0;
+};
+
+Status ListDir(const repo::Store& store, const repo::ObjectId& tree_id, const std::string& path,
+               std::vector<TreeEntry>& out) {
+  Result<repo::DirTree> tree = store.ReadDirTree(tree_id);
+  if (!tree.ok()) return tree.status().WithContext("directory " + (path.empty() ? "/" : path));
+  for (const repo::DirTreeFile& f : tree->files)
+    out.push_back({{f.file, repo::ObjectType::kFile}, path + "/" + f.name, f.size});
+  for (const repo::DirTreeDir& d : tree->dirs) {
+    std::string sub = path + "/" + d.name;
+    out.push_back({{d.meta, repo::ObjectType::kDirMeta}, sub, 0});
+    out.push_back({{d.tree, repo::ObjectType::kDirTree}, sub, 0});
+    LARCH_RETURN_IF_ERROR(ListDir(store, d.tree, sub, out));
+  }
+  return Status::Ok();
+}
+
+// Every object a commit's tree names, with the path it is met at.
+Result<std::vector<TreeEntry>> ListTree(const repo::Store& store, const repo::Commit& commit) {
+  std::vector<TreeEntry> out{{{commit.root_meta, repo::ObjectType::kDirMeta}, "/", 0},
+                             {{commit.root_tree, repo::ObjectType::kDirTree}, "/", 0}};
+  LARCH_RETURN_IF_ERROR(ListDir(store, commit.root_tree, "", out));
+  return out;
+}
+
+struct Planned {
+  OpKind op = OpKind::kNew;
+  repo::ObjectKey key;
+  std::string path;
+  uint64_t size = 0;
+  std::optional<BaseCandidate> base;
+  repo::FileHeader header;
+  Bytes payload;
+};
+
+// What the source commit offers: its objects, and its files as bases.
+struct Source {
+  std::set<repo::ObjectKey> objects;
+  std::map<std::string, repo::ObjectId> file_at;
+  BaseIndex bases;
+};
+
+Result<Source> LoadSource(const repo::Store& store, const std::optional<repo::ObjectId>& from) {
+  Source src;
+  if (!from) return src;
+  LARCH_ASSIGN_OR_RETURN(repo::Commit commit, store.ReadCommit(*from));
+  LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, ListTree(store, commit));
+  for (const TreeEntry& e : entries) {
+    src.objects.insert(e.key);
+    if (e.key.type != repo::ObjectType::kFile) continue;
+    src.file_at[e.path] = e.key.id;
+    // Symlinks have size 0 and empty files have nothing to match.
+    if (e.size > 0 && e.size <= kMaxPatchInput) src.bases.Add({e.path, e.key.id, e.size});
+  }
+  return src;
+}
+
+Result<std::vector<Planned>> Plan(const std::vector<TreeEntry>& target, const Source& src) {
+  std::vector<Planned> plan;
+  std::set<repo::ObjectKey> seen;
+  for (const TreeEntry& e : target) {
+    if (!seen.insert(e.key).second) continue;
+    Planned p;
+    p.key = e.key;
+    p.path = e.path;
+    p.size = e.size;
+    if (src.objects.contains(e.key)) {
+      auto at = src.file_at.find(e.path);
+      bool moved = e.key.type == repo::ObjectType::kFile &&
+                   (at == src.file_at.end() || at->second != e.key.id);
+      if (!moved) continue;  // the device has it where it was
+      p.op = OpKind::kReuse;
+    } else if (e.key.type != repo::ObjectType::kFile) {
+      p.op = OpKind::kMeta;
+    } else if (e.size > 0 && e.size <= kMaxPatchInput) {
+      p.base = src.bases.Select(e.path, e.size);
+    }
+    plan.push_back(std::move(p));
+  }
+  return plan;
+}
+
+// Decides how one planned object travels and fills in its payload.
+Status Encode(const repo::Store& store, Planned& p) {
+  if (p.op == OpKind::kReuse) return Status::Ok();
+  if (p.op == OpKind::kMeta) {
+    LARCH_ASSIGN_OR_RETURN(p.payload, store.ReadMetadataBytes(p.key));
+    return Status::Ok();
+  }
+  LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
+  LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
+  if (!p.base || p.header.kind != repo::FileKind::kRegular) {
+    p.base.reset();
+    return Status::Ok();
+  }
+  LARCH_ASSIGN_OR_RETURN(repo::FileHeader base_header, repo::ReadFileObjectHeader(store, p.base->id));
+  if (base_header.kind != repo::FileKind::kRegular) {
+    p.base.reset();
+    return Status::Ok();
+  }
+  LARCH_ASSIGN_OR_RETURN(Bytes base, ReadObjectContent(store, p.base->id, base_header));
+  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload));
+  LARCH_ASSIGN_OR_RETURN(uint64_t whole, NewObjectEstimate(p.payload));
+  if (patches.empty() || patches.front().wire_estimate >= whole) {
+    p.base.reset();
+    return Status::Ok();
+  }
+  p.op = patches.front().engine;
+  p.payload = std::move(patches.front().patch);
+  return Status::Ok();
+}
+
+// Kinds together (similar patches share the part's window), then by file
+// extension and path, so like content sits side by side.
+int Group(OpKind op) {
+  switch (op) {
+    case OpKind::kReuse: return 0;
+    case OpKind::kMeta: return 1;
+    case OpKind::kPatchBsdiff: return 2;
+    case OpKind::kPatchZstd: return 3;
+    case OpKind::kNew: return 4;
+  }
+  return 5;
+}
+
+std::string Extension(const std::string& path) {
+  size_t slash = path.rfind('/');
+  size_t dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  return StripVersion(path.substr(dot));
+}
+
+void Order(std::vector<Planned>& plan) {
+  std::stable_sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) {
+    if (Group(a.op) != Group(b.op)) return Group(a.op) < Group(b.op);
+    if (a.key.type != b.key.type) return a.key.type < b.key.type;
+    std::string ea = Extension(a.path), eb = Extension(b.path);
+    if (ea != eb) return ea < eb;
+    return a.path < b.path;
+  });
+}
+
+void AddOp(PartWriter& w, const Planned& p) {
+  switch (p.op) {
+    case OpKind::kNew: w.AddNew(p.key.id, p.header, p.payload); break;
+    case OpKind::kPatchZstd:
+    case OpKind::kPatchBsdiff: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
+    case OpKind::kMeta: w.AddMeta(p.key, p.payload); break;
+    case OpKind::kReuse: w.AddReuse(p.key); break;
+  }
+}
+
+struct RawPart {
+  Bytes raw;
+  std::vector<PartObject> objects;
+};
+
+std::vector<RawPart> Pack(const std::vector<Planned>& plan, uint64_t target) {
+  std::vector<RawPart> parts;
+  PartWriter w;
+  std::vector<PartObject> objects;
+  auto flush = [&] {
+    if (w.op_count() == 0) return;
+    parts.push_back({w.Finish(), std::move(objects)});
+    w = PartWriter();
+    objects.clear();
+  };
+  for (const Planned& p : plan) {
+    if (w.op_count() > 0 && w.size() + p.payload.size() > target) flush();
+    AddOp(w, p);
+    objects.push_back({p.op, p.key});
+  }
+  flush();
+  return parts;
+}
+
+}  // namespace
+
+Result<Bytes> SignSuperblock(const DeltaSuperblock& sb, repo::SignedKind kind,
+                             const EnvelopeSigner& sign) {
+  repo::SignedEnvelope envelope;
+  envelope.kind = kind;
+  envelope.body = EncodeSuperblock(sb);
+  if (sign) {
+    LARCH_ASSIGN_OR_RETURN(std::vector<repo::CommitSignature> sigs,
+                           sign(crypto::Sha256::Hash(envelope.body)));
+    for (const repo::CommitSignature& sig : sigs) repo::AddSignature(envelope.signatures, sig);
+  }
+  return repo::EncodeSignedEnvelope(envelope);
+}
+
+namespace {
+
+Result<DeltaSuperblock> SuperblockHead(const repo::Store& store, const GenerateOptions& options) {
+  DeltaSuperblock sb;
+  sb.from = options.from;
+  sb.to = options.to;
+  LARCH_ASSIGN_OR_RETURN(sb.commit, store.ReadMetadataBytes({options.to, repo::ObjectType::kCommit}));
+  Result<Bytes> meta = store.ReadMetadataBytes({options.to, repo::ObjectType::kCommitMeta});
+  if (meta.ok()) {
+    sb.commitmeta = std::move(meta).value();
+  } else if (!meta.status().IsNotFound()) {
+    return meta.status();
+  }
+  return sb;
+}
+
+}  // namespace
+
+Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOptions& options) {
+  if (options.from && *options.from == options.to)
+    return Status::InvalidArgument("a delta from a commit to itself is empty");
+  GeneratedDelta out;
+  LARCH_ASSIGN_OR_RETURN(out.superblock, SuperblockHead(store, options));
+  LARCH_ASSIGN_OR_RETURN(Source src, LoadSource(store, options.from));
+  LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(out.superblock.commit));
+  LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> target, ListTree(store, commit));
+  LARCH_ASSIGN_OR_RETURN(std::vector<Planned> plan, Plan(target, src));
+  LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
+    return Encode(store, plan[i]).WithContext(plan[i].path);
+  }, options.threads));
+  Order(plan);
+  GenerateStats& st = out.stats;
+  for (const Planned& p : plan) {
+    ++st.count[static_cast<size_t>(p.op)];
+    st.payload_bytes[static_cast<size_t>(p.op)] += p.payload.size();
+    if (p.key.type == repo::ObjectType::kFile && p.op != OpKind::kReuse) st.target_bytes += p.size;
+  }
+  std::vector<RawPart> raw = Pack(plan, options.part_target ? options.part_target : kPartTarget);
+  plan.clear();
+  out.parts.resize(raw.size());
+  int level = options.part_level ? options.part_level : kPartLevel;
+  LARCH_RETURN_IF_ERROR(ParallelFor(raw.size(), [&](size_t i) -> Status {
+    LARCH_ASSIGN_OR_RETURN(out.parts[i], CompressPart(raw[i].raw, level));
+    return Status::Ok();
+  }, options.threads));
+  for (size_t i = 0; i < raw.size(); ++i) {
+    out.superblock.parts.push_back({out.parts[i].size(), raw[i].raw.size(),
+                                    crypto::Sha256::Hash(out.parts[i]), std::move(raw[i].objects)});
+    st.parts_bytes += out.parts[i].size();
+  }
+  st.parts = raw.size();
+  LARCH_ASSIGN_OR_RETURN(out.superblock_file, SignSuperblock(out.superblock, repo::SignedKind::kDeltaSuperblock, options.sign));
+  st.superblock_bytes = out.superblock_file.size();
+  return out;
+}
+
+Status WriteDeltaDir(fs::Fs& fs, int dirfd, const std::string& name, const GeneratedDelta& delta) {
+  LARCH_RETURN_IF_ERROR(fs.Mkdir(dirfd, name, 0755));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs.OpenDirPath(dirfd, name));
+  auto write = [&](const std::string& file, const Bytes& data) -> Status {
+    LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.CreateExclusive(dir.get(), file, 0644));
+    return fs.Write(fd.get(), data);
+  };
+  for (size_t i = 0; i < delta.parts.size(); ++i)
+    LARCH_RETURN_IF_ERROR(write(PartFileName(i), delta.parts[i]));
+  return write(std::string(kSuperblockFile), delta.superblock_file);
+}
+
+Result<GeneratedDelta> GenerateDelta(repo::Store& store, const GenerateOptions& options) {
+  LARCH_ASSIGN_OR_RETURN(GeneratedDelta delta, BuildDelta(store, options));
+  fs::Fs& fs = store.fs();
+  LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, store.root_fd(), std::string(kDeltasDir)));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd deltas, fs.OpenDirPath(store.root_fd(), std::string(kDeltasDir)));
+  std::string staged = fs::TempName("delta-");
+  LARCH_RETURN_IF_ERROR(WriteDeltaDir(fs, store.tmp_fd(), staged, delta));
+  // Durable content before the name appears; an older delta of the same
+  // name is swapped out in one step, then removed.
+  LARCH_RETURN_IF_ERROR(fs.SyncFs(store.root_fd()));
+  std::string name = DeltaDirName(options.from, options.to);
+  Status s = fs.Rename(store.tmp_fd(), staged, deltas.get(), name, fs::RenameMode::kNoReplace);
+  if (s.IsAlreadyExists()) {
+    s = fs.Rename(store.tmp_fd(), staged, deltas.get(), name, fs::RenameMode::kExchange);
+  }
+  if (!s.ok()) {
+    (void)fs::RemoveTree(fs, store.tmp_fd(), staged);
+    return s.WithContext("publishing deltas/" + name);
+  }
+  LARCH_RETURN_IF_ERROR(fs.Fsync(deltas.get()));
+  (void)fs::RemoveTree(fs, store.tmp_fd(), staged);  // the old delta, if swapped
+  return delta;
+}
+
+}  // namespace larch::delta

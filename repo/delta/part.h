@@ -1,0 +1,98 @@
+// File: repo/delta/part.h
+//
+// The uncompressed content of a delta part: a sequence of operations, each
+// producing (or vouching for) one object. Layout (docs/formats.md, "Delta
+// part"):
+//   "LXDP" | u8 version (1) | u32 op count | ops
+//   op new:          u8 1 | id | blob file header | header.size content bytes
+//   op patch-zstd:   u8 2 | id | blob file header | id base | blob patch
+//   op patch-bsdiff: u8 3 | (same as patch-zstd)
+//   op metadata:     u8 4 | u8 type (2 dirtree, 3 dirmeta) | id | blob bytes
+//   op reuse:        u8 5 | u8 type (1, 2 or 3) | id
+// The file header is the object's canonical FileHeader encoding; patches
+// are only for regular files, with base and target within kMaxPatchInput.
+// PartReader is the one decoder: it pulls from a ByteSource while the part
+// is being decompressed, refuses anything off-format, and hands payloads
+// out in pieces, so a large new file never sits in memory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "repo/delta/byte_source.h"
+#include "repo/delta/superblock.h"
+#include "repo/objects/file_header.h"
+#include "src/compress/zstd_stream.h"
+
+namespace larch::delta {
+
+struct OpHead {
+  OpKind kind = OpKind::kNew;
+  repo::ObjectKey key{};
+  repo::FileHeader header;  // new and patch ops
+  repo::ObjectId base;      // patch ops
+  uint64_t payload_size = 0;  // content (new), patch, object bytes (metadata)
+  bool operator==(const OpHead&) const = default;
+};
+
+// Builds a part in memory (the generator's side; parts are bounded).
+class PartWriter {
+ public:
+  void AddNew(const repo::ObjectId& id, const repo::FileHeader& header, ByteSpan content);
+  void AddPatch(OpKind engine, const repo::ObjectId& id, const repo::FileHeader& header,
+                const repo::ObjectId& base, ByteSpan patch);
+  void AddMeta(const repo::ObjectKey& key, ByteSpan bytes);
+  void AddReuse(const repo::ObjectKey& key);
+  uint32_t op_count() const { return count_; }
+  size_t size() const { return ops_.size() + 9; }
+  Bytes Finish() const;
+
+ private:
+  Bytes ops_;
+  uint32_t count_ = 0;
+};
+
+class PartReader {
+ public:
+  explicit PartReader(ByteSource& src) : src_(src) {}
+  // Reads magic, version and op count.
+  Status Start();
+  uint32_t op_count() const { return count_; }
+  // The next op's head, or nullopt after the last one. The previous op's
+  // payload must have been read completely.
+  Result<std::optional<OpHead>> Next();
+  // The current payload, whole (patch and metadata payloads are bounded by
+  // limits.h) or streamed in chunks (any payload).
+  Result<Bytes> ReadPayload();
+  Status StreamPayload(const compress::Sink& sink);
+  // After the last op: fails unless the source is exhausted.
+  Status Finish();
+
+ private:
+  Status Error(const std::string& msg) const;
+  Result<Bytes> Take(size_t n);
+  Result<uint8_t> U8();
+  Result<uint32_t> U32();
+  Result<repo::ObjectId> Id();
+  Result<repo::FileHeader> Header();
+  Result<repo::ObjectKey> TypedKey(bool files_allowed);
+  Status ReadFileOp(OpHead& head);
+
+  ByteSource& src_;
+  uint64_t offset_ = 0;
+  uint32_t count_ = 0;
+  uint32_t seen_ = 0;
+  uint64_t payload_left_ = 0;
+};
+
+// Whole-part helpers for tests and the fuzzer.
+struct PartOp {
+  OpHead head;
+  Bytes payload;
+  bool operator==(const PartOp&) const = default;
+};
+Result<std::vector<PartOp>> DecodePart(ByteSpan data);
+Bytes EncodePart(const std::vector<PartOp>& ops);
+
+}  // namespace larch::delta

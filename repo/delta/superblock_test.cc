@@ -1,0 +1,86 @@
+// File: repo/delta/superblock_test.cc
+#include "repo/delta/superblock.h"
+
+#include <gtest/gtest.h>
+
+#include "repo/objects/commit.h"
+#include "repo/repo_test_util.h"
+
+namespace larch::delta {
+namespace {
+
+using repo::testing::FailsWith;
+
+DeltaSuperblock Sample() {
+  repo::Commit c;
+  c.root_tree = repo::ObjectId::HashOf(AsBytes("t"));
+  c.root_meta = repo::ObjectId::HashOf(AsBytes("m"));
+  c.subject = "v2";
+  DeltaSuperblock sb;
+  sb.from = repo::ObjectId::HashOf(AsBytes("from"));
+  sb.commit = repo::EncodeCommit(c);
+  sb.to = repo::ObjectId::HashOf(sb.commit);
+  PartInfo p;
+  p.compressed_size = 10;
+  p.uncompressed_size = 20;
+  p.sha256.fill(7);
+  p.objects = {{OpKind::kNew, {repo::ObjectId::HashOf(AsBytes("a")), repo::ObjectType::kFile}},
+               {OpKind::kMeta, {c.root_tree, repo::ObjectType::kDirTree}},
+               {OpKind::kReuse, {repo::ObjectId::HashOf(AsBytes("b")), repo::ObjectType::kFile}}};
+  sb.parts = {p, p};
+  sb.parts[1].objects = {{OpKind::kPatchBsdiff, {repo::ObjectId::HashOf(AsBytes("c")), repo::ObjectType::kFile}}};
+  return sb;
+}
+
+TEST(SuperblockTest, RoundTrips) {
+  DeltaSuperblock sb = Sample();
+  Bytes bytes = EncodeSuperblock(sb);
+  auto decoded = DecodeSuperblock(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, sb);
+  EXPECT_EQ(decoded->TotalObjects(), 4u);
+  EXPECT_EQ(decoded->TotalCompressed(), 20u);
+}
+
+TEST(SuperblockTest, RefusesTotalsThatLie) {
+  Bytes bytes = EncodeSuperblock(Sample());
+  bytes[bytes.size() - 24] ^= 1;  // total compressed
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(bytes), StatusCode::kCorruption, "totals do not match"));
+}
+
+TEST(SuperblockTest, RefusesEveryTruncationAndTrailingBytes) {
+  Bytes bytes = EncodeSuperblock(Sample());
+  for (size_t n = 0; n < bytes.size(); ++n)
+    EXPECT_FALSE(DecodeSuperblock(ByteSpan(bytes).first(n)).ok()) << n;
+  bytes.push_back(0);
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(bytes), StatusCode::kCorruption, "trailing"));
+}
+
+TEST(SuperblockTest, RefusesACommitThatIsNotTo) {
+  DeltaSuperblock sb = Sample();
+  sb.to = repo::ObjectId::HashOf(AsBytes("other"));
+  EXPECT_TRUE(FailsWith(ValidateSuperblock(sb), StatusCode::kInvalidArgument, "is not"));
+}
+
+TEST(SuperblockTest, RefusesDuplicatesAndTypesThatDoNotFitTheOp) {
+  DeltaSuperblock sb = Sample();
+  sb.parts[1].objects.push_back(sb.parts[0].objects[0]);
+  EXPECT_TRUE(FailsWith(ValidateSuperblock(sb), StatusCode::kInvalidArgument, "listed twice"));
+  sb = Sample();
+  sb.parts[0].objects[0].key.type = repo::ObjectType::kCommit;
+  EXPECT_TRUE(FailsWith(ValidateSuperblock(sb), StatusCode::kInvalidArgument, "cannot be sent as new"));
+}
+
+TEST(SuperblockTest, DirNames) {
+  repo::ObjectId a = repo::ObjectId::HashOf(AsBytes("a")), b = repo::ObjectId::HashOf(AsBytes("b"));
+  EXPECT_EQ(DeltaDirName(std::nullopt, b), "empty-" + b.Hex());
+  auto parsed = ParseDeltaDirName(DeltaDirName(a, b));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->from, a);
+  EXPECT_EQ(parsed->to, b);
+  EXPECT_FALSE(ParseDeltaDirName("empty-xyz"));
+  EXPECT_FALSE(ParseDeltaDirName("tmp"));
+}
+
+}  // namespace
+}  // namespace larch::delta
