@@ -282,6 +282,10 @@ Result<ObjectId> Builder::WriteCommit(const ObjectId& tree, const ObjectId& meta
   commit.body = options_.body;
   commit.metadata = options_.metadata;
   commit.metadata["content-size"] = std::to_string(stats.content_bytes);
+  // Signed together with the tree: a device installs the commit only under a
+  // ref named here, so a mirror cannot serve it as another ref's
+  // (docs/security.md). --metadata ref-binding=... may name more refs.
+  commit.metadata.try_emplace("ref-binding", options_.branch);
   LARCH_RETURN_IF_ERROR(ValidateCommit(commit));
   stats.parent = commit.parent;
   return txn_.WriteMetadata(ObjectType::kCommit, EncodeCommit(commit));

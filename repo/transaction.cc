@@ -124,6 +124,7 @@ Status Transaction::Commit() {
   LARCH_RETURN_IF_ERROR(fs.SyncFs(staging_.get()));
   LARCH_RETURN_IF_ERROR(PublishObjects(false));
   LARCH_RETURN_IF_ERROR(PublishObjects(true));
+  if (before_refs_) LARCH_RETURN_IF_ERROR(before_refs_());
   for (const auto& [name, id] : refs_) LARCH_RETURN_IF_ERROR(WriteRef(*store_, name, id));
   done_ = true;
   // Best effort: a leftover staging directory is garbage for the next one.

@@ -11,7 +11,8 @@
 //                       object that appeared meanwhile is the same content)
 //   3. syncfs           those names are durable before a commit names them
 //   4. rename + syncfs  commit and commitmeta objects
-//   5. refs             each replaced atomically, last
+//   5. hook             SetBeforeRefs (e.g. the trust state), then
+//   6. refs             each replaced atomically, last
 // So a crash leaves: old refs, or new refs naming a complete commit; never a
 // commit object whose tree is missing. Leftover staging directories are
 // garbage removed by the next transaction or by prune.
@@ -21,6 +22,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +56,10 @@ class Transaction {
   Status WriteCommitMeta(const ObjectId& commit, const Bytes& encoded);
   // Ref updates applied at the end of Commit().
   void SetRef(const std::string& name, const ObjectId& commit);
+  // Runs in Commit() after every object is durable and before any ref is
+  // written; an error leaves the refs untouched. The pull uses it to record
+  // the device's trust state in the same step as the ref it guards.
+  void SetBeforeRefs(std::function<Status()> hook) { before_refs_ = std::move(hook); }
 
   size_t staged_count() const;
   Status Commit();
@@ -71,6 +77,7 @@ class Transaction {
   mutable std::mutex mu_;
   std::set<ObjectKey> claimed_;
   std::map<std::string, ObjectId> refs_;
+  std::function<Status()> before_refs_;
   bool done_ = false;
 };
 

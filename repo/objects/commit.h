@@ -5,6 +5,8 @@
 //   os, arch      what the tree is
 //   compatible    space-separated board/hardware ids it may be installed on
 //   content-size  total bytes of file content (decimal)
+//   ref-binding   space-separated refs the commit may be installed as (set
+//                 to the branch by commit; checked by repo/trust)
 // Keys match [a-z0-9][a-z0-9._-]*, at most 64 bytes; values at most 64 KiB;
 // the map is sorted (std::map), so its encoding is canonical.
 // Format: docs/formats.md, "commit".
