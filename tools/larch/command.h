@@ -13,6 +13,7 @@
 
 #include "repo/objects/commit.h"
 #include "repo/store.h"
+#include "repo/trust/trust_state.h"
 #include "src/base/result.h"
 
 namespace larch::cli {
@@ -30,6 +31,9 @@ using RegisterFn = Command (*)(CLI::App& parent, const GlobalOptions& global);
 
 // Opens the store named by --repo.
 Result<std::unique_ptr<repo::Store>> OpenStore(const GlobalOptions& global);
+
+// The device's trust state database beside the store (state.db).
+Result<std::unique_ptr<trust::TrustState>> OpenTrustState(const repo::Store& store);
 
 // Output helpers shared by verbs.
 std::string FormatTime(uint64_t epoch_seconds);  // "2026-11-21T22:26:20Z"
@@ -49,5 +53,13 @@ Command RegisterDiff(CLI::App& parent, const GlobalOptions& global);
 Command RegisterCheckout(CLI::App& parent, const GlobalOptions& global);
 Command RegisterFsck(CLI::App& parent, const GlobalOptions& global);
 Command RegisterPrune(CLI::App& parent, const GlobalOptions& global);
+Command RegisterDelta(CLI::App& parent, const GlobalOptions& global);
+Command RegisterBundle(CLI::App& parent, const GlobalOptions& global);
+Command RegisterKey(CLI::App& parent, const GlobalOptions& global);
+Command RegisterSign(CLI::App& parent, const GlobalOptions& global);
+Command RegisterVerify(CLI::App& parent, const GlobalOptions& global);
+Command RegisterRemote(CLI::App& parent, const GlobalOptions& global);
+Command RegisterSummary(CLI::App& parent, const GlobalOptions& global);
+Command RegisterPull(CLI::App& parent, const GlobalOptions& global);
 
 }  // namespace larch::cli

@@ -14,6 +14,10 @@ Result<std::unique_ptr<repo::Store>> OpenStore(const GlobalOptions& global) {
   return repo::Store::Open(*fs::DefaultFs(), global.repo);
 }
 
+Result<std::unique_ptr<trust::TrustState>> OpenTrustState(const repo::Store& store) {
+  return trust::TrustState::Open(trust::TrustState::DefaultPath(store));
+}
+
 std::string FormatTime(uint64_t epoch_seconds) {
   time_t t = static_cast<time_t>(epoch_seconds);
   struct tm tm;

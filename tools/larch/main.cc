@@ -16,6 +16,9 @@ constexpr RegisterFn kCommands[] = {
     RegisterInit, RegisterCommit, RegisterLog,      RegisterShow,
     RegisterLs,   RegisterCat,    RegisterRefs,     RegisterDiff,
     RegisterCheckout, RegisterFsck, RegisterPrune,
+    RegisterDelta, RegisterBundle,
+    RegisterKey,  RegisterSign,   RegisterVerify,   RegisterRemote,
+    RegisterSummary, RegisterPull,
 };
 
 int Main(int argc, char** argv) {

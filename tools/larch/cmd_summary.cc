@@ -1,0 +1,124 @@
+// File: tools/larch/cmd_summary.cc
+// `larch summary --update --sign-key KEY... [--lifetime 7d]`: publish a new
+// signed summary (serial + 1) of the store's branches, deltas and
+// dictionaries. `larch summary --sign-key KEY`: countersign the current one.
+// `larch summary [--json]`: show it.
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+#include "repo/trust/signing.h"
+#include "repo/trust/summary_publish.h"
+#include "src/base/hex.h"
+#include "tools/larch/command.h"
+#include "tools/larch/key_files.h"
+#include "tools/larch/summary_deltas.h"
+
+namespace larch::cli {
+
+namespace {
+
+struct SummaryArgs {
+  bool update = false, json = false;
+  std::vector<std::string> keys;
+  std::string lifetime = "7d";
+  std::vector<std::string> metadata;
+};
+
+// "3600", "90m", "12h", "7d" → seconds.
+Result<uint64_t> ParseDuration(const std::string& text) {
+  uint64_t value = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  std::string unit(p, text.data() + text.size());
+  uint64_t scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (ec != std::errc() || scale == 0 || value == 0) {
+    return Status::InvalidArgument("--lifetime expects a duration like 3600, 90m, 12h or 7d, not '" + text + "'");
+  }
+  return value * scale;
+}
+
+nlohmann::json ToJson(const repo::SignedEnvelope& env, const repo::Summary& s) {
+  nlohmann::json out{{"serial", s.serial}, {"timestamp", s.timestamp}, {"expires", s.expires},
+                     {"expires_date", FormatTime(s.expires)}, {"store_mode", s.store_mode}};
+  out["refs"] = nlohmann::json::object();
+  for (const auto& r : s.refs) {
+    out["refs"][r.name] = {{"commit", r.commit.Hex()}, {"version", r.version}, {"timestamp", r.timestamp},
+                           {"commit_size", r.commit_size}};
+  }
+  out["deltas"] = nlohmann::json::array();
+  for (const auto& d : s.deltas) {
+    out["deltas"].push_back({{"from", d.from ? nlohmann::json(d.from->Hex()) : nlohmann::json(nullptr)},
+                             {"to", d.to.Hex()}, {"superblock_size", d.superblock_size},
+                             {"superblock_sha256", HexEncode(d.superblock_sha256)}});
+  }
+  out["signatures"] = nlohmann::json::array();
+  for (const auto& sig : env.signatures) out["signatures"].push_back(HexEncode(sig.key_id));
+  return out;
+}
+
+Status Show(const repo::Store& store, bool json) {
+  LARCH_ASSIGN_OR_RETURN(auto env, trust::ReadSignedSummary(store));
+  if (!env) return Status::NotFound("the store has no summary yet (see larch summary --update)");
+  LARCH_ASSIGN_OR_RETURN(repo::Summary s, repo::DecodeSummary(env->body));
+  if (json) {
+    PrintJson(ToJson(*env, s));
+    return Status::Ok();
+  }
+  std::printf("Serial %llu, published %s, expires %s, %zu signature(s)\n",
+              static_cast<unsigned long long>(s.serial), FormatTime(s.timestamp).c_str(),
+              FormatTime(s.expires).c_str(), env->signatures.size());
+  for (const auto& r : s.refs) {
+    std::printf("ref %s %s version %s\n", r.name.c_str(), r.commit.Hex().c_str(),
+                r.version.empty() ? "-" : r.version.c_str());
+  }
+  for (const auto& d : s.deltas) {
+    std::printf("delta %s -> %s (%llu-byte superblock)\n", d.from ? d.from->Hex().substr(0, 16).c_str() : "empty",
+                d.to.Hex().substr(0, 16).c_str(), static_cast<unsigned long long>(d.superblock_size));
+  }
+  return Status::Ok();
+}
+
+Status Update(repo::Store& store, const SummaryArgs& a) {
+  if (a.keys.empty()) return Status::InvalidArgument("--update needs at least one --sign-key");
+  LARCH_ASSIGN_OR_RETURN(auto keys, LoadPrivateKeyFiles(a.keys));
+  trust::PublishOptions options;
+  options.now = static_cast<uint64_t>(std::time(nullptr));
+  LARCH_ASSIGN_OR_RETURN(options.lifetime, ParseDuration(a.lifetime));
+  LARCH_ASSIGN_OR_RETURN(options.deltas, DeltasOnOffer(store));
+  for (const std::string& kv : a.metadata) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) return Status::InvalidArgument("--metadata expects KEY=VALUE, got " + kv);
+    options.metadata[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  LARCH_ASSIGN_OR_RETURN(repo::Summary s, trust::BuildSummary(store, options));
+  LARCH_RETURN_IF_ERROR(trust::WriteSignedSummary(store, s, keys));
+  std::printf("Summary serial %llu: %zu ref(s), %zu delta(s), expires %s\n",
+              static_cast<unsigned long long>(s.serial), s.refs.size(), s.deltas.size(),
+              FormatTime(s.expires).c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Command RegisterSummary(CLI::App& parent, const GlobalOptions& global) {
+  auto a = std::make_shared<SummaryArgs>();
+  CLI::App* app = parent.add_subcommand("summary", "Publish, countersign or show the signed repository summary");
+  app->add_flag("--update", a->update, "Publish a new summary (serial + 1)");
+  app->add_option("--sign-key,-k", a->keys, "Private key to sign with (repeatable)");
+  app->add_option("--lifetime", a->lifetime, "How long devices accept it (default 7d)");
+  app->add_option("--metadata", a->metadata, "KEY=VALUE summary metadata (repeatable)");
+  app->add_flag("--json", a->json, "Machine-readable output (when showing)");
+  return {app, [=, &global]() -> Status {
+            LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
+            if (a->update) return Update(*store, *a);
+            if (!a->keys.empty()) {
+              LARCH_ASSIGN_OR_RETURN(auto keys, LoadPrivateKeyFiles(a->keys));
+              for (const auto& key : keys) LARCH_RETURN_IF_ERROR(trust::CountersignSummary(*store, key));
+              std::printf("Countersigned the summary with %zu key(s)\n", keys.size());
+              return Status::Ok();
+            }
+            return Show(*store, a->json);
+          }};
+}
+
+}  // namespace larch::cli
