@@ -9,6 +9,7 @@
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/zstd_patch.h"
 #include "repo/file_object.h"
 #include "repo/objects/dirmeta.h"
 #include "repo/objects/dirtree.h"
@@ -43,6 +44,8 @@ class Applier {
   Status ApplyOps(PartReader& reader, size_t index);
   Status ApplyOp(PartReader& reader, const OpHead& head);
   Status ApplyMeta(PartReader& reader, const OpHead& head);
+  Status ApplyMetaPatch(PartReader& reader, const OpHead& head);
+  Status StageMeta(const OpHead& head, const Bytes& bytes);
   Status ApplyNew(PartReader& reader, const OpHead& head);
   Status ApplyPatchOp(PartReader& reader, const OpHead& head);
   Status StreamNewToFile(PartReader& reader, const OpHead& head);
@@ -142,15 +145,35 @@ Status Applier::ApplyOp(PartReader& reader, const OpHead& head) {
       return Status::Ok();
     }
     case OpKind::kMeta: return ApplyMeta(reader, head);
+    case OpKind::kMetaPatch: return ApplyMetaPatch(reader, head);
     case OpKind::kNew: return ApplyNew(reader, head);
     case OpKind::kPatchZstd:
-    case OpKind::kPatchBsdiff: return ApplyPatchOp(reader, head);
+    case OpKind::kPatchBsdiff:
+    case OpKind::kPatchGzip: return ApplyPatchOp(reader, head);
   }
   return Status::Corruption("unknown operation");
 }
 
 Status Applier::ApplyMeta(PartReader& reader, const OpHead& head) {
   LARCH_ASSIGN_OR_RETURN(Bytes bytes, reader.ReadPayload());
+  return StageMeta(head, bytes);
+}
+
+Status Applier::ApplyMetaPatch(PartReader& reader, const OpHead& head) {
+  LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
+  Result<Bytes> base = store_.ReadMetadataBytes({head.base, repo::ObjectType::kDirTree});
+  if (!base.ok()) return base.status().WithContext("patch base of " + Hex(head.key));
+  if (base->size() > kMaxPatchInput)
+    return Status::Corruption("patch base " + head.base.Hex() + " is above the patch limit");
+  Result<Bytes> bytes = ZstdPatchApply(*base, patch, head.meta_size);
+  if (!bytes.ok() || repo::ObjectId::HashOf(*bytes) != head.key.id)
+    return Status::Corruption(Hex(head.key) + ": patch against base " + head.base.Hex() +
+                              " does not reproduce it (wrong base?)" +
+                              (bytes.ok() ? "" : ": " + bytes.status().message()));
+  return StageMeta(head, *bytes);
+}
+
+Status Applier::StageMeta(const OpHead& head, const Bytes& bytes) {
   if (repo::ObjectId::HashOf(bytes) != head.key.id)
     return Status::Corruption(Hex(head.key) + " does not match its id");
   if (head.key.type == repo::ObjectType::kDirTree) {

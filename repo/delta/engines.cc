@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "repo/delta/bsdiff.h"
+#include "repo/delta/gzip_patch.h"
 #include "repo/delta/zstd_patch.h"
 #include "src/compress/zstd_stream.h"
 
@@ -23,6 +24,13 @@ Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target) 
   } else if (bpatch.status().code() != StatusCode::kUnsupported) {
     return bpatch.status();
   }
+  Result<Bytes> gpatch = GzipPatchCreate(base, target);
+  if (gpatch.ok()) {
+    uint64_t gsize = gpatch->size();  // its inner patch is already compressed
+    out.push_back({OpKind::kPatchGzip, std::move(gpatch).value(), gsize});
+  } else if (gpatch.status().code() != StatusCode::kUnsupported) {
+    return gpatch.status();
+  }
   std::stable_sort(out.begin(), out.end(), [](const PatchCandidate& a, const PatchCandidate& b) {
     return a.wire_estimate < b.wire_estimate;
   });
@@ -38,6 +46,7 @@ Result<Bytes> ApplyPatch(OpKind engine, ByteSpan base, ByteSpan patch, size_t ta
   switch (engine) {
     case OpKind::kPatchZstd: return ZstdPatchApply(base, patch, target_size);
     case OpKind::kPatchBsdiff: return BsdiffApply(base, patch, target_size);
+    case OpKind::kPatchGzip: return GzipPatchApply(base, patch, target_size);
     default: return Status::InvalidArgument("not a patch operation");
   }
 }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "repo/delta/bsdiff.h"
+#include "repo/delta/gzip_patch.h"
+#include "repo/delta/zlib_loader.h"
 #include "repo/delta/delta_test_util.h"
 #include "repo/delta/suffix_sort.h"
 #include "repo/delta/zstd_patch.h"
@@ -85,6 +87,34 @@ TEST(EnginesTest, CandidatesSmallestFirst) {
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(*back, target);
   }
+}
+
+// A gzip member as `gzip -9n` would write it, through zlib.
+Bytes Gz(const Bytes& raw) {
+  Bytes out{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3};
+  Bytes body = *RawDeflate(raw, 9, 8);
+  out.insert(out.end(), body.begin(), body.end());
+  uint32_t crc = *Crc32(raw), size = static_cast<uint32_t>(raw.size());
+  for (uint32_t v : {crc, size})
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  return out;
+}
+
+TEST(GzipPatchTest, PatchesTheDecompressedContentAndRecompressesExactly) {
+  if (!RawDeflate(B("x"), 9, 8).ok()) GTEST_SKIP() << "zlib not available";
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + " of a manual page\n";
+  Bytes base = Gz(B(text)), target = Gz(B(text + "one more line\n"));
+  Bytes patch = *GzipPatchCreate(base, target);
+  EXPECT_LT(patch.size(), 100u);
+  auto back = GzipPatchApply(base, patch, target.size());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, target);
+  EXPECT_TRUE(FailsWith(GzipPatchApply(target, patch, target.size()), StatusCode::kCorruption, ""));
+  EXPECT_TRUE(FailsWith(GzipPatchApply(B("not gzip"), patch, target.size()), StatusCode::kCorruption,
+                        "not a plain gzip member"));
+  // Not gzip at all: the engine declines.
+  EXPECT_EQ(GzipPatchCreate(B(text), B(text)).status().code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

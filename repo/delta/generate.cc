@@ -13,6 +13,7 @@
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/zstd_patch.h"
 #include "repo/file_object.h"
 #include "src/base/parallel.h"
 #include "src/fs/atomic.h"
@@ -64,6 +65,7 @@ struct Planned {
 struct Source {
   std::set<repo::ObjectKey> objects;
   std::map<std::string, repo::ObjectId> file_at;
+  std::map<std::string, repo::ObjectId> tree_at;
   BaseIndex bases;
 };
 
@@ -74,6 +76,7 @@ Result<Source> LoadSource(const repo::Store& store, const std::optional<repo::Ob
   LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, ListTree(store, commit));
   for (const TreeEntry& e : entries) {
     src.objects.insert(e.key);
+    if (e.key.type == repo::ObjectType::kDirTree) src.tree_at[e.path] = e.key.id;
     if (e.key.type != repo::ObjectType::kFile) continue;
     src.file_at[e.path] = e.key.id;
     // Symlinks have size 0 and empty files have nothing to match.
@@ -99,6 +102,9 @@ Result<std::vector<Planned>> Plan(const std::vector<TreeEntry>& target, const So
       p.op = OpKind::kReuse;
     } else if (e.key.type != repo::ObjectType::kFile) {
       p.op = OpKind::kMeta;
+      auto old = src.tree_at.find(e.path);
+      if (e.key.type == repo::ObjectType::kDirTree && old != src.tree_at.end())
+        p.base = BaseCandidate{e.path, old->second, 0};
     } else if (e.size > 0 && e.size <= kMaxPatchInput) {
       p.base = src.bases.Select(e.path, e.size);
     }
@@ -107,13 +113,26 @@ Result<std::vector<Planned>> Plan(const std::vector<TreeEntry>& target, const So
   return plan;
 }
 
+// A dirtree changes in a few entries: a patch against the old dirtree at
+// its path sends those, not every name and id again.
+Status EncodeMeta(const repo::Store& store, Planned& p) {
+  LARCH_ASSIGN_OR_RETURN(p.payload, store.ReadMetadataBytes(p.key));
+  if (!p.base || p.payload.size() > kMaxPatchInput) return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(Bytes base, store.ReadMetadataBytes({p.base->id, repo::ObjectType::kDirTree}));
+  if (base.size() > kMaxPatchInput) return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(Bytes patch, ZstdPatchCreate(base, p.payload));
+  LARCH_ASSIGN_OR_RETURN(uint64_t whole, NewObjectEstimate(p.payload));
+  if (patch.size() >= whole) return Status::Ok();
+  p.op = OpKind::kMetaPatch;
+  p.size = p.payload.size();
+  p.payload = std::move(patch);
+  return Status::Ok();
+}
+
 // Decides how one planned object travels and fills in its payload.
 Status Encode(const repo::Store& store, Planned& p) {
   if (p.op == OpKind::kReuse) return Status::Ok();
-  if (p.op == OpKind::kMeta) {
-    LARCH_ASSIGN_OR_RETURN(p.payload, store.ReadMetadataBytes(p.key));
-    return Status::Ok();
-  }
+  if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
   LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
   LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
   if (!p.base || p.header.kind != repo::FileKind::kRegular) {
@@ -143,8 +162,10 @@ int Group(OpKind op) {
   switch (op) {
     case OpKind::kReuse: return 0;
     case OpKind::kMeta: return 1;
+    case OpKind::kMetaPatch: return 1;
     case OpKind::kPatchBsdiff: return 2;
     case OpKind::kPatchZstd: return 3;
+    case OpKind::kPatchGzip: return 3;
     case OpKind::kNew: return 4;
   }
   return 5;
@@ -171,9 +192,13 @@ void AddOp(PartWriter& w, const Planned& p) {
   switch (p.op) {
     case OpKind::kNew: w.AddNew(p.key.id, p.header, p.payload); break;
     case OpKind::kPatchZstd:
-    case OpKind::kPatchBsdiff: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
+    case OpKind::kPatchBsdiff:
+    case OpKind::kPatchGzip: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
     case OpKind::kMeta: w.AddMeta(p.key, p.payload); break;
     case OpKind::kReuse: w.AddReuse(p.key); break;
+    case OpKind::kMetaPatch:
+      w.AddMetaPatch(p.key, p.base->id, static_cast<uint32_t>(p.size), p.payload);
+      break;
   }
 }
 

@@ -62,6 +62,19 @@ void PartWriter::AddReuse(const repo::ObjectKey& key) {
   ++count_;
 }
 
+void PartWriter::AddMetaPatch(const repo::ObjectKey& key, const repo::ObjectId& base,
+                              uint32_t size, ByteSpan patch) {
+  encoding::Encoder enc;
+  enc.U8(static_cast<uint8_t>(OpKind::kMetaPatch));
+  enc.U8(static_cast<uint8_t>(key.type));
+  enc.Raw(key.id.bytes());
+  enc.Raw(base.bytes());
+  enc.U32(size);
+  enc.Blob(patch);
+  ops_.insert(ops_.end(), enc.bytes().begin(), enc.bytes().end());
+  ++count_;
+}
+
 Bytes PartWriter::Finish() const {
   encoding::Encoder enc;
   enc.Raw(kMagic);
@@ -168,6 +181,15 @@ Result<std::optional<OpHead>> PartReader::Next() {
     head.payload_size = len;
   } else if (head.kind == OpKind::kReuse) {
     LARCH_ASSIGN_OR_RETURN(head.key, TypedKey(true));
+  } else if (head.kind == OpKind::kMetaPatch) {
+    LARCH_ASSIGN_OR_RETURN(head.key, TypedKey(false));
+    if (head.key.type != repo::ObjectType::kDirTree) return Error("only dirtrees are patched");
+    LARCH_ASSIGN_OR_RETURN(head.base, Id());
+    LARCH_ASSIGN_OR_RETURN(head.meta_size, U32());
+    if (head.meta_size > kMaxPatchInput) return Error("patched dirtree above the patch limit");
+    LARCH_ASSIGN_OR_RETURN(uint32_t len, U32());
+    if (len > kMaxPatchSize) return Error("patch too large");
+    head.payload_size = len;
   } else {
     LARCH_RETURN_IF_ERROR(ReadFileOp(head));
   }
@@ -234,10 +256,14 @@ Bytes EncodePart(const std::vector<PartOp>& ops) {
       case OpKind::kNew: w.AddNew(op.head.key.id, op.head.header, op.payload); break;
       case OpKind::kPatchZstd:
       case OpKind::kPatchBsdiff:
+      case OpKind::kPatchGzip:
         w.AddPatch(op.head.kind, op.head.key.id, op.head.header, op.head.base, op.payload);
         break;
       case OpKind::kMeta: w.AddMeta(op.head.key, op.payload); break;
       case OpKind::kReuse: w.AddReuse(op.head.key); break;
+      case OpKind::kMetaPatch:
+        w.AddMetaPatch(op.head.key, op.head.base, op.head.meta_size, op.payload);
+        break;
     }
   }
   return w.Finish();

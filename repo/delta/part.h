@@ -7,8 +7,10 @@
 //   op new:          u8 1 | id | blob file header | header.size content bytes
 //   op patch-zstd:   u8 2 | id | blob file header | id base | blob patch
 //   op patch-bsdiff: u8 3 | (same as patch-zstd)
+//   op patch-gzip:   u8 7 | (same as patch-zstd)
 //   op metadata:     u8 4 | u8 type (2 dirtree, 3 dirmeta) | id | blob bytes
 //   op reuse:        u8 5 | u8 type (1, 2 or 3) | id
+//   op meta-patch:   u8 6 | u8 type (2) | id | id base | u32 size | blob patch
 // The file header is the object's canonical FileHeader encoding; patches
 // are only for regular files, with base and target within kMaxPatchInput.
 // PartReader is the one decoder: it pulls from a ByteSource while the part
@@ -33,6 +35,7 @@ struct OpHead {
   repo::FileHeader header;  // new and patch ops
   repo::ObjectId base;      // patch ops
   uint64_t payload_size = 0;  // content (new), patch, object bytes (metadata)
+  uint32_t meta_size = 0;     // meta-patch: the object's size
   bool operator==(const OpHead&) const = default;
 };
 
@@ -44,6 +47,8 @@ class PartWriter {
                 const repo::ObjectId& base, ByteSpan patch);
   void AddMeta(const repo::ObjectKey& key, ByteSpan bytes);
   void AddReuse(const repo::ObjectKey& key);
+  void AddMetaPatch(const repo::ObjectKey& key, const repo::ObjectId& base, uint32_t size,
+                    ByteSpan patch);
   uint32_t op_count() const { return count_; }
   size_t size() const { return ops_.size() + 9; }
   Bytes Finish() const;

@@ -34,7 +34,9 @@ bool TypeFitsOp(OpKind op, repo::ObjectType type) {
   switch (op) {
     case OpKind::kNew:
     case OpKind::kPatchZstd:
-    case OpKind::kPatchBsdiff: return type == repo::ObjectType::kFile;
+    case OpKind::kPatchBsdiff:
+    case OpKind::kPatchGzip: return type == repo::ObjectType::kFile;
+    case OpKind::kMetaPatch: return type == repo::ObjectType::kDirTree;
     case OpKind::kMeta:
       return type == repo::ObjectType::kDirTree || type == repo::ObjectType::kDirMeta;
     case OpKind::kReuse:
@@ -115,11 +117,15 @@ std::string_view OpKindName(OpKind kind) {
     case OpKind::kPatchBsdiff: return "patch-bsdiff";
     case OpKind::kMeta: return "metadata";
     case OpKind::kReuse: return "reuse";
+    case OpKind::kMetaPatch: return "metadata-patch";
+    case OpKind::kPatchGzip: return "patch-gzip";
   }
   return "?";
 }
 
-bool IsPatch(OpKind kind) { return kind == OpKind::kPatchZstd || kind == OpKind::kPatchBsdiff; }
+bool IsPatch(OpKind kind) {
+  return kind == OpKind::kPatchZstd || kind == OpKind::kPatchBsdiff || kind == OpKind::kPatchGzip;
+}
 
 uint64_t DeltaSuperblock::TotalCompressed() const {
   uint64_t n = 0;

@@ -30,8 +30,10 @@ enum class OpKind : uint8_t {
   kPatchBsdiff = 3,  // a file object as a bsdiff-style patch against a base
   kMeta = 4,         // a dirtree or dirmeta, whole
   kReuse = 5,        // an object the device has already (elsewhere in `from`)
+  kMetaPatch = 6,    // a dirtree as a zstd patch-from frame against an old dirtree
+  kPatchGzip = 7,    // a .gz file object, patched decompressed and recompressed
 };
-inline constexpr uint8_t kNumOpKinds = 5;
+inline constexpr uint8_t kNumOpKinds = 7;
 
 std::string_view OpKindName(OpKind kind);  // "new", "patch-zstd", ...
 bool IsPatch(OpKind kind);
