@@ -44,28 +44,39 @@ struct Fetcher::Handle {
 
 Fetcher::~Fetcher() = default;
 
-Result<std::unique_ptr<Fetcher>> Fetcher::Create(const trust::RemoteConfig& remote, const FetchOptions& options) {
-  GlobalInit();
-  std::unique_ptr<Fetcher> f(new Fetcher());
-  f->handle_ = std::make_unique<Handle>();
-  CURL* c = f->handle_->curl = curl_easy_init();
-  if (c == nullptr) return Status::IoError("libcurl: curl_easy_init failed");
-  f->base_url_ = remote.url;
+void Fetcher::SetCommonOptions(void* handle) const {
+  CURL* c = static_cast<CURL*>(handle);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options.stall_bytes_per_second);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stall_seconds);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.stall_bytes_per_second);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);  // wait to multiplex rather than open more connections
   curl_easy_setopt(c, CURLOPT_USERAGENT, "larch/0.1");
+  if (!remote_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, remote_.ca_file.c_str());
+  if (!remote_.client_cert.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, remote_.client_cert.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, remote_.client_key.c_str());
+  }
+}
+
+Result<std::unique_ptr<Fetcher>> Fetcher::Create(const trust::RemoteConfig& remote, const FetchOptions& options) {
+  GlobalInit();
+  std::unique_ptr<Fetcher> f(new Fetcher());
+  f->handle_ = std::make_unique<Handle>();
+  f->remote_ = remote;
+  f->options_ = options;
+  CURL* c = f->handle_->curl = curl_easy_init();
+  if (c == nullptr) return Status::IoError("libcurl: curl_easy_init failed");
+  f->base_url_ = remote.url;
+  f->SetCommonOptions(c);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteCallback);
-  if (!remote.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, remote.ca_file.c_str());
-  if (!remote.client_cert.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT, remote.client_cert.c_str());
-    curl_easy_setopt(c, CURLOPT_SSLKEY, remote.client_key.c_str());
+  if (options.max_rate > 0) {
+    curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(options.max_rate));
   }
   return f;
 }

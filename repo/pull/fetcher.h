@@ -10,6 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -25,7 +28,28 @@ struct FetchOptions {
   long stall_bytes_per_second = 1024;
   long stall_seconds = 60;
   long connect_timeout_seconds = 30;
+  unsigned parallel = 8;      // concurrent transfers (one connection with HTTP/2)
+  unsigned retries = 5;       // attempts in a row without a new byte before giving up
+  uint64_t max_rate = 0;      // bytes per second over all transfers; 0: unlimited
+  unsigned backoff_ms = 250;  // first retry delay; doubles per failed attempt, at most 30 s
 };
+
+// One file to download into the cache.
+struct Download {
+  std::string path;                    // relative to the remote's URL
+  uint64_t limit = 0;                  // never more than this many bytes
+  std::optional<uint64_t> exact_size;  // when signed data gives the size exactly
+};
+
+struct TransferProgress {
+  uint64_t bytes_received = 0;  // this process, on the wire (bodies)
+  uint64_t bytes_expected = 0;  // sum of the known sizes still to come (0: unknown)
+  size_t files_done = 0;
+  size_t files_total = 0;
+};
+using ProgressFn = std::function<void(const TransferProgress&)>;
+
+class DownloadCache;
 
 class Fetcher {
  public:
@@ -40,13 +64,25 @@ class Fetcher {
   // exceeded its limit of N bytes"); kIoError for network failures.
   Result<Bytes> Get(const std::string& path, uint64_t max_bytes, std::string_view what);
 
+  // Downloads every file not yet complete in `cache`, several at a time,
+  // resuming partial files with Range requests and retrying with
+  // exponential back-off while the link drops. kNotFound for a file the
+  // remote does not have; kVerifyFailed when one exceeds its limit (its
+  // partial download is discarded); kIoError after `retries` attempts in a
+  // row without progress.
+  Status FetchAll(const DownloadCache& cache, const std::vector<Download>& downloads,
+                  const ProgressFn& progress = nullptr);
+
   uint64_t bytes_received() const { return bytes_received_; }
   uint64_t requests() const { return requests_; }
 
  private:
   Fetcher() = default;
   struct Handle;
+  void SetCommonOptions(void* curl) const;
   std::unique_ptr<Handle> handle_;
+  trust::RemoteConfig remote_;
+  FetchOptions options_;
   std::string base_url_;
   uint64_t bytes_received_ = 0;
   uint64_t requests_ = 0;

@@ -6,10 +6,14 @@
 #include <ctime>
 #include <map>
 
+#include "repo/delta/apply.h"
+#include "repo/delta/source.h"
+#include "repo/delta/superblock.h"
 #include "repo/file_object.h"
 #include "repo/objects/dirmeta.h"
 #include "repo/objects/dirtree.h"
 #include "repo/objects/file_header.h"
+#include "repo/pull/download_cache.h"
 #include "repo/pull/fetcher.h"
 #include "repo/refs.h"
 #include "repo/transaction.h"
@@ -35,6 +39,30 @@ uint64_t FileObjectLimit(uint64_t size) {
   return 4 + repo::kMaxFileHeaderSize + ZSTD_compressBound(size) + 1024;
 }
 
+// A delta whose parts are already in the download cache.
+class CachedDeltaSource : public delta::DeltaSource {
+ public:
+  CachedDeltaSource(const DownloadCache& cache, std::string dir, Bytes superblock)
+      : cache_(cache), dir_(std::move(dir)), superblock_(std::move(superblock)) {}
+  Result<Bytes> Superblock() override { return superblock_; }
+  Status Part(size_t index, uint64_t expected_size, const compress::Sink& sink) override {
+    const std::string name = DownloadCache::NameFor(dir_ + "/" + delta::PartFileName(index));
+    LARCH_ASSIGN_OR_RETURN(UniqueFd fd, cache_.OpenComplete(name));
+    return delta::StreamFile(*fs::DefaultFs(), fd.get(), expected_size + 1, sink);
+  }
+
+ private:
+  const DownloadCache& cache_;
+  std::string dir_;
+  Bytes superblock_;
+};
+
+// A file still to fetch, and where the tree names it.
+struct MissingFile {
+  repo::ObjectId id;
+  uint64_t size;
+};
+
 class Puller {
  public:
   Puller(repo::Store& store, const trust::RemoteConfig& remote, trust::TrustState& state, const PullOptions& options)
@@ -45,21 +73,30 @@ class Puller {
  private:
   Result<Bytes> FetchCommit(const repo::SummaryRef& entry);
   Result<std::optional<repo::CommitMeta>> FetchCommitMeta(const repo::ObjectId& id);
-  Result<Bytes> FetchMetadata(const repo::ObjectKey& key);
-  Status FetchTree(const repo::ObjectId& tree, const repo::ObjectId& meta);
-  Status FetchFile(const repo::DirTreeFile& file);
+  const repo::SummaryDelta* ChooseDelta(const repo::ObjectId& target, const std::optional<repo::ObjectId>& previous);
+  Status CheckFreeSpace(uint64_t bytes);
+  Result<PullResult> PullDelta(const repo::SummaryDelta& offer, const trust::TrustPolicy& policy);
+  Status WalkMetadata(const repo::Commit& commit);
+  Status FetchMetadataLevel(const std::vector<repo::ObjectKey>& keys);
+  Result<PullResult> PullObjects(const repo::Commit& commit, const Bytes& commit_bytes,
+                                 const std::optional<repo::CommitMeta>& meta, const trust::InstallRequest& request,
+                                 const std::optional<repo::ObjectId>& previous);
+  Status StageFile(const MissingFile& file);
   Result<std::shared_ptr<const compress::ZstdDictionary>> DictionaryFor(ByteSpan frame_head);
-  Status Record(const trust::InstallRequest& request, const trust::VerifiedSummary& summary,
-                const std::optional<repo::ObjectId>& previous);
+  Status Record(const trust::InstallRequest& request, const std::optional<repo::ObjectId>& previous);
 
   repo::Store& store_;
   const trust::RemoteConfig& remote_;
   trust::TrustState& state_;
   const PullOptions& options_;
   std::unique_ptr<Fetcher> fetcher_;
+  std::unique_ptr<DownloadCache> cache_;
   std::unique_ptr<repo::Transaction> txn_;
-  const repo::Summary* summary_ = nullptr;
+  std::optional<trust::VerifiedSummary> summary_;
   std::map<uint32_t, std::shared_ptr<const compress::ZstdDictionary>> dictionaries_;
+  // Found by WalkMetadata: metadata objects to stage, files to fetch.
+  std::map<repo::ObjectKey, Bytes> new_metadata_;
+  std::map<repo::ObjectId, MissingFile> missing_files_;
   uint64_t fetched_ = 0;
 };
 
@@ -85,27 +122,127 @@ Result<std::optional<repo::CommitMeta>> Puller::FetchCommitMeta(const repo::Obje
   return std::optional<repo::CommitMeta>(std::move(meta));
 }
 
-Result<Bytes> Puller::FetchMetadata(const repo::ObjectKey& key) {
-  LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(key));
-  if (have) return store_.ReadMetadataBytes(key);
-  LARCH_ASSIGN_OR_RETURN(Bytes bytes, fetcher_->Get(ObjectPath(key), kMaxMetadataObject, "object " + key.id.Hex()));
-  ++fetched_;
-  if (repo::ObjectId::HashOf(bytes) != key.id) {
-    return Status::Corruption("object " + key.id.Hex() + " from remote " + remote_.name + " does not match its id");
+// A delta to the target from the commit the ref names now, else from any
+// commit the store has whole (its commit object present: commits are
+// published only after their trees).
+const repo::SummaryDelta* Puller::ChooseDelta(const repo::ObjectId& target,
+                                              const std::optional<repo::ObjectId>& previous) {
+  if (!options_.use_deltas) return nullptr;
+  const repo::SummaryDelta* best = nullptr;
+  for (const repo::SummaryDelta& d : summary_->summary.deltas) {
+    if (d.to != target || !d.from) continue;
+    if (previous && *d.from == *previous) return &d;
+    Result<bool> have = store_.HasObject({*d.from, repo::ObjectType::kCommit});
+    if (have.ok() && *have && best == nullptr) best = &d;
   }
-  // Staged only after the hash matched; the transaction skips duplicates.
-  LARCH_ASSIGN_OR_RETURN(repo::ObjectId staged, txn_->WriteMetadata(key.type, bytes));
-  (void)staged;
-  return bytes;
+  return best;
 }
 
-Status Puller::FetchTree(const repo::ObjectId& tree_id, const repo::ObjectId& meta_id) {
-  LARCH_ASSIGN_OR_RETURN(Bytes meta_bytes, FetchMetadata({meta_id, repo::ObjectType::kDirMeta}));
-  LARCH_RETURN_IF_ERROR(repo::DecodeDirMeta(meta_bytes).status());
-  LARCH_ASSIGN_OR_RETURN(Bytes tree_bytes, FetchMetadata({tree_id, repo::ObjectType::kDirTree}));
-  LARCH_ASSIGN_OR_RETURN(repo::DirTree tree, repo::DecodeDirTree(tree_bytes));
-  for (const repo::DirTreeFile& file : tree.files) LARCH_RETURN_IF_ERROR(FetchFile(file));
-  for (const repo::DirTreeDir& dir : tree.dirs) LARCH_RETURN_IF_ERROR(FetchTree(dir.tree, dir.meta));
+Status Puller::CheckFreeSpace(uint64_t bytes) {
+  LARCH_ASSIGN_OR_RETURN(uint64_t free, store_.fs().FreeSpace(store_.root_fd()));
+  if (free >= bytes + options_.min_free_space) return Status::Ok();
+  return Status::NoSpace("pulling " + options_.ref + " needs " + std::to_string(bytes) + " bytes plus a reserve of " +
+                         std::to_string(options_.min_free_space) + ", but " + store_.path() + " has " +
+                         std::to_string(free) + " bytes free");
+}
+
+Result<PullResult> Puller::PullDelta(const repo::SummaryDelta& offer, const trust::TrustPolicy& policy) {
+  const std::string dir = "deltas/" + delta::DeltaDirName(offer.from, offer.to);
+  const std::string superblock_path = dir + "/superblock";
+  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, {{superblock_path, offer.superblock_size, offer.superblock_size}},
+                                           options_.progress));
+  const std::string sb_name = DownloadCache::NameFor(superblock_path);
+  LARCH_ASSIGN_OR_RETURN(Bytes sb_file, cache_->Read(sb_name, offer.superblock_size));
+  if (crypto::Sha256::Hash(sb_file) != offer.superblock_sha256) {
+    cache_->Discard(sb_name);
+    return Status::Corruption("delta superblock " + superblock_path + " from remote " + remote_.name +
+                              " does not match the signed summary");
+  }
+  CachedDeltaSource source(*cache_, dir, sb_file);
+  delta::ApplyOptions apply;
+  apply.envelope_kind = repo::SignedKind::kDeltaSuperblock;
+  apply.ref = LocalRefName(remote_.name, options_.ref);
+  apply.verify = delta::ApplyVerification{&policy, &state_, options_.ref, options_.allow_downgrade};
+  LARCH_ASSIGN_OR_RETURN(delta::DeltaSuperblock sb, delta::ReadVerifiedSuperblock(source, apply));
+  PullResult result;
+  result.method = "delta";
+  result.delta_from = offer.from;
+  result.download_bytes = offer.superblock_size + sb.TotalCompressed();
+  result.write_bytes = sb.TotalUncompressed();
+  if (options_.dry_run) return result;
+  LARCH_RETURN_IF_ERROR(CheckFreeSpace(sb.TotalUncompressed()));
+  std::vector<Download> parts;
+  for (size_t i = 0; i < sb.parts.size(); ++i) {
+    const uint64_t size = sb.parts[i].compressed_size;
+    parts.push_back({dir + "/" + delta::PartFileName(i), size, size});
+  }
+  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, parts, options_.progress));
+  LARCH_ASSIGN_OR_RETURN(delta::ApplyStats stats, delta::ApplyDelta(store_, source, apply));
+  result.commit = stats.commit;
+  fetched_ += stats.objects_written;
+  // The summary's serial, now that its ref is in (raising it only makes
+  // the device stricter, so it may follow the ref).
+  trust::TrustState::Update update;
+  update.SetRemote(remote_.name, summary_->trust());
+  LARCH_RETURN_IF_ERROR(state_.Apply(update));
+  return result;
+}
+
+Status Puller::FetchMetadataLevel(const std::vector<repo::ObjectKey>& keys) {
+  std::vector<Download> wanted;
+  for (const repo::ObjectKey& key : keys) wanted.push_back({ObjectPath(key), kMaxMetadataObject, std::nullopt});
+  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, wanted, options_.progress));
+  for (const repo::ObjectKey& key : keys) {
+    const std::string name = DownloadCache::NameFor(ObjectPath(key));
+    LARCH_ASSIGN_OR_RETURN(Bytes bytes, cache_->Read(name, kMaxMetadataObject));
+    if (repo::ObjectId::HashOf(bytes) != key.id) {
+      cache_->Discard(name);
+      return Status::Corruption("object " + key.id.Hex() + " from remote " + remote_.name + " does not match its id");
+    }
+    ++fetched_;
+    new_metadata_[key] = std::move(bytes);
+  }
+  return Status::Ok();
+}
+
+// Breadth first, one parallel batch of downloads per tree level: every
+// dirtree and dirmeta is verified before the entries it names are trusted.
+Status Puller::WalkMetadata(const repo::Commit& commit) {
+  std::vector<std::pair<repo::ObjectId, repo::ObjectId>> level = {{commit.root_tree, commit.root_meta}};
+  while (!level.empty()) {
+    std::vector<repo::ObjectKey> fetch;
+    for (const auto& [tree, meta] : level) {
+      for (repo::ObjectKey key : {repo::ObjectKey{tree, repo::ObjectType::kDirTree},
+                                  repo::ObjectKey{meta, repo::ObjectType::kDirMeta}}) {
+        LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(key));
+        if (!have && !new_metadata_.count(key)) fetch.push_back(key);
+      }
+    }
+    std::sort(fetch.begin(), fetch.end());
+    fetch.erase(std::unique(fetch.begin(), fetch.end()), fetch.end());
+    LARCH_RETURN_IF_ERROR(FetchMetadataLevel(fetch));
+    std::vector<std::pair<repo::ObjectId, repo::ObjectId>> next;
+    for (const auto& [tree_id, meta_id] : level) {
+      const repo::ObjectKey meta_key{meta_id, repo::ObjectType::kDirMeta};
+      const repo::ObjectKey tree_key{tree_id, repo::ObjectType::kDirTree};
+      Bytes meta_bytes = new_metadata_.count(meta_key) ? new_metadata_[meta_key] : Bytes();
+      if (meta_bytes.empty()) {
+        LARCH_ASSIGN_OR_RETURN(meta_bytes, store_.ReadMetadataBytes(meta_key));
+      }
+      LARCH_RETURN_IF_ERROR(repo::DecodeDirMeta(meta_bytes).status());
+      Bytes tree_bytes = new_metadata_.count(tree_key) ? new_metadata_[tree_key] : Bytes();
+      if (tree_bytes.empty()) {
+        LARCH_ASSIGN_OR_RETURN(tree_bytes, store_.ReadMetadataBytes(tree_key));
+      }
+      LARCH_ASSIGN_OR_RETURN(repo::DirTree tree, repo::DecodeDirTree(tree_bytes));
+      for (const repo::DirTreeFile& f : tree.files) {
+        LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject({f.file, repo::ObjectType::kFile}));
+        if (!have) missing_files_.emplace(f.file, MissingFile{f.file, f.size});
+      }
+      for (const repo::DirTreeDir& d : tree.dirs) next.emplace_back(d.tree, d.meta);
+    }
+    level = std::move(next);
+  }
   return Status::Ok();
 }
 
@@ -114,63 +251,71 @@ Result<std::shared_ptr<const compress::ZstdDictionary>> Puller::DictionaryFor(By
   if (id == 0) return std::shared_ptr<const compress::ZstdDictionary>();
   if (auto it = dictionaries_.find(id); it != dictionaries_.end()) return it->second;
   const repo::SummaryDictionary* listed = nullptr;
-  for (const auto& d : summary_->dictionaries) listed = d.id == id ? &d : listed;
+  for (const auto& d : summary_->summary.dictionaries) listed = d.id == id ? &d : listed;
   if (listed == nullptr) {
     return Status::Corruption("an object from remote " + remote_.name + " needs dictionary " +
                               std::to_string(id) + ", which its summary does not list");
   }
-  const std::string name = repo::Store::DictionaryFileName(id);
-  LARCH_ASSIGN_OR_RETURN(Bytes content, fetcher_->Get("dictionaries/" + name, listed->size, "dictionary " + name));
+  const std::string path = "dictionaries/" + repo::Store::DictionaryFileName(id);
+  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, {{path, listed->size, listed->size}}));
+  const std::string name = DownloadCache::NameFor(path);
+  LARCH_ASSIGN_OR_RETURN(Bytes content, cache_->Read(name, listed->size));
   if (content.size() != listed->size || crypto::Sha256::Hash(content) != listed->sha256) {
-    return Status::Corruption("dictionary " + name + " from remote " + remote_.name + " does not match the summary");
+    cache_->Discard(name);
+    return Status::Corruption(path + " from remote " + remote_.name + " does not match the summary");
   }
   LARCH_ASSIGN_OR_RETURN(auto dict, compress::ZstdDictionary::Load(std::move(content), 3));
   dictionaries_[id] = dict;
   return dict;
 }
 
-Status Puller::FetchFile(const repo::DirTreeFile& file) {
-  const repo::ObjectKey key{file.file, repo::ObjectType::kFile};
-  LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(key));
-  if (have) return Status::Ok();
-  LARCH_ASSIGN_OR_RETURN(bool fresh, txn_->Claim(key));
-  if (!fresh) return Status::Ok();  // another entry of this pull has it
-  const std::string what = "file object " + file.file.Hex() + " from remote " + remote_.name;
-  LARCH_ASSIGN_OR_RETURN(Bytes bytes, fetcher_->Get(ObjectPath(key), FileObjectLimit(file.size), what));
+// Reads a downloaded archive file object, checks it against its id, and
+// stages it in the local store's mode.
+Status Puller::StageFile(const MissingFile& file) {
+  const repo::ObjectKey key{file.id, repo::ObjectType::kFile};
+  const std::string name = DownloadCache::NameFor(ObjectPath(key));
+  const std::string what = "file object " + file.id.Hex() + " from remote " + remote_.name;
+  LARCH_ASSIGN_OR_RETURN(Bytes bytes, cache_->Read(name, FileObjectLimit(file.size)));
   ++fetched_;
-  LARCH_ASSIGN_OR_RETURN(repo::ParsedHeaderFrame frame, repo::DecodeFileHeaderFrame(bytes));
-  if (frame.header.size != file.size) {
-    return Status::Corruption(what + ": its header says " + std::to_string(frame.header.size) +
-                              " bytes, the signed tree says " + std::to_string(file.size));
-  }
-  ByteSpan compressed = ByteSpan(bytes).subspan(frame.frame_size);
   Bytes content;
-  if (frame.header.kind == repo::FileKind::kRegular) {
-    LARCH_ASSIGN_OR_RETURN(auto dict, DictionaryFor(compressed));
-    auto sink = [&content](ByteSpan chunk) {
-      content.insert(content.end(), chunk.begin(), chunk.end());
-      return Status::Ok();
-    };
-    LARCH_ASSIGN_OR_RETURN(auto z, compress::ZstdDecompressStream::Create(file.size, sink, dict.get()));
-    LARCH_RETURN_IF_ERROR(z->Write(compressed).WithContext(what));
-    LARCH_RETURN_IF_ERROR(z->Finish().WithContext(what));
-  } else if (!compressed.empty()) {
-    return Status::Corruption(what + ": trailing bytes after a symlink's header");
-  }
-  if (content.size() != file.size ||
-      repo::ObjectId(repo::HashFileObject(frame.header, content)) != file.file) {
-    return Status::Corruption(what + " does not match its id");
-  }
-  LARCH_ASSIGN_OR_RETURN(int dirfd, txn_->StagingDirFd(key));
-  repo::FileContentSource source;
-  source.data = &content;
-  return repo::WriteFileObject(store_, dirfd, repo::Transaction::StagedName(key), frame.header, source);
+  Status s = [&]() -> Status {
+    LARCH_ASSIGN_OR_RETURN(repo::ParsedHeaderFrame frame, repo::DecodeFileHeaderFrame(bytes));
+    if (frame.header.size != file.size) {
+      return Status::Corruption(what + ": its header says " + std::to_string(frame.header.size) +
+                                " bytes, the signed tree says " + std::to_string(file.size));
+    }
+    ByteSpan compressed = ByteSpan(bytes).subspan(frame.frame_size);
+    if (frame.header.kind == repo::FileKind::kRegular) {
+      LARCH_ASSIGN_OR_RETURN(auto dict, DictionaryFor(compressed));
+      auto sink = [&content](ByteSpan chunk) {
+        content.insert(content.end(), chunk.begin(), chunk.end());
+        return Status::Ok();
+      };
+      LARCH_ASSIGN_OR_RETURN(auto z, compress::ZstdDecompressStream::Create(file.size, sink, dict.get()));
+      LARCH_RETURN_IF_ERROR(z->Write(compressed).WithContext(what));
+      LARCH_RETURN_IF_ERROR(z->Finish().WithContext(what));
+    } else if (!compressed.empty()) {
+      return Status::Corruption(what + ": trailing bytes after a symlink's header");
+    }
+    if (content.size() != file.size || repo::ObjectId(repo::HashFileObject(frame.header, content)) != file.id) {
+      return Status::Corruption(what + " does not match its id");
+    }
+    LARCH_ASSIGN_OR_RETURN(bool fresh, txn_->Claim(key));
+    if (!fresh) return Status::Ok();
+    LARCH_ASSIGN_OR_RETURN(int dirfd, txn_->StagingDirFd(key));
+    repo::FileContentSource source;
+    source.data = &content;
+    return repo::WriteFileObject(store_, dirfd, repo::Transaction::StagedName(key), frame.header, source);
+  }();
+  // A download that fails its check is never used again: the next pull
+  // fetches it afresh.
+  if (!s.ok() && s.code() == StatusCode::kCorruption) cache_->Discard(name);
+  return s;
 }
 
-Status Puller::Record(const trust::InstallRequest& request, const trust::VerifiedSummary& summary,
-                      const std::optional<repo::ObjectId>& previous) {
+Status Puller::Record(const trust::InstallRequest& request, const std::optional<repo::ObjectId>& previous) {
   trust::TrustState::Update update;
-  update.SetRemote(remote_.name, summary.trust());
+  update.SetRemote(remote_.name, summary_->trust());
   update.SetRef(remote_.name, options_.ref, trust::RefTrustFor(request));
   trust::HistoryEntry entry;
   entry.action = "pull";
@@ -187,18 +332,47 @@ Status Puller::Record(const trust::InstallRequest& request, const trust::Verifie
   return state_.Apply(update);
 }
 
+Result<PullResult> Puller::PullObjects(const repo::Commit& commit, const Bytes& commit_bytes,
+                                       const std::optional<repo::CommitMeta>& meta,
+                                       const trust::InstallRequest& request,
+                                       const std::optional<repo::ObjectId>& previous) {
+  LARCH_RETURN_IF_ERROR(WalkMetadata(commit));
+  PullResult result;
+  result.method = "objects";
+  for (const auto& [id, f] : missing_files_) {
+    result.download_bytes += std::min<uint64_t>(FileObjectLimit(f.size), f.size + 512);
+    result.write_bytes += f.size;
+  }
+  if (options_.dry_run) return result;
+  LARCH_RETURN_IF_ERROR(CheckFreeSpace(result.write_bytes));
+  std::vector<Download> files;
+  for (const auto& [id, f] : missing_files_) {
+    files.push_back({ObjectPath({id, repo::ObjectType::kFile}), FileObjectLimit(f.size), std::nullopt});
+  }
+  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, files, options_.progress));
+  LARCH_ASSIGN_OR_RETURN(txn_, repo::Transaction::Begin(store_));
+  for (const auto& [key, bytes] : new_metadata_) LARCH_RETURN_IF_ERROR(txn_->WriteMetadata(key.type, bytes).status());
+  for (const auto& [id, f] : missing_files_) LARCH_RETURN_IF_ERROR(StageFile(f));
+  LARCH_RETURN_IF_ERROR(txn_->WriteMetadata(repo::ObjectType::kCommit, commit_bytes).status());
+  if (meta) LARCH_RETURN_IF_ERROR(txn_->WriteCommitMeta(request.commit_id, repo::EncodeCommitMeta(*meta)));
+  txn_->SetRef(LocalRefName(remote_.name, options_.ref), request.commit_id);
+  txn_->SetBeforeRefs([&] { return Record(request, previous); });
+  LARCH_RETURN_IF_ERROR(txn_->Commit());
+  result.commit = request.commit_id;
+  return result;
+}
+
 Result<PullResult> Puller::Run() {
   LARCH_ASSIGN_OR_RETURN(trust::TrustPolicy policy, trust::LoadPolicy(remote_));
   LARCH_RETURN_IF_ERROR(repo::ValidateRefName(options_.ref));
   LARCH_ASSIGN_OR_RETURN(fetcher_, Fetcher::Create(remote_, options_.fetch));
   const uint64_t now = options_.now ? options_.now : static_cast<uint64_t>(std::time(nullptr));
   LARCH_ASSIGN_OR_RETURN(Bytes summary_file, fetcher_->Get("summary", repo::kMaxSummarySize, "summary"));
-  LARCH_ASSIGN_OR_RETURN(trust::VerifiedSummary summary, trust::VerifySummary(policy, state_, summary_file, now));
-  summary_ = &summary.summary;
-  if (summary.summary.store_mode != "archive") {
+  LARCH_ASSIGN_OR_RETURN(summary_, trust::VerifySummary(policy, state_, summary_file, now));
+  if (summary_->summary.store_mode != "archive") {
     return Status::Unsupported("remote " + remote_.name + " serves a bare store; publish from an archive store");
   }
-  const repo::SummaryRef* entry = summary.summary.FindRef(options_.ref);
+  const repo::SummaryRef* entry = summary_->summary.FindRef(options_.ref);
   if (entry == nullptr) return Status::NotFound("remote " + remote_.name + " does not offer ref " + options_.ref);
 
   LARCH_ASSIGN_OR_RETURN(Bytes commit_bytes, FetchCommit(*entry));
@@ -210,15 +384,26 @@ Result<PullResult> Puller::Run() {
 
   const std::string local_ref = LocalRefName(remote_.name, options_.ref);
   LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> previous, repo::ReadRef(store_, local_ref));
-  LARCH_ASSIGN_OR_RETURN(txn_, repo::Transaction::Begin(store_));
-  LARCH_RETURN_IF_ERROR(FetchTree(commit.root_tree, commit.root_meta));
-  LARCH_RETURN_IF_ERROR(txn_->WriteMetadata(repo::ObjectType::kCommit, commit_bytes).status());
-  if (meta) LARCH_RETURN_IF_ERROR(txn_->WriteCommitMeta(entry->commit, repo::EncodeCommitMeta(*meta)));
-  txn_->SetRef(local_ref, entry->commit);
-  txn_->SetBeforeRefs([&] { return Record(request, summary, previous); });
-  LARCH_RETURN_IF_ERROR(txn_->Commit());
-
   PullResult result;
+  if (previous == entry->commit) {
+    result.method = "none";
+    result.commit = entry->commit;
+    if (!options_.dry_run) {  // nothing to fetch; the newer summary is still worth remembering
+      trust::TrustState::Update update;
+      update.SetRemote(remote_.name, summary_->trust());
+      LARCH_RETURN_IF_ERROR(state_.Apply(update));
+    }
+  } else {
+    LARCH_ASSIGN_OR_RETURN(cache_, DownloadCache::Open(store_, remote_.name));
+    const repo::SummaryDelta* offer = ChooseDelta(entry->commit, previous);
+    if (offer != nullptr) {
+      LARCH_ASSIGN_OR_RETURN(result, PullDelta(*offer, policy));
+    } else {
+      LARCH_ASSIGN_OR_RETURN(result, PullObjects(commit, commit_bytes, meta, request, previous));
+    }
+    // Everything verified is in the store now; the cache has served.
+    if (!options_.dry_run) (void)cache_->Clear();
+  }
   result.commit = entry->commit;
   result.previous = previous;
   result.version = entry->version;
@@ -235,7 +420,21 @@ std::string LocalRefName(const std::string& remote, const std::string& ref) { re
 Result<PullResult> Pull(repo::Store& store, const trust::RemoteConfig& remote, trust::TrustState& state,
                         const PullOptions& options) {
   Puller puller(store, remote, state, options);
-  return puller.Run();
+  Result<PullResult> result = puller.Run();
+  if (!result.ok()) {
+    // Every attempt is in the history, refused or failed, with the reason;
+    // the trust records themselves are untouched. A history that cannot be
+    // written (a damaged database) must not hide the original error.
+    trust::HistoryEntry entry;
+    entry.action = "pull";
+    entry.remote = remote.name;
+    entry.ref = options.ref;
+    entry.outcome = result.status().code() == StatusCode::kVerifyFailed ? "refused" : "failed";
+    entry.detail = result.status().message();
+    entry.downgrade_allowed = options.allow_downgrade;
+    (void)state.AddHistory(entry);
+  }
+  return result;
 }
 
 }  // namespace larch::pull

@@ -31,6 +31,14 @@ class TrustAttacks : public PullFixture {
     Result<PullResult> r = PullRef();
     EXPECT_TRUE(FailsWith(r, code, needle));
     EXPECT_EQ(DeviceSnapshot(), before) << "a refused pull changed the device";
+    ExpectLastHistory(code == StatusCode::kVerifyFailed ? "refused" : "failed", needle);
+  }
+
+  void ExpectLastHistory(const std::string& outcome, const std::string& needle) {
+    auto history = Must(state_->History(1));
+    ASSERT_EQ(history.size(), 1u);
+    EXPECT_EQ(history[0].outcome, outcome);
+    EXPECT_NE(history[0].detail.find(needle), std::string::npos) << history[0].detail;
   }
 };
 

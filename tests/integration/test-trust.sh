@@ -19,6 +19,31 @@ mkdir -p "$RING" "$W/tree/usr/bin" "$W/tree/etc"
 echo "app 1" > "$W/tree/usr/bin/app"
 echo "VERSION=1.0" > "$W/tree/etc/os-release"
 
+# device_state: every file of the device store except the state database
+# and the scratch area tmp/ (where the download cache keeps verified
+# downloads for resume), and the trust records in the database.
+device_state() {
+    (cd "$DEV" && find . \( -name 'state.db*' -o -path ./tmp \) -prune -o -printf '%p %y %s %m\n' | LC_ALL=C sort &&
+        find . \( -name 'state.db*' -o -path ./tmp \) -prune -o -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum
+    "$LARCH" remote status --repo "$DEV" origin --json 2>/dev/null || echo "no trust state"
+}
+
+# refused_pull CODE NEEDLE [ARGS...]: a pull of origin os/stable exits CODE
+# naming NEEDLE, changes neither the device store nor its trust records, and
+# is recorded in the history as refused (5) or failed.
+refused_pull() {
+    local code=$1 needle=$2
+    shift 2
+    local before outcome
+    before=$(device_state)
+    assert_exit "$code" "$LARCH" pull --repo "$DEV" origin os/stable "$@"
+    assert_contains "$LAST_STDERR" "$needle" "stderr of pull"
+    assert_eq "$before" "$(device_state)" "device store and trust records after a refused pull"
+    outcome=$("$LARCH" history --repo "$DEV" -n 1 --json | python3 -c 'import json,sys; e=json.load(sys.stdin)[0]; print(e["outcome"], e["detail"])')
+    assert_contains "$outcome" "$([ "$code" = 5 ] && echo refused || echo failed)" "last history entry"
+    assert_contains "$outcome" "$needle" "last history entry"
+}
+
 # refused DIR CODE NEEDLE CMD...: CMD exits CODE, says NEEDLE, changes nothing in DIR.
 refused() {
     local dir=$1 code=$2 needle=$3
@@ -62,11 +87,11 @@ log "refusals leave the device unchanged"
 echo "app 2" > "$W/tree/usr/bin/app"
 V2=$(larch commit --repo "$SRV" --branch os/stable --tree "$W/tree" --version 2.0 --metadata compatible=board-a)
 larch summary --repo "$SRV" --update -k "$W/k1.key" >/dev/null
-refused "$DEV" 5 "signature threshold rule" "$LARCH" pull --repo "$DEV" origin os/stable
+refused_pull 5 "signature threshold rule"
 # Signed by a key outside the keyring.
 larch key generate -o "$W/outsider" >/dev/null
 larch sign --repo "$SRV" "$V2" -k "$W/outsider.key" >/dev/null
-refused "$DEV" 5 "not in keyring" "$LARCH" pull --repo "$DEV" origin os/stable
+refused_pull 5 "not in keyring"
 # Signed properly, then accepted.
 larch sign --repo "$SRV" "$V2" -k "$W/k2.key" >/dev/null
 larch pull --repo "$DEV" origin os/stable >/dev/null
@@ -75,14 +100,16 @@ echo "app 1.5" > "$W/tree/usr/bin/app"
 V15=$(larch commit --repo "$SRV" --branch os/stable --tree "$W/tree" --version 1.5 --metadata compatible=board-a)
 larch sign --repo "$SRV" "$V15" -k "$W/k1.key" >/dev/null
 larch summary --repo "$SRV" --update -k "$W/k1.key" >/dev/null
-refused "$DEV" 5 "version rule: version 1.5 is older than 2.0" "$LARCH" pull --repo "$DEV" origin os/stable
+refused_pull 5 "version rule: version 1.5 is older than 2.0"
 larch pull --repo "$DEV" origin os/stable --allow-downgrade >/dev/null
+assert_contains "$(larch history --repo "$DEV" -n 1)" "(downgrade allowed)" "history of the downgrade"
+assert_contains "$(larch remote status --repo "$DEV" origin)" "version 1.5" "remote status"
 
 log "bad input files"
 # A truncated summary.
 cp "$SRV/summary" "$W/summary.good"
 head -c 40 "$W/summary.good" > "$SRV/summary"
-refused "$DEV" 4 "summary" "$LARCH" pull --repo "$DEV" origin os/stable
+refused_pull 4 "summary"
 cp "$W/summary.good" "$SRV/summary"
 # A commitmeta whose last signature is one byte short (63 bytes).
 echo "app 3" > "$W/tree/usr/bin/app"
@@ -92,12 +119,14 @@ larch summary --repo "$SRV" --update -k "$W/k1.key" >/dev/null
 META="$SRV/objects/${V3:0:2}/${V3:2}.commitmeta"
 cp "$META" "$W/meta.good"
 head -c $(( $(stat -c %s "$META") - 1 )) "$W/meta.good" > "$META"
-refused "$DEV" 4 "commitmeta" "$LARCH" pull --repo "$DEV" origin os/stable
+refused_pull 4 "commitmeta"
 cp "$W/meta.good" "$META"
 # Garbage in the trust database: refused, never recreated.
 cp "$DEV/state.db" "$W/state.good"
-head -c 8192 /dev/urandom > "$DEV/state.db"
+head -c 8192 /dev/urandom > "$W/garbage.db"
+cp "$W/garbage.db" "$DEV/state.db"
 refused "$DEV" 4 "state database" "$LARCH" pull --repo "$DEV" origin os/stable
+cmp "$DEV/state.db" "$W/garbage.db" || fail "the damaged state database was modified"
 cp "$W/state.good" "$DEV/state.db"
 # Malformed keys.
 echo "-----BEGIN PRIVATE KEY-----" > "$W/bad.key"; chmod 600 "$W/bad.key"

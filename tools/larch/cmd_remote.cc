@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "repo/refs.h"
 #include "repo/trust/remote_config.h"
 #include "tools/larch/command.h"
 
@@ -76,6 +77,37 @@ Status List(const GlobalOptions& global, const RemoteArgs& a, bool one) {
   return Status::Ok();
 }
 
+// What the device has accepted from a remote: the summary serial and, per
+// pulled ref, the version installed (the trust state's records).
+Status RemoteStatus(const GlobalOptions& global, const RemoteArgs& a) {
+  LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
+  LARCH_ASSIGN_OR_RETURN(trust::RemoteConfig c, trust::ReadRemote(*store, a.name));
+  LARCH_ASSIGN_OR_RETURN(auto state, OpenTrustState(*store));
+  LARCH_ASSIGN_OR_RETURN(auto remote, state->GetRemote(c.name));
+  nlohmann::json out{{"remote", c.name}, {"url", c.url}};
+  out["summary_serial"] = remote ? nlohmann::json(remote->summary_serial) : nlohmann::json(nullptr);
+  out["summary_sha256"] = remote ? nlohmann::json(remote->summary_sha256) : nlohmann::json(nullptr);
+  out["refs"] = nlohmann::json::object();
+  LARCH_ASSIGN_OR_RETURN(auto refs, repo::ListRefs(*store));
+  for (const auto& [name, id] : refs) {
+    if (name.rfind(c.name + ":", 0) != 0) continue;
+    const std::string ref = name.substr(c.name.size() + 1);
+    LARCH_ASSIGN_OR_RETURN(auto installed, state->GetRef(c.name, ref));
+    out["refs"][ref] = {{"commit", id.Hex()},
+                        {"version", installed ? nlohmann::json(installed->version) : nlohmann::json(nullptr)}};
+  }
+  if (a.json) {
+    PrintJson(out);
+    return Status::Ok();
+  }
+  std::printf("remote %s: summary serial %s\n", c.name.c_str(), remote ? std::to_string(remote->summary_serial).c_str() : "none yet");
+  for (const auto& [ref, v] : out["refs"].items()) {
+    std::printf("  %s %s version %s\n", ref.c_str(), v["commit"].get<std::string>().c_str(),
+                v["version"].is_null() ? "-" : v["version"].get<std::string>().c_str());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Command RegisterRemote(CLI::App& parent, const GlobalOptions& global) {
@@ -97,12 +129,16 @@ Command RegisterRemote(CLI::App& parent, const GlobalOptions& global) {
   CLI::App* show = app->add_subcommand("show", "Show one remote's settings");
   show->add_option("NAME", a->name, "Remote name")->required();
   show->add_flag("--json", a->json, "Machine-readable output");
+  CLI::App* status = app->add_subcommand("status", "What the device accepted from a remote: summary serial, versions");
+  status->add_option("NAME", a->name, "Remote name")->required();
+  status->add_flag("--json", a->json, "Machine-readable output");
   CLI::App* remove = app->add_subcommand("remove", "Remove a remote (its pulled refs stay)");
   remove->add_option("NAME", a->name, "Remote name")->required();
   return {app, [=, &global]() -> Status {
             if (add->parsed()) return Add(global, *a);
             if (list->parsed()) return List(global, *a, false);
             if (show->parsed()) return List(global, *a, true);
+            if (status->parsed()) return RemoteStatus(global, *a);
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
             return trust::DeleteRemote(*store, a->name);
           }};
