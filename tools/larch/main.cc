@@ -18,7 +18,7 @@ constexpr RegisterFn kCommands[] = {
     RegisterCheckout, RegisterFsck, RegisterPrune,
     RegisterDelta, RegisterBundle,
     RegisterKey,  RegisterSign,   RegisterVerify,   RegisterRemote,
-    RegisterSummary, RegisterPull,
+    RegisterSummary, RegisterPull, RegisterHistory,
 };
 
 int Main(int argc, char** argv) {
