@@ -241,12 +241,13 @@ Status Applier::StreamNewToFile(PartReader& reader, const OpHead& head) {
 }
 
 Result<Bytes> Applier::BaseContent(const repo::ObjectId& base, const repo::ObjectId& target) {
-  repo::ObjectKey key{base, repo::ObjectType::kFile};
-  LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(key));
-  if (!have)
+  Result<repo::FileHeader> read = repo::ReadFileObjectHeader(store_, base);
+  if (!read.ok()) {
+    if (!read.status().IsNotFound()) return read.status();
     return Status::NotFound("patch base " + base.Hex() + " of file " + target.Hex() +
                             " is not in the store");
-  LARCH_ASSIGN_OR_RETURN(repo::FileHeader header, repo::ReadFileObjectHeader(store_, base));
+  }
+  const repo::FileHeader& header = *read;
   if (header.kind != repo::FileKind::kRegular || header.size > kMaxPatchInput)
     return Status::Corruption("patch base " + base.Hex() + " is not a file within the patch limit");
   return ReadObjectContent(store_, base, header);

@@ -5,7 +5,8 @@
 // checked in. After a format change, rebuild and rerun it from the source
 // root, after building the libraries in build-codec (normal, non-fuzz):
 //   c++ -std=c++20 -I. tests/fuzz/gen_corpus.cc -o /tmp/gen_corpus
-//       build-codec/repo/liblarch_objects.a build-codec/src/liblarch_compress.a
+//       build-codec/repo/liblarch_delta.a build-codec/repo/liblarch_objects.a
+//       build-codec/src/liblarch_compress.a
 //       build-codec/src/liblarch_encoding.a build-codec/src/liblarch_crypto.a
 //       build-codec/src/liblarch_base.a -lcrypto -lzstd
 //   /tmp/gen_corpus tests/fuzz/corpus
@@ -15,6 +16,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "repo/delta/bsdiff.h"
+#include "repo/delta/part.h"
+#include "repo/delta/superblock.h"
+#include "repo/delta/zstd_patch.h"
 #include "repo/objects/commit.h"
 #include "repo/objects/commitmeta.h"
 #include "repo/objects/dirmeta.h"
@@ -117,6 +122,60 @@ void Zstd() {
   Write("fuzz_zstd", "regress-legacy", Bytes{0x27, 0xb5, 0x2f, 0xfd, 0x00, 0x29, 0x00, 0x00, 0x00});
 }
 
+// Delta superblocks (a full one and one from a commit) and parts with every
+// operation, whose patches really apply to the fuzzer's base of 'b's.
+void Deltas() {
+  repo::Commit c;
+  c.root_tree = Id(1);
+  c.root_meta = Id(2);
+  c.subject = "v2";
+  delta::DeltaSuperblock sb;
+  sb.commit = repo::EncodeCommit(c);
+  sb.to = repo::ObjectId::HashOf(sb.commit);
+  delta::PartInfo p;
+  p.compressed_size = 100;
+  p.uncompressed_size = 300;
+  p.sha256.fill(9);
+  p.objects = {{delta::OpKind::kNew, {Id(3), repo::ObjectType::kFile}},
+               {delta::OpKind::kMeta, {Id(1), repo::ObjectType::kDirTree}}};
+  sb.parts = {p};
+  Write("fuzz_delta_superblock", "full", delta::EncodeSuperblock(sb));
+  sb.from = Id(4);
+  sb.commitmeta = repo::EncodeCommitMeta({});
+  sb.parts[0].objects.push_back({delta::OpKind::kPatchZstd, {Id(5), repo::ObjectType::kFile}});
+  sb.parts[0].objects.push_back({delta::OpKind::kReuse, {Id(6), repo::ObjectType::kFile}});
+  sb.parts[0].objects.push_back({delta::OpKind::kMetaPatch, {Id(7), repo::ObjectType::kDirTree}});
+  Write("fuzz_delta_superblock", "from", delta::EncodeSuperblock(sb));
+
+  const Bytes base(4096, 'b');
+  Bytes target = base;
+  target[100] = 'x';
+  target.insert(target.end(), {'t', 'a', 'i', 'l'});
+  repo::FileHeader file;
+  file.mode = S_IFREG | 0755;
+  file.size = target.size();
+  std::vector<delta::PartOp> ops(3);
+  ops[0].head = {delta::OpKind::kPatchZstd, {Id(5), repo::ObjectType::kFile}, file, Id(8), 0};
+  ops[0].payload = *delta::ZstdPatchCreate(base, target);
+  ops[1].head = {delta::OpKind::kMeta, {Id(1), repo::ObjectType::kDirTree}, {}, {}, 0};
+  ops[1].payload = repo::EncodeDirTree({});
+  ops[2].head = {delta::OpKind::kReuse, {Id(6), repo::ObjectType::kFile}, {}, {}, 0};
+  Write("fuzz_delta_part", "zstd-meta-reuse", delta::EncodePart(ops));
+  Result<Bytes> bsdiff = delta::BsdiffCreate(base, target);
+  if (bsdiff.ok()) {
+    ops.resize(1);
+    ops[0].head.kind = delta::OpKind::kPatchBsdiff;
+    ops[0].payload = *bsdiff;
+    Write("fuzz_delta_part", "bsdiff", delta::EncodePart(ops));
+  }
+  repo::FileHeader small = file;
+  small.size = 5;
+  ops.resize(1);
+  ops[0].head = {delta::OpKind::kNew, {Id(3), repo::ObjectType::kFile}, small, {}, 0};
+  ops[0].payload = {'h', 'e', 'l', 'l', 'o'};
+  Write("fuzz_delta_part", "new", delta::EncodePart(ops));
+}
+
 }  // namespace
 }  // namespace larch
 
@@ -130,5 +189,6 @@ int main(int argc, char** argv) {
   larch::Trees();
   larch::Commits();
   larch::Zstd();
+  larch::Deltas();
   return 0;
 }
