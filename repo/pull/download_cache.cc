@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,12 @@ Result<std::unique_ptr<DownloadCache>> DownloadCache::Open(const repo::Store& st
   LARCH_ASSIGN_OR_RETURN(UniqueFd downloads, fs.OpenDirPath(store.tmp_fd(), kDownloads));
   LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, downloads.get(), remote, 0700));
   LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs.OpenDirPath(downloads.get(), remote));
+  // Two pulls appending to the same .part files would interleave bytes; the
+  // lock lasts as long as the descriptor (the process, if it is killed).
+  if (::flock(dir.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) return Status::IoError("another pull from remote " + remote + " is running");
+    return Status::FromErrno(errno, "locking the download cache of remote " + remote);
+  }
   return std::unique_ptr<DownloadCache>(new DownloadCache(store, remote, std::move(dir)));
 }
 
