@@ -2,6 +2,7 @@
 #include "repo/delta/apply.h"
 
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "repo/delta/engines.h"
@@ -9,6 +10,7 @@
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/work_pool.h"
 #include "repo/delta/zstd_patch.h"
 #include "repo/file_object.h"
 #include "repo/objects/dirmeta.h"
@@ -26,14 +28,18 @@ namespace {
 // transaction removes any a crash left behind.
 constexpr char kSpoolPrefix[] = "txn-delta-part-";
 
+// What objects being staged in parallel may hold at once (patches, bases,
+// targets): with the part decoder's window, apply stays well under 64 MiB.
+constexpr uint64_t kApplyBudget = 24u << 20;
+
 std::string Hex(const repo::ObjectKey& key) {
   return std::string(repo::ObjectTypeName(key.type)) + " " + key.id.Hex();
 }
 
 class Applier {
  public:
-  Applier(repo::Store& store, repo::Transaction& txn, const DeltaSuperblock& sb)
-      : store_(store), fs_(store.fs()), txn_(txn), sb_(sb) {}
+  Applier(repo::Store& store, repo::Transaction& txn, const DeltaSuperblock& sb, WorkPool& pool)
+      : store_(store), fs_(store.fs()), txn_(txn), sb_(sb), pool_(pool) {}
 
   Status ApplyPart(DeltaSource& source, size_t index);
   Status CheckComplete();
@@ -48,15 +54,19 @@ class Applier {
   Status StageMeta(const OpHead& head, const Bytes& bytes);
   Status ApplyNew(PartReader& reader, const OpHead& head);
   Status ApplyPatchOp(PartReader& reader, const OpHead& head);
+  Status Patch(const OpHead& head, const Bytes& patch);
   Status StreamNewToFile(PartReader& reader, const OpHead& head);
   Result<Bytes> BaseContent(const repo::ObjectId& base, const repo::ObjectId& target);
   Status Stage(const OpHead& head, const Bytes& content);
   Result<bool> Present(const repo::ObjectKey& key) const;
+  void Produced(const repo::ObjectKey& key, bool written);
 
   repo::Store& store_;
   fs::Fs& fs_;
   repo::Transaction& txn_;
   const DeltaSuperblock& sb_;
+  WorkPool& pool_;
+  mutable std::mutex mu_;  // produced_ and stats_: workers stage objects too
   std::set<repo::ObjectKey> produced_;
   std::map<repo::ObjectId, repo::DirTree> trees_;
   ApplyStats stats_;
@@ -102,6 +112,8 @@ Status Applier::ApplyPart(DeltaSource& source, size_t index) {
       }
     }
   }
+  Status pooled = pool_.Wait();  // objects of this part still being staged
+  if (s.ok()) s = pooled.WithContext("part " + std::to_string(index));
   (void)fs_.Unlink(store_.tmp_fd(), name);  // garbage for the next transaction otherwise
   ++stats_.parts;
   return s;
@@ -131,8 +143,17 @@ Status Applier::ApplyOps(PartReader& reader, size_t index) {
 }
 
 Result<bool> Applier::Present(const repo::ObjectKey& key) const {
-  if (produced_.contains(key)) return true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (produced_.contains(key)) return true;
+  }
   return store_.HasObject(key);
+}
+
+void Applier::Produced(const repo::ObjectKey& key, bool written) {
+  std::lock_guard<std::mutex> lock(mu_);
+  produced_.insert(key);
+  ++(written ? stats_.objects_written : stats_.objects_present);
 }
 
 Status Applier::ApplyOp(PartReader& reader, const OpHead& head) {
@@ -186,8 +207,7 @@ Status Applier::StageMeta(const OpHead& head, const Bytes& bytes) {
   }
   LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, txn_.WriteMetadata(head.key.type, bytes));
   (void)id;  // equal to head.key.id: hashed above
-  produced_.insert(head.key);
-  ++stats_.objects_written;
+  Produced(head.key, true);
   return Status::Ok();
 }
 
@@ -198,21 +218,20 @@ Status Applier::Stage(const OpHead& head, const Bytes& content) {
   repo::FileContentSource source{&content, -1, {}};
   LARCH_RETURN_IF_ERROR(repo::WriteFileObject(store_, dir, repo::Transaction::StagedName(head.key),
                                               head.header, source));
-  produced_.insert(head.key);
-  ++stats_.objects_written;
+  Produced(head.key, true);
   return Status::Ok();
 }
 
 Status Applier::ApplyNew(PartReader& reader, const OpHead& head) {
   LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim(head.key));
   if (!fresh) {
-    ++stats_.objects_present;
-    produced_.insert(head.key);
+    Produced(head.key, false);
     return reader.StreamPayload([](ByteSpan) { return Status::Ok(); });
   }
   if (head.payload_size > kMaxPatchInput) return StreamNewToFile(reader, head);
   LARCH_ASSIGN_OR_RETURN(Bytes content, reader.ReadPayload());
-  return Stage(head, content);
+  uint64_t cost = content.size();
+  return pool_.Submit(cost, [this, head, content = std::move(content)] { return Stage(head, content); });
 }
 
 // Large content goes through a plain file next to the staged object, hashed
@@ -235,8 +254,7 @@ Status Applier::StreamNewToFile(PartReader& reader, const OpHead& head) {
   LARCH_RETURN_IF_ERROR(repo::WriteFileObject(store_, dir, repo::Transaction::StagedName(head.key),
                                               head.header, source));
   LARCH_RETURN_IF_ERROR(fs_.Unlink(dir, tmp));
-  produced_.insert(head.key);
-  ++stats_.objects_written;
+  Produced(head.key, true);
   return Status::Ok();
 }
 
@@ -257,10 +275,15 @@ Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
   LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
   LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim(head.key));
   if (!fresh) {
-    ++stats_.objects_present;
-    produced_.insert(head.key);
+    Produced(head.key, false);
     return Status::Ok();
   }
+  // Base, target and patch are held until the object is staged.
+  uint64_t cost = patch.size() + 2 * head.header.size;
+  return pool_.Submit(cost, [this, head, patch = std::move(patch)] { return Patch(head, patch); });
+}
+
+Status Applier::Patch(const OpHead& head, const Bytes& patch) {
   LARCH_ASSIGN_OR_RETURN(Bytes base, BaseContent(head.base, head.key.id));
   Result<Bytes> target = ApplyPatch(head.kind, base, patch, static_cast<size_t>(head.header.size));
   if (!target.ok() ||
@@ -360,7 +383,8 @@ Status Precheck(const repo::Store& store, const ApplyOptions& options, const Del
 Status Write(repo::Store& store, DeltaSource& source, const ApplyOptions& options,
              const DeltaSuperblock& sb, ApplyStats& stats) {
   LARCH_ASSIGN_OR_RETURN(std::unique_ptr<repo::Transaction> txn, repo::Transaction::Begin(store));
-  Applier applier(store, *txn, sb);
+  WorkPool pool(options.threads, kApplyBudget);
+  Applier applier(store, *txn, sb, pool);
   for (size_t i = 0; i < sb.parts.size(); ++i) LARCH_RETURN_IF_ERROR(applier.ApplyPart(source, i));
   LARCH_RETURN_IF_ERROR(source.Finish());
   LARCH_RETURN_IF_ERROR(applier.CheckComplete());

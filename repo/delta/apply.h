@@ -53,6 +53,9 @@ struct ApplyOptions {
   std::optional<std::string> ref;  // local ref moved to the target at the end
   // nullopt: no signature or install checks (a publisher's own store, tests).
   std::optional<ApplyVerification> verify;
+  // Objects staged in parallel (filesystem latency, not CPU, is the limit);
+  // 0 stages each one in turn, in a deterministic order (crash tests).
+  unsigned threads = 4;
 };
 
 struct ApplyStats {
