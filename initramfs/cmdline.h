@@ -1,0 +1,28 @@
+// File: initramfs/cmdline.h
+//
+// The kernel command line as the helper reads it: /proc/cmdline, split on
+// blanks like the kernel does for init's arguments (no quoting: the values
+// the helper reads never contain blanks). The `larch=` argument itself is
+// parsed by deploy/boot_state.h, the one parser shared with `larch admin`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace larch::initramfs {
+
+// The whole file (at most 64 KiB); nullopt with `error` set when unreadable.
+std::optional<std::string> ReadCmdline(const std::string& path, std::string* error);
+
+// The value of the last `key=value` word, nullopt when there is none.
+std::optional<std::string> CmdlineValue(std::string_view cmdline, std::string_view key);
+
+// Options of the helper on the kernel command line.
+struct CmdlineOptions {
+  std::optional<std::string> init;  // init=: what to run in the new root
+  bool shell = true;                // larch.shell=0: no rescue shell, reboot instead
+};
+CmdlineOptions ParseCmdlineOptions(std::string_view cmdline);
+
+}  // namespace larch::initramfs

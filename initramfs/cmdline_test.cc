@@ -1,0 +1,45 @@
+// File: initramfs/cmdline_test.cc
+#include "initramfs/cmdline.h"
+
+#include <gtest/gtest.h>
+
+#include "deploy/boot_state.h"
+#include "tests/support/temp_dir.h"
+
+namespace larch::initramfs {
+namespace {
+
+TEST(Cmdline, LastValueOfAKeyCounts) {
+  EXPECT_EQ(CmdlineValue("init=/a quiet init=/b\n", "init"), "/b");
+  EXPECT_EQ(CmdlineValue("rdinit=/x console=ttyS0", "init"), std::nullopt);
+  EXPECT_EQ(CmdlineValue("init", "init"), std::nullopt);
+  EXPECT_EQ(CmdlineValue("", "init"), std::nullopt);
+  EXPECT_EQ(CmdlineValue("\tinit=/sbin/x\t", "init"), "/sbin/x");
+}
+
+TEST(Cmdline, Options) {
+  CmdlineOptions o = ParseCmdlineOptions("root=/dev/vda init=/lib/systemd/systemd larch.shell=0");
+  EXPECT_EQ(o.init, "/lib/systemd/systemd");
+  EXPECT_FALSE(o.shell);
+  o = ParseCmdlineOptions("init= larch.shell=1");
+  EXPECT_EQ(o.init, std::nullopt);
+  EXPECT_TRUE(o.shell);
+}
+
+TEST(Cmdline, ReadsProcStyleFileWithTrailingNewline) {
+  larch::testing::TempDir dir;
+  std::string path = dir.Sub("cmdline");
+  std::string larch = "/ostree/deploy/debian/deploy/" + std::string(64, 'a') + ".1";
+  larch::testing::WriteTestFile(path, "BOOT_IMAGE=/vmlinuz larch=" + larch + " ro\n");
+  std::string error;
+  std::optional<std::string> text = ReadCmdline(path, &error);
+  ASSERT_TRUE(text) << error;
+  boot::Decoded<boot::DeploymentId> d = boot::DeploymentFromCmdline(*text);
+  ASSERT_TRUE(d.value) << d.error;
+  EXPECT_EQ(d.value->serial, 1u);
+  EXPECT_FALSE(ReadCmdline(dir.Sub("none"), &error));
+  EXPECT_NE(error.find("No such file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace larch::initramfs
