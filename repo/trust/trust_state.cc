@@ -22,7 +22,7 @@ using sqlite::Statement;
 // APPEND-ONLY. Devices in the field hold databases at every version ever
 // shipped; changing or reordering an entry would give them a schema that
 // differs from a new device's. A change is a new entry at the end (the
-// deployment tables will be entry 2). Check constraints repeat here what the
+// deployment tables are entry 2). Check constraints repeat here what the
 // code already ensures, so that a hand edit with the sqlite3 tool cannot
 // store what the code would misread.
 constexpr std::string_view kMigrations[] = {
@@ -65,6 +65,42 @@ CREATE TABLE history (
                     CONSTRAINT history_outcome CHECK (outcome IN ('ok', 'refused', 'failed')),
   detail            TEXT NOT NULL,
   downgrade_allowed INTEGER NOT NULL CHECK (downgrade_allowed IN (0, 1))
+) STRICT;
+)sql",
+    // 2: deployments (deploy/deploy_history.h, docs/deploy.md): what each
+    // `larch admin` verb changed, and how boots ended.
+    R"sql(
+CREATE TABLE deploy_history (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  time            INTEGER NOT NULL CHECK (time >= 0),
+  user            TEXT NOT NULL,
+  action          TEXT NOT NULL CONSTRAINT deploy_history_action_set CHECK (action <> ''),
+  os              TEXT NOT NULL,
+  from_deployment TEXT NOT NULL
+                  CONSTRAINT deploy_history_from_name
+                  CHECK (from_deployment = '' OR (length(from_deployment) BETWEEN 66 AND 71 AND
+                         substr(from_deployment, 65, 1) = '.' AND
+                         substr(from_deployment, 1, 64) NOT GLOB '*[^0-9a-f]*' AND
+                         substr(from_deployment, 66) NOT GLOB '*[^0-9]*')),
+  to_deployment   TEXT NOT NULL
+                  CONSTRAINT deploy_history_to_name
+                  CHECK (to_deployment = '' OR (length(to_deployment) BETWEEN 66 AND 71 AND
+                         substr(to_deployment, 65, 1) = '.' AND
+                         substr(to_deployment, 1, 64) NOT GLOB '*[^0-9a-f]*' AND
+                         substr(to_deployment, 66) NOT GLOB '*[^0-9]*')),
+  from_version    TEXT NOT NULL,
+  to_version      TEXT NOT NULL,
+  origin          TEXT NOT NULL,
+  outcome         TEXT NOT NULL
+                  CONSTRAINT deploy_history_outcome CHECK (outcome IN ('ok', 'refused', 'failed')),
+  detail          TEXT NOT NULL
+) STRICT;
+CREATE TABLE boot_outcomes (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  time       INTEGER NOT NULL CHECK (time >= 0),
+  deployment TEXT NOT NULL CONSTRAINT boot_outcomes_deployment_set CHECK (deployment <> ''),
+  outcome    TEXT NOT NULL CONSTRAINT boot_outcomes_outcome CHECK (outcome IN ('good', 'fell-back')),
+  detail     TEXT NOT NULL
 ) STRICT;
 )sql",
 };
