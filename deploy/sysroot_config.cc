@@ -1,0 +1,106 @@
+// File: deploy/sysroot_config.cc
+#include "deploy/sysroot_config.h"
+
+#include <charconv>
+
+#include "deploy/key_value.h"
+#include "src/fs/atomic.h"
+
+namespace larch::deploy {
+
+namespace {
+
+constexpr char kWhat[] = "sysroot config larch.conf";
+
+Status Bad(const std::string& why) { return Status::Corruption(std::string(kWhat) + ": " + why); }
+
+Result<uint64_t> ParseNumber(std::string_view text, uint64_t max, const std::string& key) {
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max ||
+      (text.size() > 1 && text[0] == '0'))
+    return Bad(key + " must be a number from 0 to " + std::to_string(max) + ", got '" + std::string(text) + "'");
+  return value;
+}
+
+Status ParseMinFree(std::string_view text, SysrootConfig& config) {
+  if (!text.empty() && text.back() == '%') {
+    LARCH_ASSIGN_OR_RETURN(uint64_t percent, ParseNumber(text.substr(0, text.size() - 1), 99, "min-free-space percent"));
+    config.min_free_percent = static_cast<uint32_t>(percent);
+    config.min_free_bytes = 0;
+    return Status::Ok();
+  }
+  uint64_t unit = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 'K': unit = 1ull << 10; break;
+      case 'M': unit = 1ull << 20; break;
+      case 'G': unit = 1ull << 30; break;
+      default: break;
+    }
+  }
+  if (unit != 1) text.remove_suffix(1);
+  LARCH_ASSIGN_OR_RETURN(uint64_t n, ParseNumber(text, (1ull << 50) / unit, "min-free-space"));
+  config.min_free_bytes = n * unit;
+  config.min_free_percent = 0;
+  return Status::Ok();
+}
+
+Status CheckKernelArgs(const std::string& args) {
+  for (char c : args)
+    if (c < 0x20 || c > 0x7e) return Bad("kernel-args must be printable ASCII");
+  if (args.size() > 1024) return Bad("kernel-args longer than 1024 bytes");
+  if (args.find("larch=") != std::string::npos) return Bad("kernel-args must not set larch= (deploy adds it)");
+  return Status::Ok();
+}
+
+std::string MinFreeText(const SysrootConfig& c) {
+  if (c.min_free_bytes == 0) return std::to_string(c.min_free_percent) + "%";
+  for (auto [unit, suffix] : {std::pair{1ull << 30, "G"}, {1ull << 20, "M"}, {1ull << 10, "K"}})
+    if (c.min_free_bytes % unit == 0) return std::to_string(c.min_free_bytes / unit) + suffix;
+  return std::to_string(c.min_free_bytes);
+}
+
+}  // namespace
+
+std::string EncodeSysrootConfig(const SysrootConfig& c) {
+  std::string out = "min-free-space=" + MinFreeText(c) + "\n";
+  out += "boot-tries=" + std::to_string(c.boot_tries) + "\n";
+  out += std::string("bootloader=") + (c.bootloader == Bootloader::kUboot ? "uboot" : "bls") + "\n";
+  if (!c.kernel_args.empty()) out += "kernel-args=" + c.kernel_args + "\n";
+  return out;
+}
+
+Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
+  LARCH_ASSIGN_OR_RETURN(KeyValues kv, ParseKeyValues(text, {"min-free-space", "boot-tries", "bootloader", "kernel-args"}, kWhat));
+  SysrootConfig c;
+  if (auto it = kv.find("min-free-space"); it != kv.end()) LARCH_RETURN_IF_ERROR(ParseMinFree(it->second, c));
+  if (auto it = kv.find("boot-tries"); it != kv.end()) {
+    LARCH_ASSIGN_OR_RETURN(uint64_t tries, ParseNumber(it->second, 99, "boot-tries"));
+    if (tries == 0) return Bad("boot-tries must be at least 1");
+    c.boot_tries = static_cast<uint32_t>(tries);
+  }
+  if (auto it = kv.find("bootloader"); it != kv.end()) {
+    if (it->second != "bls" && it->second != "uboot") return Bad("bootloader must be bls or uboot, got '" + it->second + "'");
+    c.bootloader = it->second == "uboot" ? Bootloader::kUboot : Bootloader::kBls;
+  }
+  if (auto it = kv.find("kernel-args"); it != kv.end()) {
+    LARCH_RETURN_IF_ERROR(CheckKernelArgs(it->second));
+    c.kernel_args = it->second;
+  }
+  return c;
+}
+
+Result<SysrootConfig> ReadSysrootConfig(fs::Fs& fs, int ostree_fd) {
+  Result<Bytes> text = fs::ReadFileFully(fs, ostree_fd, kSysrootConfigName, 64 << 10);
+  if (!text.ok() && text.status().IsNotFound()) return SysrootConfig{};
+  if (!text.ok()) return text.status().WithContext(kWhat);
+  return DecodeSysrootConfig(AsStringView(*text));
+}
+
+uint64_t MinFreeBytes(const SysrootConfig& config, uint64_t total) {
+  if (config.min_free_bytes != 0) return config.min_free_bytes;
+  return total / 100 * config.min_free_percent;
+}
+
+}  // namespace larch::deploy

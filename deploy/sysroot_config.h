@@ -1,0 +1,47 @@
+// File: deploy/sysroot_config.h
+//
+// SysrootConfig: <sysroot>/ostree/larch.conf, the device's settings for
+// deployments, in key_value.h syntax. Every key is optional:
+//   min-free-space=3%          free space a deploy must leave on the sysroot's
+//                              filesystem: N% of its size, or bytes with an
+//                              optional K, M or G suffix (powers of 1024)
+//   boot-tries=3               boots a new default gets before the boot-time
+//                              helper falls back (1..99)
+//   bootloader=bls             bls: Boot Loader Specification entries only;
+//                              uboot: also a uEnv.txt for U-Boot
+//   kernel-args=root=/dev/vda2 rw   put before larch= on every entry
+// A missing file means the defaults above.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "src/base/result.h"
+#include "src/fs/fs.h"
+
+namespace larch::deploy {
+
+enum class Bootloader { kBls, kUboot };
+
+struct SysrootConfig {
+  // Exactly one of the two is in force: a percentage when bytes == 0.
+  uint64_t min_free_bytes = 0;
+  uint32_t min_free_percent = 3;
+  uint32_t boot_tries = 3;
+  Bootloader bootloader = Bootloader::kBls;
+  std::string kernel_args;
+  bool operator==(const SysrootConfig&) const = default;
+};
+
+inline constexpr char kSysrootConfigName[] = "larch.conf";
+
+std::string EncodeSysrootConfig(const SysrootConfig& config);
+// The one decoder; kCorruption naming the line for anything it does not know.
+Result<SysrootConfig> DecodeSysrootConfig(std::string_view text);
+// Reads ostree_fd/larch.conf; the defaults when it does not exist.
+Result<SysrootConfig> ReadSysrootConfig(fs::Fs& fs, int ostree_fd);
+
+// The bytes min-free-space asks to keep free on a filesystem of `total` bytes.
+uint64_t MinFreeBytes(const SysrootConfig& config, uint64_t total);
+
+}  // namespace larch::deploy

@@ -1,0 +1,53 @@
+// File: deploy/sysroot_files_test.cc
+// The decoders of the sysroot's small text files: larch.conf and .origin.
+#include <gtest/gtest.h>
+
+#include "deploy/origin.h"
+#include "deploy/sysroot_config.h"
+#include "repo/repo_test_util.h"
+
+namespace larch::deploy {
+namespace {
+
+using repo::testing::FailsWith;
+
+TEST(SysrootConfig, DefaultsAndRoundTrip) {
+  SysrootConfig defaults = *DecodeSysrootConfig("");
+  EXPECT_EQ(defaults, SysrootConfig{});
+  EXPECT_EQ(MinFreeBytes(defaults, 1000000), 30000u);
+  SysrootConfig c{512ull << 20, 0, 5, Bootloader::kUboot, "root=/dev/mmcblk0p2 rw"};
+  EXPECT_EQ(EncodeSysrootConfig(c), "min-free-space=512M\nboot-tries=5\nbootloader=uboot\nkernel-args=root=/dev/mmcblk0p2 rw\n");
+  EXPECT_EQ(*DecodeSysrootConfig(EncodeSysrootConfig(c)), c);
+  EXPECT_EQ(MinFreeBytes(c, 1000), 512ull << 20);
+  EXPECT_EQ(DecodeSysrootConfig("# comment\n\nmin-free-space=7\n")->min_free_bytes, 7u);
+}
+
+TEST(SysrootConfig, RefusesWhatItDoesNotKnow) {
+  for (const char* bad : {"min-free-space=3%%\n", "min-free-space=-1\n", "min-free-space=1T\n", "boot-tries=0\n",
+                          "boot-tries=100\n", "bootloader=grub\n", "kernel-args=larch=/x\n", "colour=blue\n",
+                          "boot-tries=3\nboot-tries=3\n", "boot-tries=3", "boot-tries = 3\n", "boot-tries=3\r\n"}) {
+    EXPECT_EQ(DecodeSysrootConfig(bad).status().code(), StatusCode::kCorruption) << bad;
+  }
+  EXPECT_TRUE(FailsWith(DecodeSysrootConfig("colour=blue\n"), StatusCode::kCorruption,
+                        "sysroot config larch.conf: line 1: unknown key 'colour'"));
+}
+
+TEST(Origin, RoundTripAndStrictness) {
+  Origin o{"origin", "os/stable", true};
+  EXPECT_EQ(EncodeOrigin(o), "format=larch-origin-1\nremote=origin\nref=os/stable\npinned=1\n");
+  EXPECT_EQ(*DecodeOrigin(EncodeOrigin(o), "f"), o);
+  EXPECT_EQ(*DecodeOrigin(EncodeOrigin(Origin{}), "f"), Origin{});
+  EXPECT_EQ(o.Refspec(), "origin:os/stable");
+  for (const char* bad : {"format=larch-origin-2\nremote=\nref=\npinned=0\n", "format=larch-origin-1\nremote=\nref=\n",
+                          "format=larch-origin-1\nremote=o\nref=\npinned=0\n",
+                          "format=larch-origin-1\nremote=\nref=../x\npinned=0\n",
+                          "format=larch-origin-1\nremote=a:b\nref=r\npinned=0\n",
+                          "format=larch-origin-1\nremote=\nref=\npinned=yes\n"}) {
+    EXPECT_EQ(DecodeOrigin(bad, "f").status().code(), StatusCode::kCorruption) << bad;
+  }
+  EXPECT_TRUE(FailsWith(DecodeOrigin("format=larch-origin-1\n", "origin file x.origin"), StatusCode::kCorruption,
+                        "origin file x.origin: missing key 'remote'"));
+}
+
+}  // namespace
+}  // namespace larch::deploy
