@@ -1,0 +1,37 @@
+// File: deploy/status.h
+//
+// What `larch admin status` shows: the deployments of the boot
+// configuration in force, in boot order, with their roles (booted, pending,
+// rollback; deployment_list.h), version, commit, origin and pin, and the
+// boot-state: tries left for the default, and whether (and why) the last
+// boot fell back. Reads only; takes no lock (the configuration is replaced
+// atomically, never edited).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "deploy/boot_state.h"
+#include "deploy/deployment_info.h"
+#include "deploy/sysroot.h"
+
+namespace larch::deploy {
+
+struct DeploymentStatus {
+  size_t index = 0;
+  DeploymentInfo info;
+  std::string error;  // its origin or commit could not be read (info is partial)
+  bool is_default = false, booted = false, pending = false, rollback = false;
+};
+
+struct SysrootStatus {
+  std::vector<DeploymentStatus> deployments;
+  std::optional<boot::BootState> boot;
+  std::optional<boot::DeploymentId> booted;  // from the kernel command line
+  bool booted_configured = false;            // and found in the list
+};
+
+Result<SysrootStatus> GatherStatus(const Sysroot& sysroot, const std::optional<boot::DeploymentId>& booted);
+
+}  // namespace larch::deploy
