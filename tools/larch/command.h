@@ -61,6 +61,7 @@ Command RegisterVerify(CLI::App& parent, const GlobalOptions& global);
 Command RegisterRemote(CLI::App& parent, const GlobalOptions& global);
 Command RegisterSummary(CLI::App& parent, const GlobalOptions& global);
 Command RegisterPull(CLI::App& parent, const GlobalOptions& global);
+Command RegisterAdmin(CLI::App& parent, const GlobalOptions& global);
 Command RegisterHistory(CLI::App& parent, const GlobalOptions& global);
 
 }  // namespace larch::cli

@@ -19,6 +19,7 @@ constexpr RegisterFn kCommands[] = {
     RegisterDelta, RegisterBundle,
     RegisterKey,  RegisterSign,   RegisterVerify,   RegisterRemote,
     RegisterSummary, RegisterPull, RegisterHistory,
+    RegisterAdmin,
 };
 
 int Main(int argc, char** argv) {

@@ -1,0 +1,89 @@
+// File: tools/larch/admin_cli.cc
+// Options, sysroot access and result output of the `larch admin` verbs
+// (status and history have their own file, admin_status.cc).
+#include "tools/larch/admin_cli.h"
+
+#include <cstdio>
+
+#include "deploy/booted.h"
+#include "tools/larch/command.h"
+
+namespace larch::cli {
+
+namespace {
+
+std::string Names(const std::vector<boot::DeploymentId>& ids) {
+  std::string out;
+  for (const boot::DeploymentId& d : ids) out += (out.empty() ? "" : ", ") + boot::DeploymentName(d);
+  return out;
+}
+
+nlohmann::json PathList(const std::vector<boot::DeploymentId>& ids) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const boot::DeploymentId& d : ids) out.push_back(boot::DeploymentPath(d));
+  return out;
+}
+
+void Warn(const std::string& cleanup_error) {
+  if (!cleanup_error.empty())
+    std::fprintf(stderr, "larch admin: warning: removing old deployments failed (larch admin cleanup retries): %s\n",
+                 cleanup_error.c_str());
+}
+
+}  // namespace
+
+void AddAdminOptions(CLI::App* app, AdminArgs& args) {
+  app->add_option("--sysroot", args.sysroot, "Root of the sysroot (default /)");
+  app->add_option("--cmdline", args.cmdline,
+                  "File holding the kernel command line (default $LARCH_CMDLINE, else /proc/cmdline)");
+}
+
+Result<std::unique_ptr<deploy::Sysroot>> OpenSysroot(const AdminArgs& args) {
+  return deploy::Sysroot::Open(*fs::DefaultFs(), args.sysroot);
+}
+
+Result<std::optional<boot::DeploymentId>> BootedDeployment(const AdminArgs& args) {
+  return deploy::ReadBootedDeployment(*fs::DefaultFs(), args.cmdline);
+}
+
+void PrintDeployResult(const deploy::DeployResult& r, bool json) {
+  Warn(r.cleanup_error);
+  if (json) {
+    PrintJson({{"deployment", boot::DeploymentPath(r.deployment)}, {"commit", r.deployment.commit},
+               {"serial", r.deployment.serial}, {"os", r.deployment.os}, {"version", r.version},
+               {"origin", r.origin.Refspec()},
+               {"merged_from", r.merged_from ? nlohmann::json(boot::DeploymentPath(*r.merged_from)) : nlohmann::json(nullptr)},
+               {"etc_conflicts", r.etc_conflicts}, {"removed", PathList(r.removed)}});
+    return;
+  }
+  std::printf("Deployed %s %s (%s) as %s; it is the default for the next boot\n", r.deployment.os.c_str(),
+              r.version.empty() ? "-" : r.version.c_str(), r.origin.Refspec().empty() ? "local" : r.origin.Refspec().c_str(),
+              boot::DeploymentName(r.deployment).c_str());
+  for (const std::string& c : r.etc_conflicts)
+    std::printf("/etc conflict: /etc/%s changed here and in the update; kept yours, new default in /etc/%s.larch-new\n",
+                c.c_str(), c.c_str());
+  if (!r.removed.empty()) std::printf("Removed %s\n", Names(r.removed).c_str());
+}
+
+void PrintUpgradeResult(const deploy::UpgradeResult& r, bool json) {
+  if (r.deployed) {
+    PrintDeployResult(*r.deployed, json);
+  } else if (json) {
+    PrintJson({{"origin", r.refspec}, {"commit", r.commit.Hex()}, {"up_to_date", true}});
+  } else {
+    std::printf("%s is up to date (%s is already the default)\n", r.refspec.c_str(), r.commit.Hex().c_str());
+  }
+}
+
+void PrintChange(const char* verb, const deploy::ChangeResult& r, bool json) {
+  Warn(r.cleanup_error);
+  if (json) {
+    PrintJson({{"before", PathList(r.before)}, {"after", PathList(r.after)}, {"removed", PathList(r.removed)}});
+    return;
+  }
+  std::printf("%s: default for the next boot is %s %s\n", verb, r.after[0].os.c_str(),
+              boot::DeploymentName(r.after[0]).c_str());
+  if (!r.removed.empty()) std::printf("Removed %s\n", Names(r.removed).c_str());
+}
+
+}  // namespace larch::cli

@@ -1,0 +1,180 @@
+// File: tools/larch/cmd_admin.cc
+// `larch admin VERB`: the device side (deploy/): lay out a sysroot, deploy
+// and upgrade, roll back, remove, pin, inspect, and confirm a good boot.
+// Every verb takes --sysroot (default /) so nothing but the named sysroot
+// is touched.
+#include <cstdio>
+
+#include "tools/larch/admin_cli.h"
+#include "tools/larch/command.h"
+
+namespace larch::cli {
+
+namespace {
+
+struct Args {
+  AdminArgs admin;
+  std::string path, os, revision, bundle;
+  size_t index = 0, limit = 20;
+  std::optional<uint32_t> tries;
+  bool allow_downgrade = false;
+};
+
+using Action = std::function<Status(const Args&)>;
+
+// One `admin` verb: its own arguments, --sysroot/--cmdline, and what it does.
+CLI::App* Verb(CLI::App* admin, const std::string& name, const std::string& help, std::shared_ptr<Args> a,
+               std::vector<std::pair<CLI::App*, Action>>& verbs, Action action) {
+  CLI::App* app = admin->add_subcommand(name, help);
+  if (name != "init-fs") AddAdminOptions(app, a->admin);
+  verbs.emplace_back(app, [a, action](const Args&) { return action(*a); });
+  return app;
+}
+
+void AddTries(CLI::App* app, Args& a) {
+  app->add_option("--tries", a.tries, "Boots the new default gets before falling back (default larch.conf boot-tries)")
+      ->check(CLI::Range(1, 99));
+}
+
+void AddJson(CLI::App* app, Args& a) { app->add_flag("--json", a.admin.json, "Machine-readable output"); }
+
+Status RunDeploy(const Args& a) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  deploy::DeployOptions o{a.os, a.revision, a.allow_downgrade, a.tries, booted, "deploy"};
+  LARCH_ASSIGN_OR_RETURN(deploy::DeployResult r, deploy::Deploy(*sysroot, o));
+  PrintDeployResult(r, a.admin.json);
+  return Status::Ok();
+}
+
+Status RunUpgrade(const Args& a) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted};
+  LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
+  PrintUpgradeResult(r, a.admin.json);
+  return Status::Ok();
+}
+
+Status RunStatus(const Args& a) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(deploy::SysrootStatus s, deploy::GatherStatus(*sysroot, booted));
+  PrintStatus(*sysroot, s, a.admin.json);
+  return Status::Ok();
+}
+
+Status RunHistory(const Args& a) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto state, sysroot->OpenState());
+  LARCH_ASSIGN_OR_RETURN(auto events, deploy::ReadDeployHistory(state->database(), a.limit));
+  LARCH_ASSIGN_OR_RETURN(auto boots, deploy::ReadBootOutcomes(state->database(), a.limit));
+  PrintHistory(events, boots, a.admin.json);
+  return Status::Ok();
+}
+
+// rollback, set-default, undeploy: a new list in the boot configuration.
+Status RunChange(const Args& a, const char* verb) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  std::string v = verb;
+  Result<deploy::ChangeResult> r = v == "rollback"    ? deploy::Rollback(*sysroot, booted, a.tries)
+                                   : v == "undeploy" ? deploy::Undeploy(*sysroot, a.index, booted)
+                                                     : deploy::SetDefault(*sysroot, a.index, booted, a.tries);
+  if (!r.ok()) return r.status();
+  PrintChange(verb, *r, a.admin.json);
+  return Status::Ok();
+}
+
+Status RunPin(const Args& a, bool pinned) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(boot::DeploymentId id, deploy::SetPinned(*sysroot, a.index, pinned));
+  std::printf("%s %s\n", pinned ? "Pinned" : "Unpinned", boot::DeploymentPath(id).c_str());
+  return Status::Ok();
+}
+
+Status RunCleanup(const Args& a) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(deploy::CleanupResult r, deploy::Cleanup(*sysroot, booted));
+  std::printf("Removed %zu deployments, %llu boot directories, %llu objects (%s)\n", r.removed.size(),
+              static_cast<unsigned long long>(r.boot_dirs_removed),
+              static_cast<unsigned long long>(r.objects_deleted), FormatBytes(r.bytes_freed).c_str());
+  return Status::Ok();
+}
+
+Status RunBootOk(const Args& a) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(deploy::BootOkResult r, deploy::BootOk(*sysroot, booted));
+  if (r.fell_back) {
+    std::printf("Running the fallback %s: the default failed to boot (%s)\n", boot::DeploymentPath(r.booted).c_str(),
+                r.reason.c_str());
+  } else {
+    std::printf("Marked %s good%s\n", boot::DeploymentPath(r.booted).c_str(), r.is_default ? "" : " (not the default)");
+  }
+  return Status::Ok();
+}
+
+void AddVerbs(CLI::App* admin, std::vector<std::pair<CLI::App*, Action>>& verbs) {
+  auto a = std::make_shared<Args>();
+  CLI::App* v = Verb(admin, "init-fs", "Lay out an empty sysroot at PATH", a, verbs, [](const Args& x) {
+    LARCH_RETURN_IF_ERROR(deploy::Sysroot::InitFs(*fs::DefaultFs(), x.path));
+    std::printf("Initialized sysroot %s\n", x.path.c_str());
+    return Status::Ok();
+  });
+  v->add_option("PATH", a->path, "An existing directory")->required();
+  v = Verb(admin, "os-init", "Add an OS (its deploy/ and shared var/)", a, verbs, [](const Args& x) {
+    LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(x.admin));
+    return sysroot->OsInit(x.os);
+  });
+  v->add_option("OS", a->os, "OS name")->required();
+  v = Verb(admin, "deploy", "Deploy a commit as the default for the next boot", a, verbs, RunDeploy);
+  v->add_option("REVISION", a->revision, "REMOTE:REF, a local ref, or a commit id")->required();
+  v->add_option("--os", a->os, "OS to deploy for (default: the only one)");
+  v->add_flag("--allow-downgrade", a->allow_downgrade, "Accept an older version than the one installed");
+  AddTries(v, *a);
+  AddJson(v, *a);
+  v = Verb(admin, "upgrade", "Pull (or apply --bundle) what the deployment follows, and deploy it", a, verbs, RunUpgrade);
+  v->add_option("--bundle", a->bundle, "Offline bundle file instead of pulling");
+  v->add_option("--os", a->os, "OS to upgrade (default: the only one)");
+  v->add_flag("--allow-downgrade", a->allow_downgrade, "Accept an older version than the one installed");
+  AddTries(v, *a);
+  AddJson(v, *a);
+  AddJson(Verb(admin, "status", "Deployments, their roles, and the boot state", a, verbs, RunStatus), *a);
+  v = Verb(admin, "history", "What admin verbs did, and how boots ended (newest first)", a, verbs, RunHistory);
+  v->add_option("-n,--limit", a->limit, "How many entries of each (default 20)");
+  AddJson(v, *a);
+  v = Verb(admin, "rollback", "Make the previous deployment the default", a, verbs, [](const Args& x) { return RunChange(x, "rollback"); });
+  AddTries(v, *a);
+  AddJson(v, *a);
+  v = Verb(admin, "set-default", "Make deployment INDEX the default", a, verbs, [](const Args& x) { return RunChange(x, "set-default"); });
+  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  AddTries(v, *a);
+  AddJson(v, *a);
+  v = Verb(admin, "undeploy", "Remove deployment INDEX", a, verbs, [](const Args& x) { return RunChange(x, "undeploy"); });
+  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  AddJson(v, *a);
+  v = Verb(admin, "pin", "Keep deployment INDEX until unpinned", a, verbs, [](const Args& x) { return RunPin(x, true); });
+  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  v = Verb(admin, "unpin", "Let deployment INDEX go again", a, verbs, [](const Args& x) { return RunPin(x, false); });
+  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  Verb(admin, "cleanup", "Remove deployments, boot files and objects nothing needs", a, verbs, RunCleanup);
+  Verb(admin, "boot-ok", "Mark the booted deployment good (after a health check)", a, verbs, RunBootOk);
+}
+
+}  // namespace
+
+Command RegisterAdmin(CLI::App& parent, const GlobalOptions&) {
+  CLI::App* admin = parent.add_subcommand("admin", "Deployments on a device: deploy, upgrade, rollback, status, ...");
+  admin->require_subcommand(1);
+  auto verbs = std::make_shared<std::vector<std::pair<CLI::App*, Action>>>();
+  AddVerbs(admin, *verbs);
+  return {admin, [verbs]() -> Status {
+            for (const auto& [app, action] : *verbs)
+              if (app->parsed()) return action(Args{});
+            return Status::InvalidArgument("no admin verb given");
+          }};
+}
+
+}  // namespace larch::cli
