@@ -43,7 +43,7 @@ packages=(
     # xdelta3 only for reference figures in tools/bench/bench-delta.sh
     libdivsufsort-dev bsdiff xdelta3
     # later work: an HTTP server for pull tests, VM boot tests, initramfs
-    nginx qemu-system-x86 cpio busybox-static
+    nginx qemu-system-x86 cpio busybox-static e2fsprogs xz-utils dracut-core initramfs-tools-core
 )
 
 echo "setup: apt-get update"
