@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -31,9 +30,9 @@
 #include "initramfs/cmdline.h"
 #include "initramfs/log.h"
 #include "initramfs/mounts.h"
-#include "initramfs/resolve.h"
 #include "initramfs/state_file.h"
 #include "initramfs/switch_root.h"
+#include "initramfs/writable.h"
 
 namespace larch::initramfs {
 namespace {
@@ -101,55 +100,10 @@ void Print(const std::vector<std::string>& notes, size_t from = 0) {
   for (size_t i = from; i < notes.size(); ++i) Info(notes[i]);
 }
 
-// The physical root mounted read-only (`ro` on the command line) is made
-// writable only when something must be written (the boot-state, a missing
-// mount point) and read-only again once the new root is ready.
-class Writable {
- public:
-  explicit Writable(std::string sysroot) : sysroot_(std::move(sysroot)) {
-    struct statvfs vfs;
-    read_only_ = statvfs(sysroot_.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0;
-  }
-  std::string Need() {
-    if (!read_only_ || remounted_) return "";
-    if (mount(nullptr, sysroot_.c_str(), nullptr, MS_REMOUNT, nullptr) != 0)
-      return "remounting " + sysroot_ + " read-write: " + ErrnoText(errno);
-    remounted_ = true;
-    Info("remounted " + sysroot_ + " read-write to write to it");
-    return "";
-  }
-  // `where`: the physical root's mount point now.
-  void Restore(const std::string& where) {
-    if (remounted_ && mount(nullptr, where.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0)
-      Problem("remounting " + where + " read-only again: " + ErrnoText(errno));
-    remounted_ = false;
-  }
-
- private:
-  std::string sysroot_;
-  bool read_only_ = false;
-  bool remounted_ = false;
-};
-
 std::string WriteState(Writable& writable, int dir, const boot::BootState& state) {
   if (std::string e = writable.Need(); !e.empty()) return e;
   WriteSteps steps;
   return WriteBootState(dir, state, steps);
-}
-
-// The deployment's own mount points for /var and /sysroot, created when a
-// commit lacks them (a plain root filesystem has no /sysroot).
-std::string MakeMountPoints(int sysroot, const boot::DeploymentId& id, Writable& writable) {
-  Opened root = OpenNoSymlinks(sysroot, boot::DeploymentPath(id).substr(1), O_RDONLY | O_DIRECTORY);
-  if (!root.fd.valid()) return ErrnoText(root.error);
-  for (const char* dir : {"var", "sysroot"}) {
-    struct stat st;
-    if (fstatat(root.fd.get(), dir, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) continue;
-    if (std::string e = writable.Need(); !e.empty()) return e;
-    if (mkdirat(root.fd.get(), dir, 0755) != 0) return std::string("creating /") + dir + ": " + ErrnoText(errno);
-    Info(std::string("created the mount point /") + dir + " in " + ShortName(id));
-  }
-  return "";
 }
 
 int Unbootable(const Options& o, const CmdlineOptions& cmd, const std::string& why) {
@@ -219,7 +173,7 @@ int Run(int argc, char** argv) {
   order.insert(order.end(), choice.alternatives.begin(), choice.alternatives.end());
   for (const boot::DeploymentId& id : order) {
     std::string path = boot::DeploymentPath(id);
-    std::string e = MakeMountPoints(sysroot.get(), id, writable);
+    std::string e = MakeMountPoints(sysroot.get(), id, [&] { return writable.Need(); });
     if (e.empty()) e = MountDeployment(o.sysroot, id);
     if (!e.empty()) {
       Problem("mounting " + path + " failed: " + e);

@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <vector>
 
+#include "initramfs/choose.h"
 #include "initramfs/log.h"
+#include "initramfs/resolve.h"
 
 namespace larch::initramfs {
 
@@ -54,6 +56,20 @@ class Undo {
 };
 
 }  // namespace
+
+std::string MakeMountPoints(int sysroot, const boot::DeploymentId& id,
+                            const std::function<std::string()>& make_writable) {
+  Opened root = OpenNoSymlinks(sysroot, boot::DeploymentPath(id).substr(1), O_RDONLY | O_DIRECTORY);
+  if (!root.fd.valid()) return ErrnoText(root.error);
+  for (const char* dir : {"var", "sysroot"}) {
+    struct stat st;
+    if (fstatat(root.fd.get(), dir, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) continue;
+    if (std::string e = make_writable(); !e.empty()) return e;
+    if (mkdirat(root.fd.get(), dir, 0755) != 0) return std::string("creating /") + dir + ": " + ErrnoText(errno);
+    Info(std::string("created the mount point /") + dir + " in " + ShortName(id));
+  }
+  return "";
+}
 
 std::string EnsureMountPoint(const std::string& path) {
   struct stat self, parent;

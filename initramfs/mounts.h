@@ -17,6 +17,7 @@
 // (MS_MOVE refuses mounts under a shared parent).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "deploy/boot_state.h"
@@ -25,6 +26,12 @@ namespace larch::initramfs {
 
 // "" on success, else what failed (with everything undone).
 std::string MountDeployment(const std::string& root, const boot::DeploymentId& id);
+
+// Creates the deployment's mount points for /var and /sysroot when its
+// commit lacks them (a plain root filesystem has no /sysroot), calling
+// `make_writable` first. "" or why not.
+std::string MakeMountPoints(int sysroot, const boot::DeploymentId& id,
+                            const std::function<std::string()>& make_writable);
 
 // Makes `path` a mount point (a bind of itself) unless it already is one.
 std::string EnsureMountPoint(const std::string& path);
