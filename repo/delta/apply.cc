@@ -1,6 +1,8 @@
 // File: repo/delta/apply.cc
 #include "repo/delta/apply.h"
 
+#include <functional>
+
 #include <map>
 #include <mutex>
 #include <set>
@@ -31,6 +33,8 @@ constexpr char kSpoolPrefix[] = "txn-delta-part-";
 // What objects being staged in parallel may hold at once (patches, bases,
 // targets): with the part decoder's window, apply stays well under 64 MiB.
 constexpr uint64_t kApplyBudget = 24u << 20;
+// Parts up to this size are checked and decoded in memory, not spooled.
+constexpr uint64_t kMemorySpool = 4u << 20;
 
 std::string Hex(const repo::ObjectKey& key) {
   return std::string(repo::ObjectTypeName(key.type)) + " " + key.id.Hex();
@@ -46,7 +50,9 @@ class Applier {
   ApplyStats& stats() { return stats_; }
 
  private:
-  Status Spool(DeltaSource& source, size_t index, const std::string& name);
+  Status Receive(DeltaSource& source, size_t index, const compress::Sink& keep);
+  Status Decode(ByteSource& compressed, size_t index);
+  Status ApplyPartBytes(DeltaSource& source, size_t index);
   Status ApplyOps(PartReader& reader, size_t index);
   Status ApplyOp(PartReader& reader, const OpHead& head);
   Status ApplyMeta(PartReader& reader, const OpHead& head);
@@ -59,6 +65,10 @@ class Applier {
   Result<Bytes> BaseContent(const repo::ObjectId& base, const repo::ObjectId& target);
   Status Stage(const OpHead& head, const Bytes& content);
   Result<bool> Present(const repo::ObjectKey& key) const;
+  Status Need(const repo::ObjectKey& key, const std::string& path) const;
+  Result<repo::DirTree> Tree(const repo::ObjectId& id) const;
+  Status CheckDir(const repo::ObjectId& id, const std::optional<repo::ObjectId>& old,
+                  const std::string& path);
   void Produced(const repo::ObjectKey& key, bool written);
 
   repo::Store& store_;
@@ -72,9 +82,10 @@ class Applier {
   ApplyStats stats_;
 };
 
-Status Applier::Spool(DeltaSource& source, size_t index, const std::string& name) {
+// Receives part `index`, checking its size and SHA-256 against the
+// superblock as it arrives; `keep` stores each chunk.
+Status Applier::Receive(DeltaSource& source, size_t index, const compress::Sink& keep) {
   const PartInfo& info = sb_.parts[index];
-  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs_.CreateExclusive(store_.tmp_fd(), name, 0600));
   crypto::Sha256 hasher;
   uint64_t got = 0;
   std::string what = "part " + std::to_string(index);
@@ -84,7 +95,7 @@ Status Applier::Spool(DeltaSource& source, size_t index, const std::string& name
       return Status::Corruption(what + " is larger than the " +
                                 std::to_string(info.compressed_size) + " bytes the superblock declares");
     hasher.Update(chunk);
-    return fs_.Write(fd.get(), chunk);
+    return keep(chunk);
   }));
   if (got != info.compressed_size)
     return Status::Corruption(what + " is truncated: " + std::to_string(got) + " of " +
@@ -95,26 +106,43 @@ Status Applier::Spool(DeltaSource& source, size_t index, const std::string& name
   return Status::Ok();
 }
 
-Status Applier::ApplyPart(DeltaSource& source, size_t index) {
-  std::string name = fs::TempName(kSpoolPrefix);
-  Status s = Spool(source, index, name);
-  if (s.ok()) {
-    Result<UniqueFd> fd = fs_.OpenRead(store_.tmp_fd(), name);
-    s = fd.status();
-    if (fd.ok()) {
-      FdSource compressed(fs_, fd->get(), sb_.parts[index].compressed_size);
-      Result<std::unique_ptr<PartDecompressor>> raw =
-          PartDecompressor::Create(compressed, sb_.parts[index].uncompressed_size);
-      s = raw.status();
-      if (raw.ok()) {
-        PartReader reader(**raw);
-        s = ApplyOps(reader, index);
-      }
-    }
+// Decompresses a received part and applies its operations.
+Status Applier::Decode(ByteSource& compressed, size_t index) {
+  LARCH_ASSIGN_OR_RETURN(auto raw, PartDecompressor::Create(compressed, sb_.parts[index].uncompressed_size));
+  PartReader reader(*raw);
+  return ApplyOps(reader, index);
+}
+
+// A small part is kept in memory; a large one is spooled to tmp/ so memory
+// stays bounded. Either way nothing is decompressed before it is checked.
+Status Applier::ApplyPartBytes(DeltaSource& source, size_t index) {
+  const uint64_t size = sb_.parts[index].compressed_size;
+  if (size <= kMemorySpool) {
+    Bytes part;
+    part.reserve(static_cast<size_t>(size));
+    LARCH_RETURN_IF_ERROR(Receive(source, index, [&](ByteSpan chunk) {
+      part.insert(part.end(), chunk.begin(), chunk.end());
+      return Status::Ok();
+    }));
+    SpanSource compressed(part);
+    return Decode(compressed, index);
   }
+  std::string name = fs::TempName(kSpoolPrefix);
+  Status s = [&]() -> Status {
+    LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs_.CreateExclusive(store_.tmp_fd(), name, 0600));
+    LARCH_RETURN_IF_ERROR(Receive(source, index, [&](ByteSpan chunk) { return fs_.Write(out.get(), chunk); }));
+    LARCH_ASSIGN_OR_RETURN(UniqueFd in, fs_.OpenRead(store_.tmp_fd(), name));
+    FdSource compressed(fs_, in.get(), size);
+    return Decode(compressed, index);
+  }();
+  (void)fs_.Unlink(store_.tmp_fd(), name);  // garbage for the next transaction otherwise
+  return s;
+}
+
+Status Applier::ApplyPart(DeltaSource& source, size_t index) {
+  Status s = ApplyPartBytes(source, index);
   Status pooled = pool_.Wait();  // objects of this part still being staged
   if (s.ok()) s = pooled.WithContext("part " + std::to_string(index));
-  (void)fs_.Unlink(store_.tmp_fd(), name);  // garbage for the next transaction otherwise
   ++stats_.parts;
   return s;
 }
@@ -295,36 +323,62 @@ Status Applier::Patch(const OpHead& head, const Bytes& patch) {
 }
 
 // Every object of the target tree must be in the store or produced here.
+// The source commit is complete (the store never holds a commit without
+// every object it names), so a subtree whose dirtree is the source's at the
+// same path is complete too: only directories that changed are read.
 Status Applier::CheckComplete() {
   LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(sb_.commit));
-  std::vector<std::pair<repo::ObjectId, std::string>> todo{{commit.root_tree, "/"}};
-  auto need = [&](const repo::ObjectKey& key, const std::string& path) -> Status {
-    LARCH_ASSIGN_OR_RETURN(bool have, Present(key));
-    if (!have)
-      return Status::Corruption("after the delta, " + Hex(key) + " (" + path +
-                                ") is still missing: the delta does not fit this store");
-    return Status::Ok();
-  };
-  LARCH_RETURN_IF_ERROR(need({commit.root_meta, repo::ObjectType::kDirMeta}, "/"));
-  std::set<repo::ObjectId> walked;
-  while (!todo.empty()) {
-    auto [id, path] = todo.back();
-    todo.pop_back();
-    if (!walked.insert(id).second) continue;
-    LARCH_RETURN_IF_ERROR(need({id, repo::ObjectType::kDirTree}, path));
-    repo::DirTree tree;
-    if (auto it = trees_.find(id); it != trees_.end()) {
-      tree = it->second;
-    } else {
-      LARCH_ASSIGN_OR_RETURN(tree, store_.ReadDirTree(id));
-    }
-    std::string prefix = path == "/" ? "/" : path + "/";
-    for (const repo::DirTreeFile& f : tree.files)
-      LARCH_RETURN_IF_ERROR(need({f.file, repo::ObjectType::kFile}, prefix + f.name));
-    for (const repo::DirTreeDir& d : tree.dirs) {
-      LARCH_RETURN_IF_ERROR(need({d.meta, repo::ObjectType::kDirMeta}, prefix + d.name));
-      todo.push_back({d.tree, prefix + d.name});
-    }
+  std::optional<repo::ObjectId> from_root;
+  if (sb_.from) {
+    LARCH_ASSIGN_OR_RETURN(repo::Commit from, store_.ReadCommit(*sb_.from));
+    from_root = from.root_tree;
+    if (from.root_meta == commit.root_meta) return CheckDir(commit.root_tree, from_root, "/");
+  }
+  LARCH_RETURN_IF_ERROR(Need({commit.root_meta, repo::ObjectType::kDirMeta}, "/"));
+  return CheckDir(commit.root_tree, from_root, "/");
+}
+
+Status Applier::Need(const repo::ObjectKey& key, const std::string& path) const {
+  LARCH_ASSIGN_OR_RETURN(bool have, Present(key));
+  if (!have)
+    return Status::Corruption("after the delta, " + Hex(key) + " (" + path +
+                              ") is still missing: the delta does not fit this store");
+  return Status::Ok();
+}
+
+Result<repo::DirTree> Applier::Tree(const repo::ObjectId& id) const {
+  if (auto it = trees_.find(id); it != trees_.end()) return it->second;
+  return store_.ReadDirTree(id);
+}
+
+Status Applier::CheckDir(const repo::ObjectId& id, const std::optional<repo::ObjectId>& old,
+                         const std::string& path) {
+  if (old && *old == id) return Status::Ok();  // the source's subtree, complete
+  LARCH_RETURN_IF_ERROR(Need({id, repo::ObjectType::kDirTree}, path));
+  LARCH_ASSIGN_OR_RETURN(repo::DirTree tree, Tree(id));
+  repo::DirTree before;
+  if (old) {
+    LARCH_ASSIGN_OR_RETURN(before, store_.ReadDirTree(*old));
+  }
+  std::set<repo::ObjectId> old_files, old_metas;
+  std::map<std::string, repo::ObjectId> old_dirs;
+  for (const repo::DirTreeFile& f : before.files) old_files.insert(f.file);
+  for (const repo::DirTreeDir& d : before.dirs) {
+    old_metas.insert(d.meta);
+    old_dirs[d.name] = d.tree;
+  }
+  std::string prefix = path == "/" ? "/" : path + "/";
+  for (const repo::DirTreeFile& f : tree.files) {
+    if (!old_files.contains(f.file))
+      LARCH_RETURN_IF_ERROR(Need({f.file, repo::ObjectType::kFile}, prefix + f.name));
+  }
+  for (const repo::DirTreeDir& d : tree.dirs) {
+    if (!old_metas.contains(d.meta))
+      LARCH_RETURN_IF_ERROR(Need({d.meta, repo::ObjectType::kDirMeta}, prefix + d.name));
+    auto it = old_dirs.find(d.name);
+    std::optional<repo::ObjectId> sub;
+    if (it != old_dirs.end()) sub = it->second;
+    LARCH_RETURN_IF_ERROR(CheckDir(d.tree, sub, prefix + d.name));
   }
   return Status::Ok();
 }
@@ -381,7 +435,7 @@ Status Precheck(const repo::Store& store, const ApplyOptions& options, const Del
 }
 
 Status Write(repo::Store& store, DeltaSource& source, const ApplyOptions& options,
-             const DeltaSuperblock& sb, ApplyStats& stats) {
+             const DeltaSuperblock& sb, ApplyStats& stats, std::function<Status()> before_refs) {
   LARCH_ASSIGN_OR_RETURN(std::unique_ptr<repo::Transaction> txn, repo::Transaction::Begin(store));
   WorkPool pool(options.threads, kApplyBudget);
   Applier applier(store, *txn, sb, pool);
@@ -391,6 +445,7 @@ Status Write(repo::Store& store, DeltaSource& source, const ApplyOptions& option
   LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, txn->WriteMetadata(repo::ObjectType::kCommit, sb.commit));
   if (sb.commitmeta) LARCH_RETURN_IF_ERROR(txn->WriteCommitMeta(id, *sb.commitmeta));
   if (options.ref) txn->SetRef(*options.ref, id);
+  if (before_refs) txn->SetBeforeRefs(std::move(before_refs));
   LARCH_RETURN_IF_ERROR(txn->Commit());
   stats = applier.stats();
   stats.commit = id;
@@ -421,24 +476,34 @@ Result<ApplyStats> ApplyDelta(repo::Store& store, DeltaSource& source, const App
     LARCH_ASSIGN_OR_RETURN(meta, repo::DecodeCommitMeta(*sb.commitmeta));
   }
   ApplyStats stats;
+  // The device's record of a successful install (rollback protection for
+  // the next one) is committed inside the store transaction, after the
+  // objects are durable and before the ref moves: a crash can leave the
+  // record ahead of the ref (re-applying the same commit is allowed), never
+  // the ref ahead of the record.
+  std::function<Status()> record;
+  if (options.verify) {
+    record = [&]() -> Status {
+      trust::TrustState::Update update;
+      const ApplyVerification& v = *options.verify;
+      update.SetRef(v.policy->name, v.ref, trust::RefTrustFor(Request(v, sb, commit, meta)));
+      if (v.summary) update.SetRemote(v.policy->name, *v.summary);
+      update.AddHistory(History(options, sb, commit, Status::Ok()));
+      return v.state->Apply(update).WithContext("recording the install");
+    };
+  }
   Status s = Precheck(store, options, sb, commit, meta);
-  if (s.ok()) s = Write(store, source, options, sb, stats);
+  if (s.ok()) s = Write(store, source, options, sb, stats, record);
   if (!options.verify) {
     if (!s.ok()) return s;
     return stats;
   }
-  // The device's record: what was installed (rollback protection for the
-  // next one) and every attempt, refused or not.
+  // Every attempt is in the history, refused or failed too.
   trust::TrustState& state = *options.verify->state;
   if (!s.ok()) {
     (void)state.AddHistory(History(options, sb, commit, s));
     return s;
   }
-  trust::TrustState::Update update;
-  update.SetRef(options.verify->policy->name, options.verify->ref,
-                trust::RefTrustFor(Request(*options.verify, sb, commit, meta)));
-  update.AddHistory(History(options, sb, commit, s));
-  LARCH_RETURN_IF_ERROR(state.Apply(update).WithContext("recording the install"));
   return stats;
 }
 

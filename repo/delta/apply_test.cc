@@ -142,12 +142,12 @@ TEST_F(BadDeltaTest, SuperblockThatListsOtherObjects) {
   ExpectRefused(StatusCode::kCorruption, "the superblock lists");
 }
 
-TEST_F(BadDeltaTest, PatchAgainstTheWrongBase) {
-  // Re-point the first patch at another file of v1, keeping the patch.
-  ObjectId other = FileKeyAt(*pub.store, pub.v1, "/etc/unchanged").id;
-  bool found = false;
-  for (size_t i = 0; i < d.parts.size() && !found; ++i) {
-    const PartInfo& info = d.superblock.parts[i];
+// Decodes every part, lets `edit` change its operations (and the matching
+// superblock entries), re-encodes and reseals.
+template <typename Edit>
+void EditOps(GeneratedDelta& d, Edit edit) {
+  for (size_t i = 0; i < d.parts.size(); ++i) {
+    PartInfo& info = d.superblock.parts[i];
     SpanSource compressed(d.parts[i]);
     auto raw = Must(PartDecompressor::Create(compressed, info.uncompressed_size));
     Bytes plain;
@@ -155,18 +155,41 @@ TEST_F(BadDeltaTest, PatchAgainstTheWrongBase) {
     for (size_t n; (n = Must((*raw).Read(MutableByteSpan(buf, sizeof(buf))))) != 0;)
       plain.insert(plain.end(), buf, buf + n);
     std::vector<PartOp> ops = Must(DecodePart(plain));
+    edit(ops, info.objects);
+    Bytes edited = EncodePart(ops);
+    info.uncompressed_size = edited.size();
+    d.parts[i] = Must(CompressPart(edited, 3));
+  }
+  Reseal(d);
+}
+
+TEST_F(BadDeltaTest, PatchAgainstTheWrongBase) {
+  // Re-point the first patch at another file of v1, keeping the patch.
+  ObjectId other = FileKeyAt(*pub.store, pub.v1, "/etc/unchanged").id;
+  bool found = false;
+  EditOps(d, [&](std::vector<PartOp>& ops, std::vector<PartObject>&) {
     for (PartOp& op : ops) {
       if (!IsPatch(op.head.kind) || found) continue;
       op.head.base = other;
       found = true;
     }
-    Bytes edited = EncodePart(ops);
-    d.superblock.parts[i].uncompressed_size = edited.size();
-    d.parts[i] = Must(CompressPart(edited, 3));
-  }
+  });
   ASSERT_TRUE(found);
-  Reseal(d);
   ExpectRefused(StatusCode::kCorruption, "does not reproduce it (wrong base?)");
+}
+
+TEST_F(BadDeltaTest, DeltaThatLeavesAnObjectOut) {
+  bool dropped = false;
+  EditOps(d, [&](std::vector<PartOp>& ops, std::vector<PartObject>& listed) {
+    for (size_t j = 0; j < ops.size() && !dropped; ++j) {
+      if (ops[j].head.key.type != repo::ObjectType::kFile || ops[j].head.kind == OpKind::kReuse) continue;
+      ops.erase(ops.begin() + static_cast<long>(j));
+      listed.erase(listed.begin() + static_cast<long>(j));
+      dropped = true;
+    }
+  });
+  ASSERT_TRUE(dropped);
+  ExpectRefused(StatusCode::kCorruption, "is still missing");
 }
 
 TEST_F(BadDeltaTest, SourceCommitMissing) {
