@@ -39,9 +39,10 @@ packages=(
     attr libcap2-bin python3
     # corpus (debootstrap) and the comparison baseline for benchmarks
     debootstrap ostree
-    # deltas: libdivsufsort (suffix sort of the bsdiff engine); bsdiff and
+    # deltas: libdivsufsort (suffix sort of the bsdiff engine), zlib (the
+    # gzip-aware engine); bsdiff and
     # xdelta3 only for reference figures in tools/bench/bench-delta.sh
-    libdivsufsort-dev bsdiff xdelta3
+    libdivsufsort-dev zlib1g-dev bsdiff xdelta3
     # later work: an HTTP server for pull tests, VM boot tests, initramfs
     nginx qemu-system-x86 cpio busybox-static e2fsprogs xz-utils dracut-core initramfs-tools-core
 )

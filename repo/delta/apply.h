@@ -44,6 +44,8 @@ struct ApplyVerification {
   trust::TrustState* state = nullptr;  // rollback protection; records the install
   std::string ref;                     // the ref the commit is installed as
   bool allow_downgrade = false;
+  // A pull's verified summary, recorded with the install in one step.
+  const trust::RemoteTrust* summary = nullptr;
 };
 
 struct ApplyOptions {

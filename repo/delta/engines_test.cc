@@ -5,7 +5,7 @@
 
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/gzip_patch.h"
-#include "repo/delta/zlib_loader.h"
+#include "repo/delta/zlib_raw.h"
 #include "repo/delta/delta_test_util.h"
 #include "repo/delta/suffix_sort.h"
 #include "repo/delta/zstd_patch.h"

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "repo/delta/limits.h"
-#include "repo/delta/zlib_loader.h"
+#include "repo/delta/zlib_raw.h"
 #include "repo/delta/zstd_patch.h"
 #include "src/encoding/encoding.h"
 

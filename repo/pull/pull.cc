@@ -162,7 +162,8 @@ Result<PullResult> Puller::PullDelta(const repo::SummaryDelta& offer, const trus
   delta::ApplyOptions apply;
   apply.envelope_kind = repo::SignedKind::kDeltaSuperblock;
   apply.ref = LocalRefName(remote_.name, options_.ref);
-  apply.verify = delta::ApplyVerification{&policy, &state_, options_.ref, options_.allow_downgrade};
+  const trust::RemoteTrust summary_trust = summary_->trust();
+  apply.verify = delta::ApplyVerification{&policy, &state_, options_.ref, options_.allow_downgrade, &summary_trust};
   LARCH_ASSIGN_OR_RETURN(delta::DeltaSuperblock sb, delta::ReadVerifiedSuperblock(source, apply));
   PullResult result;
   result.method = "delta";
@@ -180,11 +181,6 @@ Result<PullResult> Puller::PullDelta(const repo::SummaryDelta& offer, const trus
   LARCH_ASSIGN_OR_RETURN(delta::ApplyStats stats, delta::ApplyDelta(store_, source, apply));
   result.commit = stats.commit;
   fetched_ += stats.objects_written;
-  // The summary's serial, now that its ref is in (raising it only makes
-  // the device stricter, so it may follow the ref).
-  trust::TrustState::Update update;
-  update.SetRemote(remote_.name, summary_->trust());
-  LARCH_RETURN_IF_ERROR(state_.Apply(update));
   return result;
 }
 

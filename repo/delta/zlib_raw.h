@@ -1,9 +1,8 @@
-// File: repo/delta/zlib_loader.h
+// File: repo/delta/zlib_raw.h
 //
-// Raw deflate and inflate through the system zlib (libz.so.1, on every
-// Debian system), loaded with dlopen until larch_delta's CMake target links
-// ZLIB itself (the build files belong to another change). Every call is
-// bounded: inflate refuses output beyond `max_output`.
+// Raw deflate and inflate through the system zlib (for the gzip-aware
+// engine). Every call is bounded: inflate refuses output beyond
+// `max_output`.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +12,6 @@
 
 namespace larch::delta {
 
-// kUnsupported when zlib cannot be loaded.
 Result<Bytes> RawDeflate(ByteSpan data, int level, int mem_level);
 // Exactly one raw deflate stream that ends at the end of `data`.
 Result<Bytes> RawInflate(ByteSpan data, size_t max_output);
