@@ -55,6 +55,8 @@ CmdlineOptions ParseCmdlineOptions(std::string_view cmdline) {
   if (o.init && o.init->empty()) o.init.reset();
   std::optional<std::string> shell = CmdlineValue(cmdline, "larch.shell");
   o.shell = !shell || (*shell != "0" && *shell != "no");
+  o.boot = CmdlineValue(cmdline, "larch.boot");
+  if (o.boot && o.boot->empty()) o.boot.reset();
   return o;
 }
 

@@ -22,6 +22,7 @@ std::optional<std::string> CmdlineValue(std::string_view cmdline, std::string_vi
 struct CmdlineOptions {
   std::optional<std::string> init;  // init=: what to run in the new root
   bool shell = true;                // larch.shell=0: no rescue shell, reboot instead
+  std::optional<std::string> boot;  // larch.boot=: a separate /boot partition
 };
 CmdlineOptions ParseCmdlineOptions(std::string_view cmdline);
 

@@ -1,5 +1,6 @@
 // File: initramfs/cmdline_test.cc
 #include "initramfs/cmdline.h"
+#include "initramfs/boot_partition.h"
 
 #include <gtest/gtest.h>
 
@@ -21,9 +22,20 @@ TEST(Cmdline, Options) {
   CmdlineOptions o = ParseCmdlineOptions("root=/dev/vda init=/lib/systemd/systemd larch.shell=0");
   EXPECT_EQ(o.init, "/lib/systemd/systemd");
   EXPECT_FALSE(o.shell);
-  o = ParseCmdlineOptions("init= larch.shell=1");
+  o = ParseCmdlineOptions("init= larch.shell=1 larch.boot=LABEL=boot");
   EXPECT_EQ(o.init, std::nullopt);
   EXPECT_TRUE(o.shell);
+  EXPECT_EQ(o.boot, "LABEL=boot");
+}
+
+TEST(Cmdline, BootPartitionSpecs) {
+  EXPECT_EQ(BootDevicePath("/dev/mmcblk0p1"), "/dev/mmcblk0p1");
+  EXPECT_EQ(BootDevicePath("UUID=1234-ABCD"), "/dev/disk/by-uuid/1234-ABCD");
+  EXPECT_EQ(BootDevicePath("LABEL=boot"), "/dev/disk/by-label/boot");
+  EXPECT_EQ(BootDevicePath("PARTUUID=0a-01"), "/dev/disk/by-partuuid/0a-01");
+  EXPECT_EQ(BootDevicePath("/dev/../etc/passwd"), "");
+  EXPECT_EQ(BootDevicePath("sda1"), "");
+  EXPECT_EQ(BootDevicePath("UUID="), "");
 }
 
 TEST(Cmdline, ReadsProcStyleFileWithTrailingNewline) {

@@ -25,6 +25,7 @@
 #include <ctime>
 #include <map>
 
+#include "initramfs/boot_partition.h"
 #include "initramfs/bootable.h"
 #include "initramfs/choose.h"
 #include "initramfs/cmdline.h"
@@ -136,6 +137,10 @@ int Run(int argc, char** argv) {
   UniqueFd sysroot(open(o.sysroot.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!sysroot.valid()) return Unbootable(o, cmd, "the physical root " + o.sysroot + ": " + ErrnoText(errno));
 
+  if (cmd.boot) {
+    if (std::string e = MountBootPartition(o.sysroot, *cmd.boot, 10000); !e.empty())
+      Problem("the boot partition: " + e + "; the boot-state on it cannot be read");
+  }
   LoadedState loaded = LoadBootState(sysroot.get());
   ChooseInput in;
   in.cmdline = boot::DeploymentFromCmdline(cmdline.value_or(""));

@@ -65,6 +65,9 @@ if [ -n "$ref" ]; then
     say "deploy exit $?"
 fi
 sync
+if grep -q ' /sysroot/boot ' /proc/mounts; then
+    mount -o remount,ro /sysroot/boot || say "remounting /sysroot/boot read-only failed"
+fi
 mount -o remount,ro /sysroot || say "remounting /sysroot read-only failed"
 say "powering off"
 poweroff -f

@@ -142,30 +142,37 @@ disk_cat() {
     debugfs -R "cat $2" "$1" 2>/dev/null
 }
 
-# boot_options IMAGE: the options line of the default BLS entry, as a boot
-# loader would read it (the test stands in for GRUB/systemd-boot).
-boot_options() {
-    local loader
-    loader=$(debugfs -R "stat /boot/loader" "$1" 2>/dev/null | sed -n 's/^Fast link dest: "\(.*\)"$/\1/p')
-    [ -n "$loader" ] || fail "no /boot/loader symlink in the image"
-    disk_cat "$1" "/boot/$loader/entries/larch-debian-0.conf" | sed -n 's/^options //p'
+# loader_dir IMAGE [BOOT]: the configuration directory in force, following
+# the loader symlink inside BOOT (default /boot; "" on a boot partition).
+loader_dir() {
+    local boot=${2-/boot} target
+    target=$(debugfs -R "stat $boot/loader" "$1" 2>/dev/null | sed -n 's/^Fast link dest: "\(.*\)"$/\1/p')
+    [ -n "$target" ] || fail "no $boot/loader symlink in $1"
+    printf '%s/%s\n' "$boot" "$target"
 }
 
-# boot_state IMAGE: the boot-state file of the configuration in force.
+# boot_options IMAGE [BOOT]: the options line of the default BLS entry, as
+# a boot loader would read it (the test stands in for GRUB/systemd-boot).
+boot_options() {
+    disk_cat "$1" "$(loader_dir "$@")/entries/larch-debian-0.conf" | sed -n 's/^options //p'
+}
+
+# boot_state IMAGE [BOOT]: the boot-state file of the configuration in force.
 boot_state() {
-    local loader
-    loader=$(debugfs -R "stat /boot/loader" "$1" 2>/dev/null | sed -n 's/^Fast link dest: "\(.*\)"$/\1/p')
-    disk_cat "$1" "/boot/$loader/boot-state"
+    disk_cat "$1" "$(loader_dir "$@")/boot-state"
 }
 
 # qemu_boot IMAGE CONSOLE-LOG ARGS...: one boot (until the guest powers
-# off, panics or 240 s pass) with the kernel command line ARGS.
+# off, panics or 240 s pass) with the kernel command line ARGS. IMAGE is
+# /dev/vda; $SECOND_DISK, when set, is /dev/vdb.
 qemu_boot() {
-    local image=$1 console=$2 start=$SECONDS rc=0
+    local image=$1 console=$2 start=$SECONDS rc=0 drives
     shift 2
+    drives=(-drive "file=$image,format=raw,if=virtio,cache=writeback")
+    [ -z "${SECOND_DISK:-}" ] || drives+=(-drive "file=$SECOND_DISK,format=raw,if=virtio,cache=writeback")
     timeout 240 qemu-system-x86_64 -m 256 -smp 1 -nographic -no-reboot \
         -kernel "$KDIR/vmlinux" -initrd "$INITRD" -append "$*" \
-        -drive "file=$image,format=raw,if=virtio,cache=writeback" -nic none \
+        "${drives[@]}" -nic none \
         </dev/null >"$console" 2>&1 || rc=$?
     BOOT_SECONDS=$((SECONDS - start))
     [ "$rc" -ne 124 ] || { cat "$console" >&2; fail "the guest did not stop within 240 s"; }

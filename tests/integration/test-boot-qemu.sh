@@ -18,6 +18,9 @@
 #           why; v2's health passes; `larch admin status` shows the
 #           fallback and its reason
 #   then    the disk: e2fsck clean, boot-state fell-back with the reason
+#   boot 6  a second sysroot whose /boot is a partition of its own
+#           (larch.boot=/dev/vdb): the helper mounts it, counts the try
+#           there, and boot-ok in the guest writes through it
 # Boots 1-4 exercise larch-prepare-root as PID 1 (switching root itself),
 # boot 5 as a step of /init followed by busybox switch_root.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -64,6 +67,12 @@ for v in v1 v2 v3; do
 done
 echo >"$W/no-cmdline"
 larch admin deploy debian/v1 --sysroot "$S" --cmdline "$W/no-cmdline" >/dev/null
+# For boot 6, before any boot changes it: the same sysroot with /boot on a
+# partition of its own.
+S2=$W/sysroot2
+cp -a "$S" "$S2"
+mkdir "$W/bootpart"
+mv "$S2"/boot/* "$W/bootpart/"
 IMG=$W/disk.img
 mkfs.ext4 -q -F -L larchroot -d "$S" "$IMG" 256M
 log "disk image: $(du -h --apparent-size "$IMG" | cut -f1) ($(du -sh "$IMG" | cut -f1) used)"
@@ -76,7 +85,11 @@ HELPER_MS=()
 boot() {
     BOOT=$((BOOT + 1))
     local opts
-    opts=$(boot_options "$IMG")
+    if [ -n "${BOOT_OPTIONS_FROM:-}" ]; then
+        opts=$(boot_options "$BOOT_OPTIONS_FROM" "")
+    else
+        opts=$(boot_options "$IMG")
+    fi
     [ -n "$opts" ] || fail "no options in the default boot entry"
     log "boot $BOOT: $opts $*"
     qemu_boot "$IMG" "$W/console-$BOOT.log" "$opts console=ttyS0 panic=-1 $*"
@@ -161,6 +174,23 @@ log "boot-state on disk:"$'\n'"$STATE"
 assert_contains "$STATE" "status=fell-back"
 assert_contains "$STATE" "reason=default $(short $V3) was not marked good within its boot tries"
 assert_contains "$(disk_cat "$IMG" "/ostree/deploy/debian/var/lib/larch-test/boots" | tr '\n' ' ')" "v1 v2 v3 v3 v2"
+
+# ------------------------------------- boot 6: a separate /boot partition
+IMG=$W/root2.img
+SECOND_DISK=$W/boot2.img
+mkfs.ext4 -q -F -L larchroot2 -d "$S2" "$IMG" 256M
+mkfs.ext4 -q -F -L larchboot -d "$W/bootpart" "$SECOND_DISK" 64M
+V1B=$(boot_options "$SECOND_DISK" "" | sed -n 's/.*larch=\([^ ]*\).*/\1/p')
+assert_eq "$V1" "$V1B" "the default of the second sysroot"
+BOOT_OPTIONS_FROM=$SECOND_DISK
+boot larch.boot=/dev/vdb
+expect "mounted the boot partition /dev/vdb (ext4) on /sysroot/boot"
+expect "boot-state written: status=pending tries-left=2"
+expect "GUEST: booted v1, larch=$V1"
+expect "larch-health: all health checks passed"
+expect "STATUS: Boot: default ${V1##*/}, good"
+e2fsck -fn "$SECOND_DISK" >/dev/null 2>&1 || fail "the boot partition is not clean after the guest powered off"
+assert_contains "$(boot_state "$SECOND_DISK" "")" "status=good"
 
 log "boots: $BOOT, ${TOTAL_BOOT_SECONDS}s in qemu; larch-prepare-root run times (ms): ${HELPER_MS[*]}"
 log "larch-prepare-root: $(strip -o "$W/helper" "$HELPER" && stat -c %s "$W/helper") bytes stripped"
