@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "deploy/admin_ops.h"
+#include "deploy/boot_files.h"
 #include "deploy/deploy_test_util.h"
 #include "deploy/deployment_build.h"
 #include "src/fs/fault_fs.h"
@@ -89,6 +90,25 @@ TEST_F(DeployTest, SecondDeploymentSharesUnchangedFilesAndFallsBackToTheFirst) {
   std::string uenv_absent = root_ + "/boot/loader/uEnv.txt";
   EXPECT_FALSE(stdfs::exists(uenv_absent));
   EXPECT_TRUE(stdfs::exists(root_ + "/boot/loader/entries/larch-testos-1.conf"));
+}
+
+TEST_F(DeployTest, UBootGetsAUEnvInTheSameSwitch) {
+  WriteTestFile(root_ + "/ostree/larch.conf", "bootloader=uboot\nkernel-args=root=/dev/mmcblk0p2 rw\n");
+  CommitVersion("1.0");
+  boot::DeploymentId v1 = Must(DeployRev("os/stable")).deployment;
+  CommitVersion("2.0");
+  boot::DeploymentId v2 = Must(DeployRev("os/stable")).deployment;
+  EXPECT_EQ(stdfs::read_symlink(root_ + "/boot/uEnv.txt"), "loader/uEnv.txt");
+  std::string uenv = ReadTestFile(root_ + "/boot/uEnv.txt");
+  std::string dir = "/boot/larch/" + Must(FindKernel(sysroot_->store(), Must(sysroot_->store().ReadCommit(
+                                                                             Must(ObjectId::FromHex(v2.commit))))))
+                                         .BootDirName(kOs);
+  EXPECT_EQ(uenv, "kernel_image=" + dir + "/vmlinuz-6.1.0\nramdisk_image=" + dir + "/initramfs-6.1.0.img\n" +
+                      "bootargs=root=/dev/mmcblk0p2 rw larch=" + boot::DeploymentPath(v2) + "\n" +
+                      "kernel_image2=" + dir + "/vmlinuz-6.1.0\nramdisk_image2=" + dir + "/initramfs-6.1.0.img\n" +
+                      "bootargs2=root=/dev/mmcblk0p2 rw larch=" + boot::DeploymentPath(v1) + "\n");
+  EXPECT_NE(ReadTestFile(root_ + "/boot/loader/entries/larch-testos-1.conf").find("options root=/dev/mmcblk0p2 rw larch="),
+            std::string::npos);
 }
 
 TEST_F(DeployTest, KeepsTheNewTheBootedAndOneRollbackUnlessPinned) {
