@@ -1,4 +1,5 @@
 #!/bin/bash
+# ctest-labels: slow
 # Acceptance test "deployments": real Debian root filesystems (corpus v1 and
 # v2) published by a signed archive store over file://, pulled into a real
 # sysroot's bare store and deployed through the real binary:

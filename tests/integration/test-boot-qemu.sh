@@ -1,4 +1,5 @@
 #!/bin/bash
+# ctest-labels: slow
 # test-boot-qemu.sh - end to end: a real Debian kernel (the package,
 # extracted, not installed) boots under qemu, with an initramfs holding
 # larch-prepare-root, from an ext4 disk image whose sysroot `larch admin`

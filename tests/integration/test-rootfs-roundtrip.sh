@@ -1,4 +1,5 @@
 #!/bin/bash
+# ctest-labels: slow
 # Acceptance test "exact round trip": a real Debian root filesystem (corpus
 # v1), enriched with the metadata cases the corpus lacks, goes into an archive
 # repo and a bare repo and comes back out bit for bit: content, type, full
