@@ -233,6 +233,22 @@ else
     log "no static busybox: PID 1 case left to test-boot-qemu.sh"
 fi
 
+log "PID 1, nothing bootable: a rescue shell, or with larch.shell=0 an exit (the kernel panics)"
+for shell in 1 0; do
+    in_namespace "make_sysroot; state $A $B 3 pending; rm -rf $S/ostree/deploy/debian/deploy/*/usr
+        printf '%s\n' 'larch=$(dep "$A") larch.shell=$shell' >$T/cmdline
+        rc=0; unshare -p -f --mount-proc $HELPER --log=stderr --cmdline $T/cmdline $S </dev/null >$T/pid1 2>&1 || rc=\$?
+        echo \$rc >$T/rc"
+    cat "$T/pid1" >&2
+    assert_contains "$(cat "$T/pid1")" "nothing to boot: no bootable deployment"
+    if [ "$shell" = 1 ]; then
+        assert_contains "$(cat "$T/pid1")" "dropping to the initramfs shell"
+    else
+        assert_contains "$(cat "$T/pid1")" "giving up: init exits, the kernel panics"
+        assert_eq 1 "$(rc)" "exit status of PID 1 with larch.shell=0"
+    fi
+done
+
 log "run time on this machine's disk (real fsyncs), not in a tmpfs"
 DISK=$T/on-disk
 mkdir -p "$DISK"
