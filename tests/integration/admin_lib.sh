@@ -7,6 +7,27 @@
 # A publisher (archive store served over file://, a signing key, a keyring)
 # and a device sysroot whose bare store trusts it as remote "origin".
 
+# admin_test_start: what every admin test needs first: the binary, root
+# (a bare store keeps file owners), $W a scratch directory, and no booted
+# deployment unless the test says so (boot_into).
+admin_test_start() {
+    require_larch
+    [ "$(id -u)" -eq 0 ] || skip "needs root: a bare store keeps file owners"
+    W=$(tmpdir work)
+    unset LARCH_CMDLINE
+}
+
+# small_tree DIR VERSION: a small root filesystem with a kernel pair, a
+# 20 kB program (a delta has something to patch) and /etc.
+small_tree() {
+    mkdir -p "$1/usr/bin" "$1/usr/lib/modules/6.1.0" "$1/etc/ssh"
+    echo "kernel" > "$1/usr/lib/modules/6.1.0/vmlinuz"
+    echo "initramfs" > "$1/usr/lib/modules/6.1.0/initramfs.img"
+    { head -c 20000 /usr/bin/env; echo "app $2"; } > "$1/usr/bin/app"
+    echo "VERSION=$2" > "$1/etc/os-release"
+    echo "PermitRootLogin no" > "$1/etc/ssh/sshd_config"
+}
+
 # make_publisher DIR: $SRV (archive store), $KEY (private key), $RING (keyring).
 make_publisher() {
     SRV=$1/server KEY=$1/key RING=$1/keyring

@@ -16,24 +16,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=admin_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/admin_lib.sh"
 
-require_larch
-[ "$(id -u)" -eq 0 ] || skip "needs root: a bare store keeps file owners"
-W=$(tmpdir work)
-unset LARCH_CMDLINE
+admin_test_start
 
-# make_tree DIR VERSION: a small root filesystem with a kernel.
-make_tree() {
-    mkdir -p "$1/usr/bin" "$1/usr/lib/modules/6.1.0" "$1/etc/ssh"
-    echo "kernel" > "$1/usr/lib/modules/6.1.0/vmlinuz"
-    echo "initramfs" > "$1/usr/lib/modules/6.1.0/initramfs.img"
-    echo "app $2" > "$1/usr/bin/app"
-    echo "VERSION=$2" > "$1/etc/os-release"
-    echo "PermitRootLogin no" > "$1/etc/ssh/sshd_config"
-}
 
 make_publisher "$W"
-make_tree "$W/t1" 1.0
-make_tree "$W/t2" 2.0
+small_tree "$W/t1" 1.0
+small_tree "$W/t2" 2.0
 C1=$(publish "$W/t1" 1.0)
 make_device "$W/sysroot"
 larch pull --repo "$DEVREPO" origin os/stable >/dev/null
@@ -59,7 +47,7 @@ UNSIGNED=$(larch commit --repo "$DEVREPO" --branch local --tree "$W/t2" --versio
 refused_admin 5 "signature threshold rule" deploy "$UNSIGNED"
 
 log "built for another compatible"
-make_tree "$W/t3" 3.0
+small_tree "$W/t3" 3.0
 larch remote add --repo "$DEVREPO" origin "file://$SRV" --keyring "$RING" --compatible board-a board-b --replace
 C3=$(publish "$W/t3" 3.0 board-b)
 larch pull --repo "$DEVREPO" origin os/stable >/dev/null

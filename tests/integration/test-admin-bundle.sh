@@ -9,22 +9,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=admin_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/admin_lib.sh"
 
-require_larch
-[ "$(id -u)" -eq 0 ] || skip "needs root: a bare store keeps file owners"
-W=$(tmpdir work)
-unset LARCH_CMDLINE
+admin_test_start
 
-# tree DIR VERSION: a small root filesystem with a kernel.
-tree() {
-    mkdir -p "$1/usr/bin" "$1/usr/lib/modules/6.1.0" "$1/etc"
-    echo kernel > "$1/usr/lib/modules/6.1.0/vmlinuz"
-    head -c 20000 /usr/bin/env > "$1/usr/bin/tool"
-    echo "$2" >> "$1/usr/bin/tool"
-    echo "VERSION=$2" > "$1/etc/os-release"
-}
 
 make_publisher "$W"
-tree "$W/t1" 1.0
+small_tree "$W/t1" 1.0
 C1=$(publish "$W/t1" 1.0)
 make_device "$W/sysroot"
 larch pull --repo "$DEVREPO" origin os/stable >/dev/null
@@ -37,7 +26,7 @@ assert_contains "$LAST_STDOUT" "is up to date"
 assert_eq 1 "$(admin_status '.deployments | length')" "deployments"
 
 log "v2 as a signed bundle"
-tree "$W/t2" 2.0
+small_tree "$W/t2" 2.0
 C2=$(publish "$W/t2" 2.0)
 larch bundle create --repo "$SRV" --from "$C1" --to "$C2" --sign-key "$KEY.key" "$W/v2.bundle" 2>/dev/null
 larch bundle create --repo "$SRV" --from "$C1" --to "$C2" "$W/unsigned.bundle" 2>/dev/null
@@ -54,7 +43,7 @@ assert_eq "2.0" "$(cat "$S$(deployment_path 0)/etc/os-release" | cut -d= -f2)" "
 larch fsck --repo "$DEVREPO" >/dev/null
 
 log "then from the remote: v3"
-tree "$W/t3" 3.0
+small_tree "$W/t3" 3.0
 C3=$(publish "$W/t3" 3.0)
 larch admin upgrade --sysroot "$S" >/dev/null
 assert_eq "$C3" "$(admin_status '.deployments[0].commit')" "pulled and deployed v3"

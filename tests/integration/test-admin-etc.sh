@@ -9,10 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=admin_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/admin_lib.sh"
 
-require_larch
-[ "$(id -u)" -eq 0 ] || skip "needs root: a bare store keeps file owners"
-W=$(tmpdir work)
-unset LARCH_CMDLINE
+admin_test_start
 T=$W/tree
 mkdir -p "$T/usr/lib/modules/6.1.0" "$T/etc/ssh" "$T/etc/default" "$T/etc/cron.d"
 echo kernel > "$T/usr/lib/modules/6.1.0/vmlinuz"

@@ -18,12 +18,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/damage.sh"
 # shellcheck source=admin_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/admin_lib.sh"
 
-require_larch
-[ "$(id -u)" -eq 0 ] || skip "needs root: a bare store keeps file owners"
+admin_test_start
 CORPUS=$(corpus_dir)
 V1=$CORPUS/v1 V2=$CORPUS/v2
-W=$(tmpdir work)
-unset LARCH_CMDLINE
 
 log "publish v1; a device sysroot pulls it"
 make_publisher "$W"
