@@ -231,8 +231,7 @@ Decoded<BootState> DecodeBootState(std::string_view text) {
   return d;
 }
 
-Decoded<DeploymentId> DeploymentFromCmdline(std::string_view cmdline) {
-  constexpr std::string_view kKey = "larch=";
+std::optional<std::string_view> CmdlineArgument(std::string_view cmdline, std::string_view key) {
   std::optional<std::string_view> last;
   size_t i = 0;
   while (i < cmdline.size()) {
@@ -240,9 +239,15 @@ Decoded<DeploymentId> DeploymentFromCmdline(std::string_view cmdline) {
     if (start == std::string_view::npos) break;
     size_t end = cmdline.find_first_of(" \t\n", start);
     std::string_view word = cmdline.substr(start, end == std::string_view::npos ? end : end - start);
-    if (word.substr(0, kKey.size()) == kKey) last = word.substr(kKey.size());
+    if (word.size() > key.size() && word.substr(0, key.size()) == key && word[key.size()] == '=')
+      last = word.substr(key.size() + 1);
     i = end == std::string_view::npos ? cmdline.size() : end;
   }
+  return last;
+}
+
+Decoded<DeploymentId> DeploymentFromCmdline(std::string_view cmdline) {
+  std::optional<std::string_view> last = CmdlineArgument(cmdline, "larch");
   Decoded<DeploymentId> d;
   if (!last) return d;
   d.value = ParseDeploymentPath(*last);

@@ -81,6 +81,11 @@ struct Decoded {
 // spaces around '=', no trailing bytes, values checked as documented.
 Decoded<BootState> DecodeBootState(std::string_view text);
 
+// The value of the last `KEY=value` word of a kernel command line (words
+// split on blanks, as in /proc/cmdline; no quoting), nullopt when there is
+// none. Shared with the initramfs helper's own options (larch.boot=, init=).
+std::optional<std::string_view> CmdlineArgument(std::string_view cmdline, std::string_view key);
+
 // The deployment named by the last `larch=` argument of a kernel command
 // line (as in /proc/cmdline). An absent argument is an empty value with an
 // empty error; a malformed one is an error.

@@ -131,5 +131,15 @@ TEST(Cmdline, FindsTheLastLarchArgument) {
   EXPECT_FALSE(DeploymentFromCmdline("xlarch=" + path).value);
 }
 
+TEST(Cmdline, LastArgumentOfAKey) {
+  EXPECT_EQ(CmdlineArgument("init=/a quiet init=/b\n", "init"), "/b");
+  EXPECT_EQ(CmdlineArgument("rdinit=/x console=ttyS0", "init"), std::nullopt);
+  EXPECT_EQ(CmdlineArgument("init", "init"), std::nullopt);
+  EXPECT_EQ(CmdlineArgument("init= x", "init"), "");
+  EXPECT_EQ(CmdlineArgument("", "init"), std::nullopt);
+  EXPECT_EQ(CmdlineArgument("\tlarch.boot=LABEL=boot\t", "larch.boot"), "LABEL=boot");
+  EXPECT_EQ(CmdlineArgument("larch.boot=x", "larch"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace larch::boot

@@ -19,7 +19,7 @@ namespace {
 // Filesystems the kernel offers for block devices (lines without "nodev").
 std::vector<std::string> BlockFilesystems() {
   std::string error;
-  std::optional<std::string> text = ReadCmdline("/proc/filesystems", &error);
+  std::optional<std::string> text = ReadProcFile("/proc/filesystems", &error);
   std::vector<std::string> types;
   size_t pos = 0;
   while (text && pos < text->size()) {

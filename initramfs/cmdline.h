@@ -2,8 +2,8 @@
 //
 // The kernel command line as the helper reads it: /proc/cmdline, split on
 // blanks like the kernel does for init's arguments (no quoting: the values
-// the helper reads never contain blanks). The `larch=` argument itself is
-// parsed by deploy/boot_state.h, the one parser shared with `larch admin`.
+// the helper reads never contain blanks). Arguments are found, and `larch=`
+// parsed, by deploy/boot_state.h, the one parser shared with `larch admin`.
 #pragma once
 
 #include <optional>
@@ -12,11 +12,9 @@
 
 namespace larch::initramfs {
 
-// The whole file (at most 64 KiB); nullopt with `error` set when unreadable.
-std::optional<std::string> ReadCmdline(const std::string& path, std::string* error);
-
-// The value of the last `key=value` word, nullopt when there is none.
-std::optional<std::string> CmdlineValue(std::string_view cmdline, std::string_view key);
+// A whole /proc file such as /proc/cmdline (at most 64 KiB); nullopt with
+// `error` set when unreadable.
+std::optional<std::string> ReadProcFile(const std::string& path, std::string* error);
 
 // Options of the helper on the kernel command line.
 struct CmdlineOptions {

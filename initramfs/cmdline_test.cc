@@ -10,15 +10,7 @@
 namespace larch::initramfs {
 namespace {
 
-TEST(Cmdline, LastValueOfAKeyCounts) {
-  EXPECT_EQ(CmdlineValue("init=/a quiet init=/b\n", "init"), "/b");
-  EXPECT_EQ(CmdlineValue("rdinit=/x console=ttyS0", "init"), std::nullopt);
-  EXPECT_EQ(CmdlineValue("init", "init"), std::nullopt);
-  EXPECT_EQ(CmdlineValue("", "init"), std::nullopt);
-  EXPECT_EQ(CmdlineValue("\tinit=/sbin/x\t", "init"), "/sbin/x");
-}
-
-TEST(Cmdline, Options) {
+TEST(HelperCmdline, Options) {
   CmdlineOptions o = ParseCmdlineOptions("root=/dev/vda init=/lib/systemd/systemd larch.shell=0");
   EXPECT_EQ(o.init, "/lib/systemd/systemd");
   EXPECT_FALSE(o.shell);
@@ -28,7 +20,7 @@ TEST(Cmdline, Options) {
   EXPECT_EQ(o.boot, "LABEL=boot");
 }
 
-TEST(Cmdline, BootPartitionSpecs) {
+TEST(HelperCmdline, BootPartitionSpecs) {
   EXPECT_EQ(BootDevicePath("/dev/mmcblk0p1"), "/dev/mmcblk0p1");
   EXPECT_EQ(BootDevicePath("UUID=1234-ABCD"), "/dev/disk/by-uuid/1234-ABCD");
   EXPECT_EQ(BootDevicePath("LABEL=boot"), "/dev/disk/by-label/boot");
@@ -38,18 +30,18 @@ TEST(Cmdline, BootPartitionSpecs) {
   EXPECT_EQ(BootDevicePath("UUID="), "");
 }
 
-TEST(Cmdline, ReadsProcStyleFileWithTrailingNewline) {
+TEST(HelperCmdline, ReadsProcStyleFileWithTrailingNewline) {
   larch::testing::TempDir dir;
   std::string path = dir.Sub("cmdline");
   std::string larch = "/ostree/deploy/debian/deploy/" + std::string(64, 'a') + ".1";
   larch::testing::WriteTestFile(path, "BOOT_IMAGE=/vmlinuz larch=" + larch + " ro\n");
   std::string error;
-  std::optional<std::string> text = ReadCmdline(path, &error);
+  std::optional<std::string> text = ReadProcFile(path, &error);
   ASSERT_TRUE(text) << error;
   boot::Decoded<boot::DeploymentId> d = boot::DeploymentFromCmdline(*text);
   ASSERT_TRUE(d.value) << d.error;
   EXPECT_EQ(d.value->serial, 1u);
-  EXPECT_FALSE(ReadCmdline(dir.Sub("none"), &error));
+  EXPECT_FALSE(ReadProcFile(dir.Sub("none"), &error));
   EXPECT_NE(error.find("No such file"), std::string::npos);
 }
 

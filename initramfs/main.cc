@@ -127,7 +127,7 @@ int Run(int argc, char** argv) {
   }
   if (getpid() == 1) MountBasics();
   std::string error;
-  std::optional<std::string> cmdline = ReadCmdline(o.cmdline_file, &error);
+  std::optional<std::string> cmdline = ReadProcFile(o.cmdline_file, &error);
   if (!cmdline) Problem("cannot read the kernel command line: " + error);
   CmdlineOptions cmd = ParseCmdlineOptions(cmdline.value_or(""));
 

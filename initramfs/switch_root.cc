@@ -43,7 +43,7 @@ bool RootIsInitramfs() {
        fs.f_type != static_cast<decltype(fs.f_type)>(TMPFS_MAGIC)))
     return false;
   std::string error;
-  std::optional<std::string> info = ReadCmdline("/proc/self/mountinfo", &error);
+  std::optional<std::string> info = ReadProcFile("/proc/self/mountinfo", &error);
   if (!info) return false;
   bool is_rootfs = false;
   size_t pos = 0;
