@@ -78,8 +78,19 @@ require_larch() {
 # user.* xattrs on older kernels - both break tests that copy a root
 # filesystem. (Do not set another EXIT trap in a test; extend _larch_cleanup.)
 LARCH_TEST_TMP=$(mktemp -d "${LARCH_TMP:-${TMPDIR:-/var/tmp}}/larch-${TEST_NAME}.XXXXXX")
+
+# larch_on_exit FUNCTION: call FUNCTION (no arguments) when the script exits,
+# before the scratch space is removed: stop servers and processes a test
+# started. Hooks run last-registered first; a failing hook is ignored.
+LARCH_EXIT_HOOKS=()
+larch_on_exit() { LARCH_EXIT_HOOKS+=("$1"); }
+
 _larch_cleanup() {
     local rc=$?
+    local i
+    for ((i = ${#LARCH_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do
+        "${LARCH_EXIT_HOOKS[i]}" || true
+    done
     local keep=${LARCH_KEEP_TMP:-0}   # 1: always keep; failed: keep if failed
     if [ "$keep" = failed ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         keep=1
