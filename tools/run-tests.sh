@@ -15,8 +15,12 @@
 #
 # Env: LARCH_FUZZ_SECONDS   seconds per fuzz target (default 10)
 #      LARCH_BUILD_ROOT     where the build dirs go (default: the checkout)
-#      LARCH_ASAN_CTEST_ARGS  ctest args for the ASan run (default "-LE slow";
-#                             "" runs everything)
+#      LARCH_CTEST_ARGS     ctest args for step 1 (default "-LE known-failing":
+#                           tests that prove a target Larch does not meet yet,
+#                           each named with the reason in docs/pull.md; ""
+#                           runs them too)
+#      LARCH_ASAN_CTEST_ARGS  ctest args for the ASan run (default: not slow,
+#                             not known-failing; "" runs everything)
 #      LARCH_SKIP           space-separated steps to leave out: asan fuzz
 set -euo pipefail
 
@@ -75,7 +79,7 @@ run_ctest() {   # run_ctest DIR [CTEST-ARGS...]
 step "build (RelWithDebInfo): $broot/build" \
     configure_build "$broot/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [[ "${results[-1]}" == PASS* ]]; then
-    step "ctest build/ (unit, crash, integration)" run_ctest "$broot/build"
+    step "ctest build/ (unit, crash, integration)" run_ctest "$broot/build" ${LARCH_CTEST_ARGS--LE known-failing}
 else
     blocked "ctest build/ (unit, crash, integration)" "build failed"
 fi
@@ -91,7 +95,7 @@ else
         configure_build "$broot/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLARCH_SANITIZE=ON
     if [[ "${results[-1]}" == PASS* ]]; then
         # shellcheck disable=SC2086  # word splitting of the extra args is intended
-        step "ctest build-asan/" run_ctest "$broot/build-asan" ${LARCH_ASAN_CTEST_ARGS--LE slow}
+        step "ctest build-asan/" run_ctest "$broot/build-asan" ${LARCH_ASAN_CTEST_ARGS--LE "slow|known-failing"}
     else
         blocked "ctest build-asan/" "build failed"
     fi

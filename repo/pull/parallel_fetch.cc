@@ -13,12 +13,14 @@
 //   - every byte counts against the download's limit; past it the
 //     transfer is cut and the partial file discarded.
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
+#include <thread>
 
 #include "repo/pull/download_cache.h"
 #include "repo/pull/fetcher.h"
@@ -28,6 +30,22 @@ namespace larch::pull {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// --max-rate over the whole pull: after each chunk, sleep until the bytes
+// received so far fit the rate. (libcurl's per-transfer limit lets the first
+// bursts through and applies to one handle only.)
+struct Throttle {
+  uint64_t max_rate = 0;
+  uint64_t bytes = 0;
+  Clock::time_point start = Clock::now();
+  void Account(size_t n) {
+    if (max_rate == 0) return;
+    bytes += n;
+    const auto due = start + std::chrono::microseconds(bytes * 1000000 / max_rate);
+    const auto now = Clock::now();
+    if (due > now) std::this_thread::sleep_for(due - now);
+  }
+};
 
 struct Transfer {
   const Download* download = nullptr;
@@ -42,6 +60,7 @@ struct Transfer {
   unsigned failures = 0;      // attempts in a row without progress
   Clock::time_point not_before{};
   uint64_t* received = nullptr;
+  Throttle* throttle = nullptr;
   char error[CURL_ERROR_SIZE] = {0};
 };
 
@@ -72,7 +91,17 @@ size_t WriteToFile(char* ptr, size_t size, size_t nmemb, void* userdata) {
     done += static_cast<size_t>(w);
   }
   t->offset += n;
+  t->throttle->Account(n);
   return n;
+}
+
+// Under --max-rate the socket keeps a small receive buffer: what the kernel
+// has accepted but the process has not yet written to the cache is lost if
+// the process is killed, and the server counts it as sent.
+int SmallReceiveBuffer(void* clientp, curl_socket_t fd, curlsocktype) {
+  int size = *static_cast<int*>(clientp);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  return CURL_SOCKOPT_OK;
 }
 
 bool IsPermanentHttp(long code) { return code >= 400 && code < 500 && code != 408 && code != 429; }
@@ -88,6 +117,9 @@ Clock::duration Backoff(unsigned failures, unsigned first_ms) {
 Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>& downloads,
                          const ProgressFn& progress) {
   std::deque<std::unique_ptr<Transfer>> pending;
+  Throttle throttle;
+  throttle.max_rate = options_.max_rate;
+  int receive_buffer = static_cast<int>(std::clamp<uint64_t>(options_.max_rate / 4, 4096, 256 << 10));
   TransferProgress report;
   report.files_total = downloads.size();
   for (const Download& d : downloads) {
@@ -95,6 +127,7 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
     t->download = &d;
     t->name = DownloadCache::NameFor(d.path);
     t->received = &bytes_received_;
+    t->throttle = &throttle;
     if (cache.IsComplete(t->name)) {
       ++report.files_done;
       continue;
@@ -129,7 +162,9 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
     curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->error);
     if (t->offset > 0) curl_easy_setopt(t->easy, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t->offset));
     if (options_.max_rate > 0) {
-      curl_easy_setopt(t->easy, CURLOPT_MAX_RECV_SPEED_LARGE, static_cast<curl_off_t>(options_.max_rate));
+      curl_easy_setopt(t->easy, CURLOPT_SOCKOPTFUNCTION, SmallReceiveBuffer);
+      curl_easy_setopt(t->easy, CURLOPT_SOCKOPTDATA, &receive_buffer);
+      curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, static_cast<long>(std::min(receive_buffer, CURL_MAX_WRITE_SIZE)));
     }
     curl_multi_add_handle(multi, t->easy);
     active[t->easy] = std::move(t);

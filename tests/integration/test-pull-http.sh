@@ -1,4 +1,5 @@
 #!/bin/bash
+# ctest-labels: known-failing
 # Pull over HTTP(S) through the real binary, against a real nginx started
 # here on 127.0.0.1 and serving a repository made by Larch (issue 5):
 #

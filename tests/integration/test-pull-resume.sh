@@ -1,5 +1,6 @@
 #!/bin/bash
 # ctest-labels: slow
+# ctest-labels: known-failing
 # Resumable pull of the real v1 -> v2 update (issue 5), counted at the
 # server. Corpus v1 and v2 (real Debian root filesystems) are committed into
 # an archive publisher store, signed, with the delta v1 -> v2 generated and
