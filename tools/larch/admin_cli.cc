@@ -3,7 +3,9 @@
 // (status and history have their own file, admin_status.cc).
 #include "tools/larch/admin_cli.h"
 
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 
 #include "deploy/booted.h"
 #include "tools/larch/command.h"
@@ -43,6 +45,13 @@ Result<std::unique_ptr<deploy::Sysroot>> OpenSysroot(const AdminArgs& args) {
 }
 
 Result<std::optional<boot::DeploymentId>> BootedDeployment(const AdminArgs& args) {
+  // The running kernel booted this sysroot only when it is "/": for any
+  // other (an image being built, a test) only --cmdline or $LARCH_CMDLINE
+  // say what counts as booted.
+  char real[PATH_MAX];
+  bool is_root = ::realpath(args.sysroot.c_str(), real) != nullptr && std::string(real) == "/";
+  if (!is_root && args.cmdline.empty() && std::getenv(deploy::kCmdlineEnv) == nullptr)
+    return std::optional<boot::DeploymentId>();
   return deploy::ReadBootedDeployment(*fs::DefaultFs(), args.cmdline);
 }
 

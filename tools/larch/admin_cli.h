@@ -30,6 +30,7 @@ struct AdminArgs {
 void AddAdminOptions(CLI::App* app, AdminArgs& args);
 
 Result<std::unique_ptr<deploy::Sysroot>> OpenSysroot(const AdminArgs& args);
+// From --cmdline, $LARCH_CMDLINE, or /proc/cmdline when the sysroot is /.
 Result<std::optional<boot::DeploymentId>> BootedDeployment(const AdminArgs& args);
 
 void PrintDeployResult(const deploy::DeployResult& r, bool json);

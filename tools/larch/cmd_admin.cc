@@ -23,7 +23,7 @@ struct Args {
 using Action = std::function<Status(const Args&)>;
 
 // One `admin` verb: its own arguments, --sysroot/--cmdline, and what it does.
-CLI::App* Verb(CLI::App* admin, const std::string& name, const std::string& help, std::shared_ptr<Args> a,
+CLI::App* Verb(CLI::App* admin, const std::string& name, const std::string& help, const std::shared_ptr<Args>& a,
                std::vector<std::pair<CLI::App*, Action>>& verbs, Action action) {
   CLI::App* app = admin->add_subcommand(name, help);
   if (name != "init-fs") AddAdminOptions(app, a->admin);
@@ -116,8 +116,10 @@ Status RunBootOk(const Args& a) {
   return Status::Ok();
 }
 
-void AddVerbs(CLI::App* admin, std::vector<std::pair<CLI::App*, Action>>& verbs) {
-  auto a = std::make_shared<Args>();
+using Verbs = std::vector<std::pair<CLI::App*, Action>>;
+
+// init-fs, os-init, deploy, upgrade: what puts deployments on a device.
+void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& verbs) {
   CLI::App* v = Verb(admin, "init-fs", "Lay out an empty sysroot at PATH", a, verbs, [](const Args& x) {
     LARCH_RETURN_IF_ERROR(deploy::Sysroot::InitFs(*fs::DefaultFs(), x.path));
     std::printf("Initialized sysroot %s\n", x.path.c_str());
@@ -141,8 +143,13 @@ void AddVerbs(CLI::App* admin, std::vector<std::pair<CLI::App*, Action>>& verbs)
   v->add_flag("--allow-downgrade", a->allow_downgrade, "Accept an older version than the one installed");
   AddTries(v, *a);
   AddJson(v, *a);
+}
+
+// status, history, rollback, set-default, undeploy, pin, unpin, cleanup,
+// boot-ok: what inspects and manages them.
+void AddManageVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& verbs) {
   AddJson(Verb(admin, "status", "Deployments, their roles, and the boot state", a, verbs, RunStatus), *a);
-  v = Verb(admin, "history", "What admin verbs did, and how boots ended (newest first)", a, verbs, RunHistory);
+  CLI::App* v = Verb(admin, "history", "What admin verbs did, and how boots ended (newest first)", a, verbs, RunHistory);
   v->add_option("-n,--limit", a->limit, "How many entries of each (default 20)");
   AddJson(v, *a);
   v = Verb(admin, "rollback", "Make the previous deployment the default", a, verbs, [](const Args& x) { return RunChange(x, "rollback"); });
@@ -168,8 +175,10 @@ void AddVerbs(CLI::App* admin, std::vector<std::pair<CLI::App*, Action>>& verbs)
 Command RegisterAdmin(CLI::App& parent, const GlobalOptions&) {
   CLI::App* admin = parent.add_subcommand("admin", "Deployments on a device: deploy, upgrade, rollback, status, ...");
   admin->require_subcommand(1);
-  auto verbs = std::make_shared<std::vector<std::pair<CLI::App*, Action>>>();
-  AddVerbs(admin, *verbs);
+  auto verbs = std::make_shared<Verbs>();
+  auto args = std::make_shared<Args>();  // one verb runs: they can share it
+  AddInstallVerbs(admin, args, *verbs);
+  AddManageVerbs(admin, args, *verbs);
   return {admin, [verbs]() -> Status {
             for (const auto& [app, action] : *verbs)
               if (app->parsed()) return action(Args{});
