@@ -39,13 +39,15 @@ Transaction::~Transaction() {
   if (!done_) Abort();
 }
 
+size_t Transaction::StagingIndex(const ObjectKey& key) { return key.id.array()[0] >> 4; }
+
 Result<int> Transaction::StagingDirFd(const ObjectKey& key) {
-  uint8_t prefix = key.id.array()[0];
+  size_t index = StagingIndex(key);
   std::lock_guard<std::mutex> lock(mu_);
-  UniqueFd& dir = staging_dirs_[prefix];
+  UniqueFd& dir = staging_dirs_[index];
   if (!dir.valid()) {
     fs::Fs& fs = store_->fs();
-    std::string name = Store::FanoutName(prefix);
+    std::string name(1, "0123456789abcdef"[index]);
     LARCH_RETURN_IF_ERROR(fs.Mkdir(staging_.get(), name, 0700));
     LARCH_ASSIGN_OR_RETURN(dir, fs.OpenDirPath(staging_.get(), name));
   }
@@ -108,7 +110,7 @@ Status Transaction::PublishObjects(bool commits) {
     // commitmeta is the one mutable object: it replaces an older one.
     fs::RenameMode mode = key.type == ObjectType::kCommitMeta ? fs::RenameMode::kReplace
                                                               : fs::RenameMode::kNoReplace;
-    Status s = fs.Rename(staging_dirs_[key.id.array()[0]].get(), StagedName(key), store_->ObjectDirFd(key.id),
+    Status s = fs.Rename(staging_dirs_[StagingIndex(key)].get(), StagedName(key), store_->ObjectDirFd(key.id),
                          Store::ObjectFileName(key), mode);
     if (s.IsAlreadyExists()) continue;  // same name, same content: already there
     LARCH_RETURN_IF_ERROR(s.WithContext("publishing " + Store::ObjectRelPath(key)));
