@@ -44,12 +44,13 @@ touch "/var/lib/larch-test/tried-$version"
 
 /usr/libexec/larch/larch-health
 say "health exit $?"
-# What runs, by the inode of "/" (after a fallback larch= names the default).
+# What runs, by the inode of "/" (after a fallback larch= names the default):
+# larch-health's shell lookup, then larch's own (no --sysroot, no --cmdline:
+# inside a deployment larch opens /sysroot and asks "/" which one it is).
 if booted=$(/usr/libexec/larch/larch-health --booted); then
-    echo "larch=$booted" >/run/booted.cmdline
     say "running deployment: $booted"
-    larch admin status --sysroot /sysroot --cmdline /run/booted.cmdline | sed 's/^/STATUS: /'
-    larch admin history --sysroot /sysroot | grep ' boot ' | head -3 | sed 's/^/HISTORY: /'
+    larch admin status | sed 's/^/STATUS: /'
+    larch admin history | grep ' boot ' | head -3 | sed 's/^/HISTORY: /'
 else
     say "running deployment: unknown"
 fi

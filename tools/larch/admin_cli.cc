@@ -35,24 +35,32 @@ void Warn(const std::string& cleanup_error) {
 }  // namespace
 
 void AddAdminOptions(CLI::App* app, AdminArgs& args) {
-  app->add_option("--sysroot", args.sysroot, "Root of the sysroot (default /)");
+  app->add_option("--sysroot", args.sysroot,
+                  "Root of the sysroot (default /, or /sysroot when run inside a booted deployment)");
   app->add_option("--cmdline", args.cmdline,
                   "File holding the kernel command line (default $LARCH_CMDLINE, else /proc/cmdline)");
 }
 
 Result<std::unique_ptr<deploy::Sysroot>> OpenSysroot(const AdminArgs& args) {
-  return deploy::Sysroot::Open(*fs::DefaultFs(), args.sysroot);
+  if (!args.sysroot.empty()) return deploy::Sysroot::Open(*fs::DefaultFs(), args.sysroot);
+  // On a running device "/" is a deployment and the physical root is
+  // mounted at /sysroot (initramfs/README.md); an image or a device whose
+  // deployment links /ostree back into it opens as "/".
+  Result<std::unique_ptr<deploy::Sysroot>> root = deploy::Sysroot::Open(*fs::DefaultFs(), "/");
+  if (root.ok() || root.status().code() != StatusCode::kInvalidArgument) return root;
+  Result<std::unique_ptr<deploy::Sysroot>> physical = deploy::Sysroot::Open(*fs::DefaultFs(), "/sysroot");
+  return physical.ok() ? std::move(physical) : std::move(root);
 }
 
-Result<std::optional<boot::DeploymentId>> BootedDeployment(const AdminArgs& args) {
-  // The running kernel booted this sysroot only when it is "/": for any
-  // other (an image being built, a test) only --cmdline or $LARCH_CMDLINE
-  // say what counts as booted.
+Result<std::optional<boot::DeploymentId>> BootedDeployment(const deploy::Sysroot& sysroot, const AdminArgs& args) {
+  // --cmdline and $LARCH_CMDLINE say what counts as booted (tests, image
+  // builders). Otherwise "/" itself says which deployment of this sysroot
+  // runs, whether it is addressed as / or /sysroot (deploy/booted.h).
+  if (!args.cmdline.empty() || std::getenv(deploy::kCmdlineEnv) != nullptr)
+    return deploy::ReadBootedDeployment(sysroot.fs(), args.cmdline);
   char real[PATH_MAX];
-  bool is_root = ::realpath(args.sysroot.c_str(), real) != nullptr && std::string(real) == "/";
-  if (!is_root && args.cmdline.empty() && std::getenv(deploy::kCmdlineEnv) == nullptr)
-    return std::optional<boot::DeploymentId>();
-  return deploy::ReadBootedDeployment(*fs::DefaultFs(), args.cmdline);
+  bool is_root = ::realpath(sysroot.path().c_str(), real) != nullptr && std::string(real) == "/";
+  return deploy::FindRunningDeployment(sysroot, is_root);
 }
 
 void PrintDeployResult(const deploy::DeployResult& r, bool json) {

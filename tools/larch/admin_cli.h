@@ -21,7 +21,7 @@
 namespace larch::cli {
 
 struct AdminArgs {
-  std::string sysroot = "/";
+  std::string sysroot;  // empty: "/", or "/sysroot" inside a booted deployment
   std::string cmdline;  // file with the kernel command line; default $LARCH_CMDLINE or /proc/cmdline
   bool json = false;
 };
@@ -30,8 +30,9 @@ struct AdminArgs {
 void AddAdminOptions(CLI::App* app, AdminArgs& args);
 
 Result<std::unique_ptr<deploy::Sysroot>> OpenSysroot(const AdminArgs& args);
-// From --cmdline, $LARCH_CMDLINE, or /proc/cmdline when the sysroot is /.
-Result<std::optional<boot::DeploymentId>> BootedDeployment(const AdminArgs& args);
+// From --cmdline or $LARCH_CMDLINE; else, when the sysroot is /, the
+// deployment that / is (deploy/booted.h); else none.
+Result<std::optional<boot::DeploymentId>> BootedDeployment(const deploy::Sysroot& sysroot, const AdminArgs& args);
 
 void PrintDeployResult(const deploy::DeployResult& r, bool json);
 void PrintUpgradeResult(const deploy::UpgradeResult& r, bool json);

@@ -40,7 +40,7 @@ void AddJson(CLI::App* app, Args& a) { app->add_flag("--json", a.admin.json, "Ma
 
 Status RunDeploy(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
-  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
   deploy::DeployOptions o{a.os, a.revision, a.allow_downgrade, a.tries, booted, "deploy"};
   LARCH_ASSIGN_OR_RETURN(deploy::DeployResult r, deploy::Deploy(*sysroot, o));
   PrintDeployResult(r, a.admin.json);
@@ -49,7 +49,7 @@ Status RunDeploy(const Args& a) {
 
 Status RunUpgrade(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
-  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
   deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted};
   LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
   PrintUpgradeResult(r, a.admin.json);
@@ -58,7 +58,7 @@ Status RunUpgrade(const Args& a) {
 
 Status RunStatus(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
-  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
   LARCH_ASSIGN_OR_RETURN(deploy::SysrootStatus s, deploy::GatherStatus(*sysroot, booted));
   PrintStatus(*sysroot, s, a.admin.json);
   return Status::Ok();
@@ -76,7 +76,7 @@ Status RunHistory(const Args& a) {
 // rollback, set-default, undeploy: a new list in the boot configuration.
 Status RunChange(const Args& a, const char* verb) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
-  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
   std::string v = verb;
   Result<deploy::ChangeResult> r = v == "rollback"    ? deploy::Rollback(*sysroot, booted, a.tries)
                                    : v == "undeploy" ? deploy::Undeploy(*sysroot, a.index, booted)
@@ -95,7 +95,7 @@ Status RunPin(const Args& a, bool pinned) {
 
 Status RunCleanup(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
-  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
   LARCH_ASSIGN_OR_RETURN(deploy::CleanupResult r, deploy::Cleanup(*sysroot, booted));
   std::printf("Removed %zu deployments, %llu boot directories, %llu objects (%s)\n", r.removed.size(),
               static_cast<unsigned long long>(r.boot_dirs_removed),
@@ -105,7 +105,7 @@ Status RunCleanup(const Args& a) {
 
 Status RunBootOk(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
-  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(a.admin));
+  LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
   LARCH_ASSIGN_OR_RETURN(deploy::BootOkResult r, deploy::BootOk(*sysroot, booted));
   if (r.fell_back) {
     std::printf("Running the fallback %s: the default failed to boot (%s)\n", boot::DeploymentPath(r.booted).c_str(),
