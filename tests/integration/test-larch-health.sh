@@ -18,9 +18,13 @@ SRC=$LARCH_SOURCE_DIR/initramfs
 if command -v systemd-analyze >/dev/null; then
     log "systemd-analyze verify of the units"
     # What this host lacks (the installed programs, an initrd's sysroot.mount) is expected.
-    out=$(systemd-analyze verify "$SRC"/systemd/*.service "$SRC"/dracut/90larch/*.service 2>&1 |
+    out=$(systemd-analyze verify "$SRC"/systemd/*.service "$SRC"/systemd/*.timer "$SRC"/dracut/90larch/*.service 2>&1 |
         grep -v -e 'is not executable: No such file' -e 'Unit sysroot.mount not found' || true)
     [ -z "$out" ] || fail "systemd-analyze verify: $out"
+    # A fleet must not ask the server at one instant.
+    delay=$(sed -n 's/^RandomizedDelaySec=//p' "$SRC/systemd/larch-upgrade.timer")
+    us=$(systemd-analyze timespan "${delay:-0}" | sed -n 's/^ *μs: //p')
+    [ "${us:-0}" -ge 3600000000 ] || fail "larch-upgrade.timer: RandomizedDelaySec '$delay' is under an hour"
 fi
 
 T=$(tmpdir work)
