@@ -11,24 +11,29 @@
 #   server     a real nginx on 127.0.0.1 (own config and prefix in the scratch
 #              directory), serving the store as static files
 #   device     a sysroot (admin init-fs, os-init) whose store trusts the
-#              publisher's keyring; 1.0 pulled over HTTP, deployed, booted,
-#              marked good
+#              publisher's keyring; 1.0 pulled over HTTP and deployed, with a
+#              health check in its /etc; it boots and is marked good
 #   release 2  corpus v2 (a real security update) committed, signed, a delta
 #              from 1.0 generated and signed, the summary re-signed
 #   upgrade    larch admin upgrade: the signed delta over HTTP, deployed as
 #              the next boot's default; bytes on the wire from nginx's log
-#   rollback   2.0 "boots" but is never marked good; larch admin rollback
-#              makes 1.0 the default again; 1.0 boots and is marked good;
-#              status and history show the way there
+#   fallback   2.0 is made bad (its health check fails): it boots three
+#              times and is never marked good, then the boot-time helper
+#              falls back to 1.0 by itself
+#   rollback   larch admin rollback makes 1.0 the default again; it boots
+#              and is marked good; status and history show the way there
 #
-# The demo does not reboot anything: the kernel command line that says which
-# deployment runs is given through LARCH_CMDLINE. The real boot (boot-time
-# helper, boot counting, automatic fallback, health checks) runs under qemu
-# in tests/integration/test-boot-qemu.sh.
+# Nothing reboots: a boot is played in a private mount namespace by the
+# real boot-time helper (larch-prepare-root, as the initramfs runs it: it
+# counts the try in the boot-state on disk, chooses, mounts the deployment),
+# then the real larch-health and larch admin boot-ok, as the systemd units
+# run them. A real kernel boots the same under qemu in
+# tests/integration/test-boot-qemu.sh.
 #
 # --keep  leave the scratch directory (stores, sysroot, nginx log) to look at
 #
 # Env: LARCH            the larch binary (default: build it into build/)
+#      LARCH_PREPARE_ROOT the boot-time helper (default: next to LARCH's build)
 #      LARCH_BUILD_ROOT where build/ goes (default: the checkout)
 set -euo pipefail
 
@@ -47,7 +52,7 @@ done
 # files' owners all need it.
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
-        exec sudo --preserve-env=LARCH,LARCH_BUILD_ROOT,LARCH_CORPUS bash "$0" "$@"
+        exec sudo --preserve-env=LARCH,LARCH_PREPARE_ROOT,LARCH_BUILD_ROOT,LARCH_CORPUS bash "$0" "$@"
     fi
     echo "demo: run as root (sudo tools/demo.sh)" >&2
     exit 1
@@ -67,10 +72,14 @@ if [ -z "${LARCH:-}" ]; then
     bdir=${LARCH_BUILD_ROOT:-$src}/build
     headline "Building larch (cmake, ninja: $bdir)"
     cmake -S "$src" -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$bdir" --target larch
+    cmake --build "$bdir" --target larch larch-prepare-root
     LARCH=$bdir/tools/larch
 fi
 [ -x "$LARCH" ] || { echo "demo: no larch binary at $LARCH" >&2; exit 1; }
+HELPER=${LARCH_PREPARE_ROOT:-$(dirname "$LARCH")/../initramfs/larch-prepare-root}
+[ -x "$HELPER" ] || { echo "demo: no larch-prepare-root at $HELPER (set LARCH_PREPARE_ROOT)" >&2; exit 1; }
+unshare -m true 2>/dev/null ||
+    { echo "demo: mount namespaces (unshare -m) are not available here; the boots need them" >&2; exit 1; }
 corpus=$(bash "$src/tools/ensure-corpus.sh")
 
 # The scratch directory, the exit hook that stops nginx and removes it, and
@@ -116,6 +125,49 @@ status() {
 }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 
+# boot: one power-on of the device, played on this machine in a private
+# mount namespace (nothing is mounted outside it; it ends with the boot):
+#  - the boot loader: the options line of the default boot entry;
+#  - larch-prepare-root, the boot-time helper, as the initramfs runs it:
+#    counts the try in the boot-state on disk, chooses the deployment
+#    (falling back when the default is out of tries) and mounts it on the
+#    sysroot, the physical root at sysroot/sysroot;
+#  - larch-health --checks (larch-health.service): the executables in the
+#    booted deployment's /etc/larch/health.d (run here without a chroot);
+#  - when they pass, larch admin boot-ok (larch-boot-ok.service) for the
+#    deployment that really runs, found as larch-health finds it: by
+#    device and inode.
+# Afterwards larch admin learns the running deployment from LARCH_CMDLINE
+# (standing in for /proc/cmdline) and BOOTED names it.
+HEALTH=$src/initramfs/health/larch-health
+BOOTS=0
+BOOTED=""
+# shellcheck disable=SC2016  # expanded by the shell inside the namespace
+BOOT_SCRIPT='
+    set -euo pipefail
+    S=$1 helper=$2 health=$3 larch=$4 W=$5
+    mount --bind "$S" "$S"
+    "$helper" --no-switch --log=stderr --cmdline "$W/cmdline" "$S" 2>&1 |
+        grep -v -e "created the mount point" -e " done in " | sed "s/^/   /"
+    booted=""
+    for d in "$S"/sysroot/ostree/deploy/*/deploy/*; do
+        [ "$(stat -c %d:%i "$d")" = "$(stat -c %d:%i "$S")" ] && booted=${d#"$S/sysroot"}
+    done
+    echo "$booted" >"$W/booted"
+    if LARCH_HEALTH_DIR="$S/etc/larch/health.d" "$health" --checks | sed "s/^/   /"; then
+        LARCH_CMDLINE="larch=$booted" "$larch" admin boot-ok --sysroot "$S/sysroot" | sed "s/^/   /"
+    fi'
+boot() {
+    BOOTS=$((BOOTS + 1))
+    sed -n 's/^options //p' "$S/boot/loader/entries/larch-debian-0.conf" >"$W/cmdline"
+    printf '%s-- boot %s: the boot loader starts the default entry (%s)%s\n' "$bold" "$BOOTS" \
+        "$(sed 's|larch=/ostree/deploy/[^/]*/deploy/\(.\{12\}\)[0-9a-f]*|larch=…/\1…|' "$W/cmdline")" "$plain"
+    unshare -m --propagation private bash -c "$BOOT_SCRIPT" boot "$S" "$HELPER" "$HEALTH" "$LARCH" "$W"
+    BOOTED=$(cat "$W/booted")
+    [ -n "$BOOTED" ] || { echo "demo: boot $BOOTS: no deployment is mounted" >&2; exit 1; }
+    export LARCH_CMDLINE="larch=$BOOTED"
+}
+
 SRV=$W/server          # the publisher's archive store, served by nginx
 S=$W/sysroot           # the device's sysroot
 DEVREPO=$S/ostree/repo # its bare store
@@ -150,25 +202,27 @@ show larch admin init-fs "$S"
 show larch admin os-init debian --sysroot "$S"
 show larch remote add --repo "$DEVREPO" origin "$NGINX_URL" --keyring "$W/keyring" --compatible "$BOARD"
 
-headline "5. Device: install 1.0 over HTTP, deploy it, boot it, mark it good"
+headline "5. Device: install 1.0 over HTTP and deploy it"
 mark=$(nginx_mark)
 show larch pull --repo "$DEVREPO" origin "$BRANCH"
 nginx_settle
 note "downloaded: $(mib "$(nginx_bytes_sent "$mark")") in $(nginx_requests "$mark") requests (the whole system, no delta yet)"
 show larch admin deploy origin:"$BRANCH" --sysroot "$S"
 D1=$(status 'd["deployments"][0]["path"]')
-# boot_into PATH: from now on larch admin treats PATH as the running
-# deployment, as it would after the boot loader started it with larch=PATH.
-boot_into() {
-    local n=${1##*/}
-    export LARCH_CMDLINE="root=/dev/vda2 rw larch=$1"
-    note "(LARCH_CMDLINE=\"... larch=${1%/*}/${n:0:12}….${n##*.}\" stands in for /proc/cmdline)"
+note "the product's health check, in 1.0's /etc (the /etc merge carries it into later releases):"
+health_check() {   # health_check DEPLOYMENT MESSAGE EXIT-CODE
+    mkdir -p "$S$1/etc/larch/health.d"
+    printf '#!/bin/sh\necho "%s"\nexit %s\n' "$2" "$3" >"$S$1/etc/larch/health.d/10-app"
+    chmod 755 "$S$1/etc/larch/health.d/10-app"
+    sed 's/^/     /' "$S$1/etc/larch/health.d/10-app"
 }
-boot_into "$D1"
-show larch admin boot-ok --sysroot "$S"
+health_check "$D1" "app: answering" 0
+
+headline "6. Device: first boot of 1.0; the health check passes, the boot is marked good"
+boot
 show larch admin status --sysroot "$S"
 
-headline "6. Publisher: release 2.0 = v2, signed; a signed delta from 1.0; a new summary"
+headline "7. Publisher: release 2.0 = v2, signed; a signed delta from 1.0; a new summary"
 keep_out C2 larch commit --repo "$SRV" --branch "$BRANCH" --tree "$corpus/v2" --version 2.0 \
     --metadata "compatible=$BOARD" -s "Debian 12 security update"
 show larch sign --repo "$SRV" "$C2" -k "$W/keys/release.key"
@@ -176,7 +230,7 @@ show larch delta generate --repo "$SRV" --ref "$BRANCH" --last 1 --sign-key "$W/
 show larch summary --repo "$SRV" --update -k "$W/keys/release.key"
 show larch summary --repo "$SRV"
 
-headline "7. Device: larch admin upgrade (signed delta over HTTP, then deploy 2.0)"
+headline "8. Device: larch admin upgrade (signed delta over HTTP, then deploy 2.0)"
 mark=$(nginx_mark)
 show larch admin upgrade --sysroot "$S"
 nginx_settle
@@ -185,25 +239,28 @@ v2_bytes=$(du -sb "$corpus/v2" | cut -f1)
 note "downloaded: $(mib "$sent") in $(nginx_requests "$mark") requests (nginx's access log: status lines, headers, bodies)"
 note "v2 is $(mib "$v2_bytes") on disk: the upgrade fetched $(ratio "$sent" "$v2_bytes" | awk '{ printf "%.2f", $1 * 100 }')% of it"
 show larch admin status --sysroot "$S"
-
-headline "8. Device: reboot into 2.0; its health check fails, so nothing marks it good"
 D2=$(status 'd["deployments"][0]["path"]')
-boot_into "$D2"
-note "no larch admin boot-ok: 2.0 stays pending, 1.0 is the rollback"
+note "the demo makes 2.0 a bad release: its health check fails, as an application that does not start would:"
+health_check "$D2" "app: not answering" 1
+
+headline "9. Device: 2.0 boots, fails its health check, is never marked good; the helper counts"
+boot
+show larch admin status --sysroot "$S"
+boot
+boot
+headline "10. Device: the next boot: out of tries, the helper falls back to 1.0 by itself"
+boot
 show larch admin status --sysroot "$S"
 
-headline "9. Device: roll back to 1.0"
-note "(a real device falls back by itself once 2.0 has used its boot tries:"
-note " tests/integration/test-boot-qemu.sh shows that under qemu; here we roll back by hand)"
+headline "11. Device: larch admin rollback: 1.0 is the default again; it boots and is marked good"
 show larch admin rollback --sysroot "$S"
-show larch admin status --sysroot "$S"
-
-headline "10. Device: reboot into 1.0, mark it good: back where it started"
-boot_into "$D1"
-show larch admin boot-ok --sysroot "$S"
-show larch admin history --sysroot "$S" -n 6
+boot
+show larch admin history --sysroot "$S" -n 8
 show larch admin status --sysroot "$S"
 
 default=$(status '[x["version"] for x in d["deployments"] if x["default"]][0]')
-[ "$default" = 1.0 ] || { echo "demo: after the rollback the default is $default, not 1.0" >&2; exit 1; }
-headline "Done in $((SECONDS - started)) s: 1.0 installed, upgraded to 2.0 over HTTP with a signed delta, rolled back to 1.0"
+if [ "$default" != 1.0 ] || [ "$BOOTED" != "$D1" ]; then
+    echo "demo: after the rollback the default is $default and $BOOTED runs, not 1.0" >&2
+    exit 1
+fi
+headline "Done in $((SECONDS - started)) s: 1.0 installed; 2.0 over HTTP as a signed delta; 2.0 failed, the device fell back; rolled back to 1.0"
