@@ -1,7 +1,12 @@
 // File: deploy/upgrade.cc
 #include "deploy/upgrade.h"
 
-#include <algorithm>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 #include "deploy/boot_config.h"
 #include "deploy/deployment_info.h"
@@ -40,20 +45,44 @@ Result<repo::ObjectId> FetchBundle(const Sysroot& sysroot, const Origin& origin,
   return stats.commit;
 }
 
-Result<repo::ObjectId> Fetch(const Sysroot& sysroot, const Origin& origin, const UpgradeOptions& options) {
+// What an upgrade fetched: the commit, and the pull's figures when it pulled.
+struct Fetched {
+  repo::ObjectId commit;
+  std::optional<pull::PullResult> pulled;
+};
+
+Result<Fetched> Fetch(const Sysroot& sysroot, const Origin& origin, const UpgradeOptions& options) {
   LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
-  if (!options.bundle.empty()) return FetchBundle(sysroot, origin, *state, options);
+  if (!options.bundle.empty()) {
+    LARCH_ASSIGN_OR_RETURN(repo::ObjectId commit, FetchBundle(sysroot, origin, *state, options));
+    return Fetched{commit, std::nullopt};
+  }
   LARCH_ASSIGN_OR_RETURN(trust::RemoteConfig remote, trust::ReadRemote(sysroot.store(), origin.remote));
   pull::PullOptions pull;
   pull.ref = origin.ref;
   pull.allow_downgrade = options.allow_downgrade;
+  // The dry run verifies what the remote offers and sizes it; the check
+  // must not install anything.
+  pull.dry_run = options.mode == UpgradeMode::kCheck;
   LARCH_ASSIGN_OR_RETURN(pull::PullResult pulled, pull::Pull(sysroot.store(), remote, *state, pull));
-  return pulled.commit;
+  return Fetched{pulled.commit, pulled};
+}
+
+// The commit the OS's default deployment runs (hex), empty when it has none.
+Result<std::string> DefaultCommit(const Sysroot& sysroot, const std::string& os) {
+  LARCH_ASSIGN_OR_RETURN(BootConfig config, ReadBootConfig(sysroot));
+  if (config.state) {
+    for (const boot::DeploymentId& d : config.state->deployments)
+      if (d.os == os) return d.commit;
+  }
+  return std::string();
 }
 
 }  // namespace
 
 Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& options) {
+  if (options.mode == UpgradeMode::kCheck && !options.bundle.empty())
+    return Status::InvalidArgument("--check asks the remote; a bundle is inspected with larch bundle show");
   LARCH_ASSIGN_OR_RETURN(std::string os, ChooseOs(sysroot, options.os));
   LARCH_ASSIGN_OR_RETURN(boot::DeploymentId from, Current(sysroot, os, options.booted));
   LARCH_ASSIGN_OR_RETURN(DeploymentInfo info, DescribeDeployment(sysroot, from));
@@ -61,19 +90,38 @@ Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& opti
     return Status::InvalidArgument("deployment " + boot::DeploymentName(from) + " follows no remote (origin '" +
                                    info.origin.Refspec() + "'); deploy REMOTE:REF first");
   UpgradeResult r;
+  r.mode = options.mode;
   r.refspec = info.origin.Refspec();
-  LARCH_ASSIGN_OR_RETURN(r.commit, Fetch(sysroot, info.origin, options));
-  LARCH_ASSIGN_OR_RETURN(BootConfig config, ReadBootConfig(sysroot));
-  const boot::DeploymentId* default_of_os = nullptr;
-  if (config.state) {
-    for (const boot::DeploymentId& d : config.state->deployments)
-      if (d.os == os && default_of_os == nullptr) default_of_os = &d;
-  }
-  r.up_to_date = default_of_os != nullptr && default_of_os->commit == r.commit.Hex();
-  if (r.up_to_date) return r;
+  LARCH_ASSIGN_OR_RETURN(Fetched fetched, Fetch(sysroot, info.origin, options));
+  r.commit = fetched.commit;
+  r.pulled = std::move(fetched.pulled);
+  LARCH_ASSIGN_OR_RETURN(r.current, DefaultCommit(sysroot, os));
+  r.up_to_date = r.current == r.commit.Hex();
+  if (r.up_to_date || options.mode != UpgradeMode::kDeploy) return r;
   DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, "upgrade"};
   LARCH_ASSIGN_OR_RETURN(r.deployed, Deploy(sysroot, deploy));
   return r;
+}
+
+std::string RebootCommand() {
+  const char* command = std::getenv(kRebootCommandEnv);
+  if (command != nullptr && *command != '\0') return command;
+  // systemd's own test for "booted with systemd" (sd_booted(3)).
+  struct stat st;
+  if (::lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode)) return "systemctl reboot";
+  return "reboot";
+}
+
+Status Reboot() {
+  const std::string command = RebootCommand();
+  std::fflush(nullptr);  // what the upgrade printed goes out before the shutdown
+  const int rc = std::system(command.c_str());
+  if (rc == -1) return Status::FromErrno(errno, "running the reboot command '" + command + "'");
+  if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+    return Status::IoError("the reboot command '" + command + "' failed (wait status " + std::to_string(rc) +
+                           "); the new deployment is the default for the next boot");
+  }
+  return Status::Ok();
 }
 
 }  // namespace larch::deploy

@@ -10,6 +10,15 @@
 // and is then deployed like `deploy <remote>:<ref>`, which verifies it
 // once more against the installed state. Nothing is deployed when the
 // default deployment already runs that commit.
+//
+// Two modes stop early (docs/deploy.md, "Checking and downloading"):
+//   check          the pull's dry run (summary and commit verified, the
+//                  delta's superblock or the tree's metadata fetched into
+//                  the download cache to size the update): nothing else
+//                  changes; `up_to_date` says whether there is an update;
+//   download-only  the pull as above (ref and trust state written), no
+//                  deploy: a later upgrade finds the commit in the store
+//                  and fetches nothing of it again.
 #pragma once
 
 #include <optional>
@@ -17,8 +26,11 @@
 
 #include "deploy/deploy.h"
 #include "deploy/sysroot.h"
+#include "repo/pull/pull.h"
 
 namespace larch::deploy {
+
+enum class UpgradeMode { kDeploy, kCheck, kDownloadOnly };
 
 struct UpgradeOptions {
   std::string os;
@@ -26,15 +38,29 @@ struct UpgradeOptions {
   bool allow_downgrade = false;
   std::optional<uint32_t> tries;
   std::optional<boot::DeploymentId> booted;
+  UpgradeMode mode = UpgradeMode::kDeploy;
 };
 
 struct UpgradeResult {
+  UpgradeMode mode = UpgradeMode::kDeploy;
   std::string refspec;  // remote:ref followed
   repo::ObjectId commit;
+  std::string current;  // the commit the OS's default runs (hex); empty: none
+  // The default already runs `commit`: nothing to deploy (check: no update).
   bool up_to_date = false;
+  std::optional<pull::PullResult> pulled;  // a pull (or its dry run); none for a bundle
   std::optional<DeployResult> deployed;
 };
 
 Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& options);
+
+// How `--reboot` restarts the device after a deploy: $LARCH_REBOOT_COMMAND
+// when set (tests, devices with their own way), else "systemctl reboot"
+// when systemd runs (/run/systemd/system), else "reboot".
+inline constexpr char kRebootCommandEnv[] = "LARCH_REBOOT_COMMAND";
+std::string RebootCommand();
+// Runs RebootCommand() through /bin/sh; an error when it cannot be run or
+// exits non-zero.
+Status Reboot();
 
 }  // namespace larch::deploy

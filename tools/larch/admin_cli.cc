@@ -82,13 +82,64 @@ void PrintDeployResult(const deploy::DeployResult& r, bool json) {
   if (!r.removed.empty()) std::printf("Removed %s\n", Names(r.removed).c_str());
 }
 
+namespace {
+
+const char* ModeName(deploy::UpgradeMode mode) {
+  switch (mode) {
+    case deploy::UpgradeMode::kCheck: return "check";
+    case deploy::UpgradeMode::kDownloadOnly: return "download-only";
+    case deploy::UpgradeMode::kDeploy: break;
+  }
+  return "deploy";
+}
+
+// An upgrade that deployed nothing: up to date, a check, or a download.
+nlohmann::json UndeployedJson(const deploy::UpgradeResult& r) {
+  auto id = [](const std::optional<repo::ObjectId>& c) { return c ? nlohmann::json(c->Hex()) : nlohmann::json(nullptr); };
+  nlohmann::json j = {{"mode", ModeName(r.mode)}, {"origin", r.refspec},  {"commit", r.commit.Hex()},
+                      {"current", r.current.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.current)},
+                      {"up_to_date", r.up_to_date}, {"available", !r.up_to_date}};
+  if (r.pulled) {
+    const pull::PullResult& p = *r.pulled;
+    j.update({{"version", p.version}, {"downloaded", p.up_to_date}, {"method", p.method},
+              {"delta_from", id(p.delta_from)}, {"download_bytes", p.download_bytes},
+              {"write_bytes", p.write_bytes}, {"bytes_received", p.bytes_received}});
+  }
+  return j;
+}
+
+void PrintUndeployed(const deploy::UpgradeResult& r) {
+  const std::string version = r.pulled && !r.pulled->version.empty() ? " (version " + r.pulled->version + ")" : "";
+  if (r.up_to_date) {
+    std::printf("%s is up to date (%s%s is already the default)\n", r.refspec.c_str(), r.commit.Hex().c_str(),
+                version.c_str());
+    return;
+  }
+  const bool had = r.pulled && r.pulled->up_to_date;  // in the store before this run
+  if (r.mode == deploy::UpgradeMode::kCheck && r.pulled) {
+    std::printf("Update available for %s: %s%s\n", r.refspec.c_str(), r.commit.Hex().c_str(), version.c_str());
+    if (had) {
+      std::printf("Already downloaded; larch admin upgrade deploys it without downloading\n");
+    } else {
+      std::printf("Would download %llu bytes (%s) as %s, writing %s\n",
+                  static_cast<unsigned long long>(r.pulled->download_bytes), FormatBytes(r.pulled->download_bytes).c_str(),
+                  r.pulled->method == "delta" ? "a delta" : "objects, at most", FormatBytes(r.pulled->write_bytes).c_str());
+    }
+    return;
+  }
+  std::printf("Downloaded %s: %s%s%s; larch admin upgrade deploys it\n", r.refspec.c_str(), r.commit.Hex().c_str(),
+              version.c_str(), had ? " (it was already)" : "");
+}
+
+}  // namespace
+
 void PrintUpgradeResult(const deploy::UpgradeResult& r, bool json) {
   if (r.deployed) {
     PrintDeployResult(*r.deployed, json);
   } else if (json) {
-    PrintJson({{"origin", r.refspec}, {"commit", r.commit.Hex()}, {"up_to_date", true}});
+    PrintJson(UndeployedJson(r));
   } else {
-    std::printf("%s is up to date (%s is already the default)\n", r.refspec.c_str(), r.commit.Hex().c_str());
+    PrintUndeployed(r);
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "tools/larch/admin_cli.h"
 #include "tools/larch/command.h"
+#include "tools/larch/exit_codes.h"
 
 namespace larch::cli {
 
@@ -18,6 +19,8 @@ struct Args {
   size_t index = 0, limit = 20;
   std::optional<uint32_t> tries;
   bool allow_downgrade = false;
+  bool check = false, download_only = false, reboot = false;  // upgrade
+  int* exit_code = nullptr;  // of a success (upgrade --check: 77 without an update)
 };
 
 using Action = std::function<Status(const Args&)>;
@@ -50,10 +53,29 @@ Status RunDeploy(const Args& a) {
 Status RunUpgrade(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
   LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
-  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted};
+  const deploy::UpgradeMode mode = a.check           ? deploy::UpgradeMode::kCheck
+                                   : a.download_only ? deploy::UpgradeMode::kDownloadOnly
+                                                     : deploy::UpgradeMode::kDeploy;
+  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted, mode};
   LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
   PrintUpgradeResult(r, a.admin.json);
-  return Status::Ok();
+  // rpm-ostree's convention, so scripts can tell "nothing new" from a failure.
+  if (a.check && r.up_to_date) *a.exit_code = kExitNoUpdate;
+  if (!a.reboot || !r.deployed) return Status::Ok();
+  if (!a.admin.json) std::printf("Rebooting: %s\n", deploy::RebootCommand().c_str());
+  return deploy::Reboot();
+}
+
+void AddUpgradeModes(CLI::App* v, Args& a) {
+  CLI::Option* check = v->add_flag(
+      "--check", a.check, "Say whether an update is available and how many bytes it would download; change nothing "
+                          "(exit 0: available, 77: none)");
+  CLI::Option* download = v->add_flag("--download-only", a.download_only,
+                                      "Pull the update but do not deploy it (a later upgrade deploys it)");
+  CLI::Option* reboot = v->add_flag(
+      "--reboot", a.reboot, "Reboot after deploying an update ($LARCH_REBOOT_COMMAND, else systemctl reboot or reboot)");
+  check->excludes(download)->excludes(reboot)->excludes(v->get_option("--bundle"));
+  download->excludes(reboot);
 }
 
 Status RunStatus(const Args& a) {
@@ -139,6 +161,7 @@ void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& ver
   AddJson(v, *a);
   v = Verb(admin, "upgrade", "Pull (or apply --bundle) what the deployment follows, and deploy it", a, verbs, RunUpgrade);
   v->add_option("--bundle", a->bundle, "Offline bundle file instead of pulling");
+  AddUpgradeModes(v, *a);
   v->add_option("--os", a->os, "OS to upgrade (default: the only one)");
   v->add_flag("--allow-downgrade", a->allow_downgrade, "Accept an older version than the one installed");
   AddTries(v, *a);
@@ -177,13 +200,16 @@ Command RegisterAdmin(CLI::App& parent, const GlobalOptions&) {
   admin->require_subcommand(1);
   auto verbs = std::make_shared<Verbs>();
   auto args = std::make_shared<Args>();  // one verb runs: they can share it
+  auto exit_code = std::make_shared<int>(kExitOk);
+  args->exit_code = exit_code.get();
   AddInstallVerbs(admin, args, *verbs);
   AddManageVerbs(admin, args, *verbs);
   return {admin, [verbs]() -> Status {
             for (const auto& [app, action] : *verbs)
               if (app->parsed()) return action(Args{});
             return Status::InvalidArgument("no admin verb given");
-          }};
+          },
+          [exit_code] { return *exit_code; }};
 }
 
 }  // namespace larch::cli

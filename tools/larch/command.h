@@ -25,6 +25,9 @@ struct GlobalOptions {
 struct Command {
   CLI::App* app;
   std::function<Status()> run;
+  // The exit code of a successful run when it is not 0 (admin upgrade
+  // --check says "no update" with 77); empty: 0.
+  std::function<int()> success_exit_code = nullptr;
 };
 
 using RegisterFn = Command (*)(CLI::App& parent, const GlobalOptions& global);

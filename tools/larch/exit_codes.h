@@ -15,6 +15,7 @@ enum ExitCode : int {
   kExitVerify = 5,       // a signature or trust rule refused the input
   kExitNoSpace = 6,      // disk full or free-space guard
   kExitUnsupported = 7,  // valid request Larch declines (device nodes, ...)
+  kExitNoUpdate = 77,    // admin upgrade --check: no update (as rpm-ostree upgrade --check)
 };
 
 inline int ExitCodeFor(const Status& s) {

@@ -55,7 +55,7 @@ int Main(int argc, char** argv) {
   for (const Command& cmd : commands) {
     if (!cmd.app->parsed()) continue;
     Status s = cmd.run();
-    if (s.ok()) return kExitOk;
+    if (s.ok()) return cmd.success_exit_code ? cmd.success_exit_code() : kExitOk;
     std::fprintf(stderr, "larch %s: error: %s\n", cmd.app->get_name().c_str(), s.message().c_str());
     return ExitCodeFor(s);
   }
