@@ -230,8 +230,9 @@ show larch delta generate --repo "$SRV" --ref "$BRANCH" --last 1 --sign-key "$W/
 show larch summary --repo "$SRV" --update -k "$W/keys/release.key"
 show larch summary --repo "$SRV"
 
-headline "8. Device: larch admin upgrade (signed delta over HTTP, then deploy 2.0)"
+headline "8. Device: larch admin upgrade --check, then upgrade (signed delta over HTTP, deploy 2.0)"
 mark=$(nginx_mark)
+show larch admin upgrade --sysroot "$S" --check
 show larch admin upgrade --sysroot "$S"
 nginx_settle
 sent=$(nginx_bytes_sent "$mark")
