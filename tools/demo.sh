@@ -98,8 +98,8 @@ started=$SECONDS
 
 # In the transcript the binary is just "larch" (lib.sh's larch() logs to
 # stderr; this one is quiet). say CMD...: print the command as a reader
-# would type it (arguments with spaces in double quotes), paths inside the
-# scratch directory relative to it; show CMD...: say it, then run it.
+# would type it (arguments with spaces in double quotes, paths inside the
+# scratch directory as $W/...); show CMD...: say it, then run it.
 larch() { "$LARCH" "$@"; }
 say() {
     local a line="#"
