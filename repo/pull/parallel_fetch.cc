@@ -245,14 +245,19 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
       report.bytes_received = bytes_received_ - received_at_start;
       progress(report);
     }
-    int wait_ms = 100;
-    if (active.empty() && !pending.empty()) {
-      auto next = pending.front()->not_before;
-      for (const auto& t : pending) next = std::min(next, t->not_before);
+    // Never sleep when there is nothing to wait for: the poll below lasts
+    // its whole timeout when no transfer is active, which cost every batch
+    // (each tree level of a pull) 100 ms.
+    if (pending.empty() && active.empty()) break;
+    auto next = Clock::time_point::max();
+    for (const auto& t : pending) next = std::min(next, t->not_before);
+    if (active.size() < parallel && next <= Clock::now()) continue;  // a slot and a transfer for it
+    int wait_ms = 100;  // curl wakes the poll as soon as a socket has news
+    if (active.empty()) {
       wait_ms = static_cast<int>(std::clamp<int64_t>(
           std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count(), 0, 30000));
     }
-    if (!active.empty() || wait_ms > 0) curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
+    curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
   }
   for (auto& [easy, t] : active) {
     curl_multi_remove_handle(multi, easy);

@@ -71,6 +71,8 @@ class Puller {
   Result<PullResult> Run();
 
  private:
+  Status OpenCache();
+  Result<Bytes> FetchCached(const std::string& path, uint64_t limit, std::optional<uint64_t> exact_size);
   Result<Bytes> FetchCommit(const repo::SummaryRef& entry);
   Result<std::optional<repo::CommitMeta>> FetchCommitMeta(const repo::ObjectId& id);
   const repo::SummaryDelta* ChooseDelta(const repo::ObjectId& target, const std::optional<repo::ObjectId>& previous);
@@ -100,26 +102,48 @@ class Puller {
   uint64_t fetched_ = 0;
 };
 
+// The cache (and its lock) from the first download on: an up-to-date pull
+// still fetches the commit's signatures.
+Status Puller::OpenCache() {
+  if (cache_ != nullptr) return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(cache_, DownloadCache::Open(store_, remote_.name));
+  return Status::Ok();
+}
+
+// A small whole file through the download cache, so that the next attempt
+// after a kill or a reboot does not fetch it again. The caller verifies it
+// and discards it from the cache when it fails.
+Result<Bytes> Puller::FetchCached(const std::string& path, uint64_t limit, std::optional<uint64_t> exact_size) {
+  LARCH_RETURN_IF_ERROR(OpenCache());
+  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, {{path, limit, exact_size}}));
+  return cache_->Read(DownloadCache::NameFor(path), limit);
+}
+
 Result<Bytes> Puller::FetchCommit(const repo::SummaryRef& entry) {
   const repo::ObjectKey key{entry.commit, repo::ObjectType::kCommit};
   LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(key));
   if (have) return store_.ReadMetadataBytes(key);
-  LARCH_ASSIGN_OR_RETURN(Bytes bytes, fetcher_->Get(ObjectPath(key), entry.commit_size, "commit " + entry.commit.Hex()));
+  LARCH_ASSIGN_OR_RETURN(Bytes bytes, FetchCached(ObjectPath(key), entry.commit_size, entry.commit_size));
   ++fetched_;
   if (bytes.size() != entry.commit_size || repo::ObjectId::HashOf(bytes) != entry.commit) {
+    cache_->Discard(DownloadCache::NameFor(ObjectPath(key)));
     return Status::Corruption("commit " + entry.commit.Hex() + " from remote " + remote_.name +
                               " does not match its id (or the summary's size)");
   }
   return bytes;
 }
 
+// Signatures are the one thing a publisher adds to after the fact, so a
+// cached copy lives only until the install check has judged it (see Run).
 Result<std::optional<repo::CommitMeta>> Puller::FetchCommitMeta(const repo::ObjectId& id) {
-  Result<Bytes> bytes = fetcher_->Get(ObjectPath({id, repo::ObjectType::kCommitMeta}), kMaxCommitMeta,
-                                      "signatures of commit " + id.Hex());
+  const std::string path = ObjectPath({id, repo::ObjectType::kCommitMeta});
+  Result<Bytes> bytes = FetchCached(path, kMaxCommitMeta, std::nullopt);
   if (!bytes.ok() && bytes.status().IsNotFound()) return std::optional<repo::CommitMeta>();
-  if (!bytes.ok()) return bytes.status();
-  LARCH_ASSIGN_OR_RETURN(repo::CommitMeta meta, repo::DecodeCommitMeta(*bytes));
-  return std::optional<repo::CommitMeta>(std::move(meta));
+  if (!bytes.ok()) return bytes.status().WithContext("signatures of commit " + id.Hex());
+  Result<repo::CommitMeta> meta = repo::DecodeCommitMeta(*bytes);
+  if (!meta.ok()) cache_->Discard(DownloadCache::NameFor(path));
+  LARCH_RETURN_IF_ERROR(meta.status());
+  return std::optional<repo::CommitMeta>(std::move(*meta));
 }
 
 // A delta to the target from the commit the ref names now, else from any
@@ -376,7 +400,11 @@ Result<PullResult> Puller::Run() {
   LARCH_ASSIGN_OR_RETURN(std::optional<repo::CommitMeta> meta, FetchCommitMeta(entry->commit));
   trust::InstallRequest request{options_.ref, entry->commit, &commit, meta ? &*meta : nullptr, entry,
                                 options_.allow_downgrade};
-  LARCH_RETURN_IF_ERROR(trust::VerifyCommitForInstall(policy, state_, request));
+  if (Status verdict = trust::VerifyCommitForInstall(policy, state_, request); !verdict.ok()) {
+    // A refusal may be a publisher's signature still to come: ask afresh next time.
+    cache_->Discard(DownloadCache::NameFor(ObjectPath({entry->commit, repo::ObjectType::kCommitMeta})));
+    return verdict;
+  }
 
   const std::string local_ref = LocalRefName(remote_.name, options_.ref);
   LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> previous, repo::ReadRef(store_, local_ref));
@@ -388,9 +416,10 @@ Result<PullResult> Puller::Run() {
       trust::TrustState::Update update;
       update.SetRemote(remote_.name, summary_->trust());
       LARCH_RETURN_IF_ERROR(state_.Apply(update));
+      (void)cache_->Clear();  // the signatures fetched above
     }
   } else {
-    LARCH_ASSIGN_OR_RETURN(cache_, DownloadCache::Open(store_, remote_.name));
+    LARCH_RETURN_IF_ERROR(OpenCache());
     const repo::SummaryDelta* offer = ChooseDelta(entry->commit, previous);
     if (offer != nullptr) {
       LARCH_ASSIGN_OR_RETURN(result, PullDelta(*offer, policy));

@@ -1,5 +1,4 @@
 #!/bin/bash
-# ctest-labels: known-failing
 # Pull over HTTP(S) through the real binary, against a real nginx started
 # here on 127.0.0.1 and serving a repository made by Larch (issue 5):
 #
@@ -229,8 +228,12 @@ cut_once_section() {
 }
 section "cut once mid-object: resumes with Range" cut_once_section
 
+# The proxy counts what it writes to the device's socket; a reset throws
+# away what still sat in the proxy's send buffer, which the device never
+# received. A 32 kB send buffer keeps that small, so the count is what the
+# device received, as the 1.05x criterion means.
 cut_every_section() {
-    fault_device cut-every --fault "cut:every=262144,rst=1"
+    fault_device cut-every --fault "cut:every=262144,rst=1" --sndbuf 32768
     run_pull "$FD" origin os/stable
     expect_pull_ok "connection reset every 256 kB"
     check_updated "$FD" "cut every 256 kB"
