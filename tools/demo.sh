@@ -237,7 +237,7 @@ show larch admin upgrade --sysroot "$S"
 nginx_settle
 sent=$(nginx_bytes_sent "$mark")
 v2_bytes=$(du -sb "$corpus/v2" | cut -f1)
-note "downloaded: $(mib "$sent") in $(nginx_requests "$mark") requests (nginx's access log: status lines, headers, bodies)"
+note "downloaded by the check and the upgrade together: $(mib "$sent") in $(nginx_requests "$mark") requests (nginx's access log: status lines, headers, bodies)"
 note "v2 is $(mib "$v2_bytes") on disk: the upgrade fetched $(ratio "$sent" "$v2_bytes" | awk '{ printf "%.2f", $1 * 100 }')% of it"
 show larch admin status --sysroot "$S"
 D2=$(status 'd["deployments"][0]["path"]')
