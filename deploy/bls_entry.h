@@ -1,7 +1,8 @@
 // File: deploy/bls_entry.h
 //
 // The text a boot loader reads: Boot Loader Specification entries
-// (entries/larch-<os>-<index>.conf) and, for U-Boot, a uEnv.txt. Written,
+// (entries/larch-<os>-<index>.conf) and, for U-Boot, a uEnv.txt, for
+// GRUB without blscfg, a grub.cfg. Written,
 // never read back: the boot-state file is Larch's record of the
 // deployments (boot_state.h); these are derived from it each time the boot
 // configuration is rebuilt. Index 0 (the default) gets the highest
@@ -28,5 +29,8 @@ std::string BlsEntryName(const BootEntry& entry, size_t index);
 std::string RenderBlsEntry(const BootEntry& entry, size_t index, size_t count);
 // kernel_image/ramdisk_image/bootargs for the default and *2 for the fallback.
 std::string RenderUEnv(const std::vector<BootEntry>& entries);
+// A grub.cfg with one menuentry per entry, the default first, for a GRUB
+// without blscfg: `configfile /boot/loader/grub.cfg` (initramfs/grub/).
+std::string RenderGrubConfig(const std::vector<BootEntry>& entries);
 
 }  // namespace larch::deploy

@@ -77,6 +77,8 @@ Status FillLoaderDir(const Sysroot& sysroot, int dir, const std::optional<boot::
   }
   if (config.bootloader == Bootloader::kUboot)
     LARCH_RETURN_IF_ERROR(WriteNewFile(fs, dir, kUEnvName, RenderUEnv(entries)));
+  if (config.bootloader == Bootloader::kGrub)
+    LARCH_RETURN_IF_ERROR(WriteNewFile(fs, dir, kGrubConfigName, RenderGrubConfig(entries)));
   return WriteNewFile(fs, dir, kBootStateName, boot::EncodeBootState(*next));
 }
 

@@ -4,6 +4,7 @@
 // a directory holding everything a boot reads:
 //   entries/larch-<os>-<index>.conf   BLS entries, index 0 = the default
 //   uEnv.txt                          U-Boot (bootloader=uboot in larch.conf)
+//   grub.cfg                          GRUB without blscfg (bootloader=grub)
 //   boot-state                        boot_state.h: the deployments in boot
 //                                     order, tries left, fallback reason
 // A change never edits the directory in force. SwapBootConfig builds
@@ -25,6 +26,7 @@ namespace larch::deploy {
 
 inline constexpr char kBootStateName[] = "boot-state";
 inline constexpr char kUEnvName[] = "uEnv.txt";
+inline constexpr char kGrubConfigName[] = "grub.cfg";
 
 struct BootConfig {
   uint64_t generation = 0;               // N of loader.N in force

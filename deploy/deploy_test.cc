@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "deploy/admin_ops.h"
+#include "deploy/bls_entry.h"
 #include "deploy/boot_files.h"
 #include "deploy/deploy_test_util.h"
 #include "deploy/deployment_build.h"
@@ -35,6 +36,21 @@ std::string Diff(const std::vector<std::string>& a, const std::vector<std::strin
 
 class DeployTest : public SysrootTest {
  protected:
+  // Where the entries of deployment `id` find its kernel: /boot/larch/<os>-<bootcsum>.
+  std::string BootDir(const boot::DeploymentId& id) {
+    repo::Commit commit = Must(sysroot_->store().ReadCommit(Must(ObjectId::FromHex(id.commit))));
+    return "/boot/larch/" + Must(FindKernel(sysroot_->store(), commit)).BootDirName(kOs);
+  }
+
+  // larch.conf set to `config`, then 1.0 and 2.0 deployed in turn.
+  std::pair<boot::DeploymentId, boot::DeploymentId> TwoVersionsWith(const std::string& config) {
+    WriteTestFile(root_ + "/ostree/larch.conf", config);
+    CommitVersion("1.0");
+    boot::DeploymentId v1 = Must(DeployRev("os/stable")).deployment;
+    CommitVersion("2.0");
+    return {v1, Must(DeployRev("os/stable")).deployment};
+  }
+
   // Every entry of the sysroot except the state database.
   std::vector<std::string> Snapshot() {
     std::vector<std::string> all = SnapshotTree(root_), out;
@@ -93,22 +109,46 @@ TEST_F(DeployTest, SecondDeploymentSharesUnchangedFilesAndFallsBackToTheFirst) {
 }
 
 TEST_F(DeployTest, UBootGetsAUEnvInTheSameSwitch) {
-  WriteTestFile(root_ + "/ostree/larch.conf", "bootloader=uboot\nkernel-args=root=/dev/mmcblk0p2 rw\n");
-  CommitVersion("1.0");
-  boot::DeploymentId v1 = Must(DeployRev("os/stable")).deployment;
-  CommitVersion("2.0");
-  boot::DeploymentId v2 = Must(DeployRev("os/stable")).deployment;
+  auto [v1, v2] = TwoVersionsWith("bootloader=uboot\nkernel-args=root=/dev/mmcblk0p2 rw\n");
   EXPECT_EQ(stdfs::read_symlink(root_ + "/boot/uEnv.txt"), "loader/uEnv.txt");
   std::string uenv = ReadTestFile(root_ + "/boot/uEnv.txt");
-  std::string dir = "/boot/larch/" + Must(FindKernel(sysroot_->store(), Must(sysroot_->store().ReadCommit(
-                                                                             Must(ObjectId::FromHex(v2.commit))))))
-                                         .BootDirName(kOs);
+  std::string dir = BootDir(v2);
   EXPECT_EQ(uenv, "kernel_image=" + dir + "/vmlinuz-6.1.0\nramdisk_image=" + dir + "/initramfs-6.1.0.img\n" +
                       "bootargs=root=/dev/mmcblk0p2 rw larch=" + boot::DeploymentPath(v2) + "\n" +
                       "kernel_image2=" + dir + "/vmlinuz-6.1.0\nramdisk_image2=" + dir + "/initramfs-6.1.0.img\n" +
                       "bootargs2=root=/dev/mmcblk0p2 rw larch=" + boot::DeploymentPath(v1) + "\n");
   EXPECT_NE(ReadTestFile(root_ + "/boot/loader/entries/larch-testos-1.conf").find("options root=/dev/mmcblk0p2 rw larch="),
             std::string::npos);
+}
+
+TEST_F(DeployTest, GrubWithoutBlscfgGetsAGrubCfgInTheSameSwitch) {
+  auto [v1, v2] = TwoVersionsWith("bootloader=grub\nkernel-args=root=/dev/vda2 rw quiet\n");
+  std::string dir = BootDir(v2);
+  std::string cfg = ReadTestFile(root_ + "/boot/loader/grub.cfg");
+  auto entry = [&](const std::string& version, const boot::DeploymentId& id, int index) {
+    return "menuentry 'testos " + version + " (" + id.commit.substr(0, 12) + ".0)' --id 'larch-testos-" +
+           std::to_string(index) + "' {\n  linux '" + dir + "/vmlinuz-6.1.0' 'root=/dev/vda2' 'rw' 'quiet' 'larch=" +
+           boot::DeploymentPath(id) + "'\n  initrd '" + dir + "/initramfs-6.1.0.img'\n}\n";
+  };
+  EXPECT_EQ(cfg, "# Written by larch admin; replaced whole on every change.\nset default=0\n" + entry("2.0", v2, 0) +
+                     entry("1.0", v1, 1));
+  // GRUB's own parser accepts it, when grub-common is installed.
+  if (stdfs::exists("/usr/bin/grub-script-check")) {
+    EXPECT_EQ(std::system(("grub-script-check '" + root_ + "/boot/loader/grub.cfg'").c_str()), 0);
+  }
+  EXPECT_FALSE(stdfs::exists(root_ + "/boot/loader/uEnv.txt"));
+}
+
+TEST(GrubConfigTest, QuotesWhatGrubWouldInterpret) {
+  BootEntry e;
+  e.id = {"os", std::string(64, 'a'), 0};
+  e.version = "it's 1.0";
+  e.kernel = "/vmlinuz";
+  e.options = "init=/bin/sh$x a;b  larch=/p";
+  EXPECT_EQ(RenderGrubConfig({e}),
+            "# Written by larch admin; replaced whole on every change.\nset default=0\n"
+            "menuentry 'os it'\\''s 1.0 (aaaaaaaaaaaa.0)' --id 'larch-os-0' {\n"
+            "  linux '/vmlinuz' 'init=/bin/sh$x' 'a;b' 'larch=/p'\n}\n");
 }
 
 TEST_F(DeployTest, KeepsTheNewTheBootedAndOneRollbackUnlessPinned) {

@@ -12,6 +12,15 @@ namespace {
 
 constexpr char kWhat[] = "sysroot config larch.conf";
 
+const char* BootloaderName(Bootloader b) {
+  switch (b) {
+    case Bootloader::kUboot: return "uboot";
+    case Bootloader::kGrub: return "grub";
+    case Bootloader::kBls: break;
+  }
+  return "bls";
+}
+
 Status Bad(const std::string& why) { return Status::Corruption(std::string(kWhat) + ": " + why); }
 
 Result<uint64_t> ParseNumber(std::string_view text, uint64_t max, const std::string& key) {
@@ -66,7 +75,7 @@ std::string MinFreeText(const SysrootConfig& c) {
 std::string EncodeSysrootConfig(const SysrootConfig& c) {
   std::string out = "min-free-space=" + MinFreeText(c) + "\n";
   out += "boot-tries=" + std::to_string(c.boot_tries) + "\n";
-  out += std::string("bootloader=") + (c.bootloader == Bootloader::kUboot ? "uboot" : "bls") + "\n";
+  out += std::string("bootloader=") + BootloaderName(c.bootloader) + "\n";
   if (!c.kernel_args.empty()) out += "kernel-args=" + c.kernel_args + "\n";
   return out;
 }
@@ -81,8 +90,11 @@ Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
     c.boot_tries = static_cast<uint32_t>(tries);
   }
   if (auto it = kv.find("bootloader"); it != kv.end()) {
-    if (it->second != "bls" && it->second != "uboot") return Bad("bootloader must be bls or uboot, got '" + it->second + "'");
-    c.bootloader = it->second == "uboot" ? Bootloader::kUboot : Bootloader::kBls;
+    bool known = false;
+    for (Bootloader b : {Bootloader::kBls, Bootloader::kUboot, Bootloader::kGrub}) {
+      if (it->second == BootloaderName(b)) c.bootloader = b, known = true;
+    }
+    if (!known) return Bad("bootloader must be bls, uboot or grub, got '" + it->second + "'");
   }
   if (auto it = kv.find("kernel-args"); it != kv.end()) {
     LARCH_RETURN_IF_ERROR(CheckKernelArgs(it->second));

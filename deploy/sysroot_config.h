@@ -8,7 +8,9 @@
 //   boot-tries=3               boots a new default gets before the boot-time
 //                              helper falls back (1..99)
 //   bootloader=bls             bls: Boot Loader Specification entries only;
-//                              uboot: also a uEnv.txt for U-Boot
+//                              uboot: also a uEnv.txt for U-Boot;
+//                              grub: also a grub.cfg for a GRUB without
+//                              blscfg (Debian's), read with configfile
 //   kernel-args=root=/dev/vda2 rw   put before larch= on every entry
 // A missing file means the defaults above.
 #pragma once
@@ -21,7 +23,7 @@
 
 namespace larch::deploy {
 
-enum class Bootloader { kBls, kUboot };
+enum class Bootloader { kBls, kUboot, kGrub };
 
 struct SysrootConfig {
   // Exactly one of the two is in force: a percentage when bytes == 0.

@@ -24,10 +24,13 @@ TEST(SysrootConfig, DefaultsAndRoundTrip) {
 
 TEST(SysrootConfig, RefusesWhatItDoesNotKnow) {
   for (const char* bad : {"min-free-space=3%%\n", "min-free-space=-1\n", "min-free-space=1T\n", "boot-tries=0\n",
-                          "boot-tries=100\n", "bootloader=grub\n", "kernel-args=larch=/x\n", "colour=blue\n",
+                          "boot-tries=100\n", "bootloader=grub2\n", "kernel-args=larch=/x\n", "colour=blue\n",
                           "boot-tries=3\nboot-tries=3\n", "boot-tries=3", "boot-tries = 3\n", "boot-tries=3\r\n"}) {
     EXPECT_EQ(DecodeSysrootConfig(bad).status().code(), StatusCode::kCorruption) << bad;
   }
+  EXPECT_EQ(DecodeSysrootConfig("bootloader=grub\n")->bootloader, Bootloader::kGrub);
+  EXPECT_EQ(EncodeSysrootConfig(*DecodeSysrootConfig("bootloader=grub\n")),
+            "min-free-space=3%\nboot-tries=3\nbootloader=grub\n");
   EXPECT_TRUE(FailsWith(DecodeSysrootConfig("colour=blue\n"), StatusCode::kCorruption,
                         "sysroot config larch.conf: line 1: unknown key 'colour'"));
 }

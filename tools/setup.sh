@@ -35,8 +35,9 @@ packages=(
     libssl-dev openssl libzstd-dev zstd libcurl4-openssl-dev libfmt-dev
     libsqlite3-dev sqlite3 libgtest-dev googletest libcli11-dev
     nlohmann-json3-dev libattr1-dev
-    # integration tests: getfattr/setfattr, setcap, python3 for tree_compare.py
-    attr libcap2-bin python3
+    # integration tests: getfattr/setfattr, setcap, python3 for tree_compare.py,
+    # jq for --json output
+    attr libcap2-bin python3 jq
     # corpus (debootstrap) and the comparison baseline for benchmarks
     debootstrap ostree
     # deltas: libdivsufsort (suffix sort of the bsdiff engine), zlib (the
@@ -45,6 +46,9 @@ packages=(
     libdivsufsort-dev zlib1g-dev bsdiff xdelta3
     # later work: an HTTP server for pull tests, VM boot tests, initramfs
     nginx qemu-system-x86 cpio busybox-static e2fsprogs xz-utils dracut-core initramfs-tools-core
+    # grub-script-check and grub-mkrelpath: the grub.cfg larch writes
+    # (bootloader=grub) and the grub.d snippet are checked by GRUB's parser
+    grub-common
 )
 
 echo "setup: apt-get update"

@@ -79,5 +79,15 @@ else
     log "initramfs-tools is not installed: hook not tested"
 fi
 
+if command -v grub-script-check >/dev/null && command -v grub-mkrelpath >/dev/null; then
+    log "grub.d/09_larch: GRUB accepts what it adds to grub.cfg"
+    out=$("$LARCH_SOURCE_DIR/initramfs/grub/09_larch")
+    printf '%s\n' "$out" >"$T/09_larch.cfg"
+    grub-script-check "$T/09_larch.cfg" || fail "grub-script-check refuses the output of 09_larch: $out"
+    assert_contains "$out" "configfile \"$(grub-mkrelpath /boot | sed 's#^/$##')/loader/grub.cfg\"" "09_larch output"
+else
+    log "grub-common is not installed: grub.d/09_larch not tested"
+fi
+
 [ "$ran" -gt 0 ] || skip "neither dracut nor initramfs-tools is installed (tools/setup.sh installs both)"
 log "PASS"
