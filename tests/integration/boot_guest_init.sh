@@ -4,23 +4,8 @@
 # each line "GUEST: ...", what the test checks, runs the health checks the
 # way larch-health.service would, then does what larchtest.* on the kernel
 # command line asks, and powers off cleanly.
-export PATH=/usr/bin:/usr/sbin
-[ -e /proc/self ] || mount -t proc proc /proc
-[ -e /sys/kernel ] || mount -t sysfs sysfs /sys
-[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
-
-say() { echo "GUEST: $*"; }
-arg() {
-    v=""
-    for w in $(cat /proc/cmdline); do
-        case "$w" in "$1="*) v=${w#*=} ;; esac
-    done
-    echo "$v"
-}
-version=$(cat /usr/share/larch-test/version)
-say "booted $version, larch=$(arg larch)"
+# shellcheck source=guest_lib.sh
+. /usr/share/larch-test/guest_lib.sh
 say "pid $$; /sysroot/ostree has $(ls /sysroot/ostree | tr '\n' ' ')"
 
 if touch /usr/.probe 2>/dev/null; then

@@ -17,6 +17,36 @@ BOOT_MODULES=(
     kernel/crypto/crc32c_generic.ko kernel/fs/jbd2/jbd2.ko kernel/fs/mbcache.ko
     kernel/lib/crc16.ko kernel/fs/ext4/ext4.ko
 )
+# virtio_net and what it needs (modinfo -F depends), in load order: cached
+# too, for the guests that load them (test-ota-qemu.sh).
+NET_MODULES=(kernel/net/core/failover.ko kernel/drivers/net/net_failover.ko kernel/drivers/net/virtio_net.ko)
+
+# boot_test_setup: what a qemu boot test needs, or the test is skipped
+# (fails in CI when the kernel cannot be had): larch and
+# larch-prepare-root built (HELPER), the tools, a static busybox
+# (BUSYBOX), a plain (not sanitized) build, and the kernel (fetch_kernel).
+boot_test_setup() {
+    local tool
+    require_larch
+    HELPER=${LARCH_PREPARE_ROOT:-$(dirname "$LARCH")/../initramfs/larch-prepare-root}
+    [ -x "$HELPER" ] || fail "larch-prepare-root not found at $HELPER (build first)"
+    for tool in qemu-system-x86_64 mkfs.ext4 debugfs e2fsck cpio xz apt-get dpkg-deb; do
+        command -v "$tool" >/dev/null || skip "$tool is not installed (tools/setup.sh installs it)"
+    done
+    BUSYBOX=$(command -v busybox || true)
+    [ -n "$BUSYBOX" ] && ! readelf -l "$(readlink -f "$BUSYBOX")" | grep -q INTERP ||
+        skip "no static busybox (busybox-static)"
+    # The sanitizer build's larch would run in the guest with ASan's runtime:
+    # the boot path is proven by the plain build (the helper is never
+    # sanitized: it is static).
+    if ldd "$LARCH" 2>/dev/null | grep -q libasan; then
+        skip "sanitizer build: boots are tested with the plain build"
+    fi
+    if ! fetch_kernel; then
+        [ "${CI:-}" = true ] && fail "cannot fetch the kernel package (apt-get download linux-image-amd64)"
+        skip "no kernel package reachable and none cached in $KERNEL_CACHE"
+    fi
+}
 
 # vmlinux_from VMLINUZ OUT: the uncompressed ELF inside a bzImage (its XZ
 # payload, followed by trailing bytes the decompressor stops before).
@@ -35,7 +65,8 @@ PY
 }
 
 # fetch_kernel: sets KVER and KDIR, the cache entry holding vmlinuz (as
-# packaged), vmlinux (uncompressed) and modules/ (BOOT_MODULES, flat).
+# packaged), vmlinux (uncompressed) and modules/ (BOOT_MODULES and
+# NET_MODULES, flat; a cache made before NET_MODULES: fetch_kernel_modules).
 # Downloads the package once (apt-get download, dpkg-deb -x: never
 # installed); later runs reuse the cache. Fails when neither works.
 fetch_kernel() {
@@ -52,22 +83,50 @@ fetch_kernel() {
     [ -f "$KDIR/complete" ] && return 0
     [ -n "$pkg" ] || return 1
     log "fetching $pkg into $KERNEL_CACHE (once)"
-    mkdir -p "$KERNEL_CACHE"
-    tmp=$(mktemp -d "$KERNEL_CACHE/.fetch.XXXXXX")
-    if ! (cd "$tmp" && apt-get download -q "$pkg" >&2 2>/dev/null); then
-        rm -rf "$tmp"
-        return 1
-    fi
-    dpkg-deb -x "$tmp"/*.deb "$tmp/x"
+    tmp=$(_kernel_package) || return 1
     mkdir -p "$tmp/out/modules"
     cp "$tmp/x/boot/vmlinuz-$KVER" "$tmp/out/vmlinuz"
     vmlinux_from "$tmp/out/vmlinuz" "$tmp/out/vmlinux" || { rm -rf "$tmp"; return 1; }
-    for m in "${BOOT_MODULES[@]}"; do
+    for m in "${BOOT_MODULES[@]}" "${NET_MODULES[@]}"; do
         cp "$tmp/x/lib/modules/$KVER/$m" "$tmp/out/modules/" || { rm -rf "$tmp"; return 1; }
     done
     touch "$tmp/out/complete"
     rm -rf "$KDIR"
     mv "$tmp/out" "$KDIR"
+    rm -rf "$tmp"
+}
+
+# _kernel_package: linux-image-$KVER downloaded and extracted (never
+# installed) into a new directory under the cache; prints the directory,
+# whose x/ holds the package's files.
+_kernel_package() {
+    local tmp
+    mkdir -p "$KERNEL_CACHE"
+    tmp=$(mktemp -d "$KERNEL_CACHE/.fetch.XXXXXX")
+    if ! (cd "$tmp" && apt-get download -q "linux-image-$KVER" >&2 2>/dev/null) ||
+        ! dpkg-deb -x "$tmp"/*.deb "$tmp/x"; then
+        rm -rf "$tmp"
+        return 1
+    fi
+    printf '%s\n' "$tmp"
+}
+
+# fetch_kernel_modules MODULE...: after fetch_kernel, these modules too
+# (paths as in BOOT_MODULES) in $KDIR/modules; a cache made without them
+# gets them from the same package, fetched once more.
+fetch_kernel_modules() {
+    local m missing=() tmp
+    for m in "$@"; do
+        [ -f "$KDIR/modules/${m##*/}" ] || missing+=("$m")
+    done
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    log "fetching linux-image-$KVER again for ${missing[*]##*/}"
+    tmp=$(_kernel_package) || return 1
+    for m in "${missing[@]}"; do
+        # Copied beside, then renamed: a module in the cache is whole.
+        cp "$tmp/x/lib/modules/$KVER/$m" "$KDIR/modules/.${m##*/}.tmp" &&
+            mv "$KDIR/modules/.${m##*/}.tmp" "$KDIR/modules/${m##*/}" || { rm -rf "$tmp"; return 1; }
+    done
     rm -rf "$tmp"
 }
 
@@ -104,7 +163,7 @@ copy_with_libs() {
 # the health runner, the kernel and initramfs (as deploy expects them), a
 # health check that passes (HEALTH=ok) or fails (fail), and with DIES=dies
 # an init that dies on its second try. /usr/sbin/init is the test's guest
-# script (tests/integration/boot_guest_init.sh).
+# script: tests/integration/$GUEST_INIT (default boot_guest_init.sh).
 build_rootfs() {
     local dir=$1 version=$2 health=$3 dies=${4:-} a
     mkdir -p "$dir"/usr/{bin,sbin,lib,lib64,libexec/larch,share/larch-test} \
@@ -122,7 +181,8 @@ build_rootfs() {
     cp "$KDIR/vmlinuz" "$dir/usr/lib/modules/$KVER/vmlinuz"
     cp "$INITRD" "$dir/usr/lib/modules/$KVER/initramfs.img"
     install -m 755 "$LARCH_SOURCE_DIR/initramfs/health/larch-health" "$dir/usr/libexec/larch/larch-health"
-    install -m 755 "$LARCH_SOURCE_DIR/tests/integration/boot_guest_init.sh" "$dir/usr/sbin/init"
+    install -m 755 "$LARCH_SOURCE_DIR/tests/integration/${GUEST_INIT:-boot_guest_init.sh}" "$dir/usr/sbin/init"
+    install -m 644 "$LARCH_SOURCE_DIR/tests/integration/guest_lib.sh" "$dir/usr/share/larch-test/"
     echo "$version" >"$dir/usr/share/larch-test/version"
     [ "$dies" = dies ] && touch "$dir/usr/share/larch-test/dies-on-second-try"
     echo 'root:x:0:0:root:/root:/bin/sh' >"$dir/etc/passwd"
@@ -135,6 +195,15 @@ build_rootfs() {
         printf '#!/bin/sh\necho "health: %s is broken"\nexit 1\n' "$version" >"$dir/etc/larch/health.d/10-app"
     fi
     chmod 755 "$dir/etc/larch/health.d/10-app"
+}
+
+# new_sysroot DIR TRIES: an empty sysroot for the OS debian, booted from
+# /dev/vda, whose new defaults get TRIES boots before the fallback.
+new_sysroot() {
+    mkdir -p "$1"
+    larch admin init-fs "$1" >/dev/null
+    larch admin os-init debian --sysroot "$1" >/dev/null
+    printf 'kernel-args=root=/dev/vda rw\nboot-tries=%s\n' "$2" >"$1/ostree/larch.conf"
 }
 
 # disk_cat IMAGE PATH: a file of the ext4 image (debugfs, no mounting).
@@ -162,18 +231,54 @@ boot_state() {
     disk_cat "$1" "$(loader_dir "$@")/boot-state"
 }
 
-# qemu_boot IMAGE CONSOLE-LOG ARGS...: one boot (until the guest powers
-# off, panics or 240 s pass) with the kernel command line ARGS. IMAGE is
-# /dev/vda; $SECOND_DISK, when set, is /dev/vdb.
-qemu_boot() {
-    local image=$1 console=$2 start=$SECONDS rc=0 drives
+# qemu_start IMAGE CONSOLE-LOG ARGS...: start one boot in the background
+# (QEMU_PID) with the kernel command line ARGS; qemu_wait waits for its
+# end. IMAGE is /dev/vda; $SECOND_DISK, when set, is /dev/vdb. No network
+# unless QEMU_NET holds qemu's options for one.
+qemu_start() {
+    local image=$1 drives
+    QEMU_CONSOLE=$2
     shift 2
     drives=(-drive "file=$image,format=raw,if=virtio,cache=writeback")
     [ -z "${SECOND_DISK:-}" ] || drives+=(-drive "file=$SECOND_DISK,format=raw,if=virtio,cache=writeback")
-    timeout 240 qemu-system-x86_64 -m 256 -smp 1 -nographic -no-reboot \
+    QEMU_STARTED=$SECONDS
+    # shellcheck disable=SC2086 # QEMU_NET: several options
+    qemu-system-x86_64 -m 256 -smp 1 -nographic -no-reboot \
         -kernel "$KDIR/vmlinux" -initrd "$INITRD" -append "$*" \
-        "${drives[@]}" -nic none \
-        </dev/null >"$console" 2>&1 || rc=$?
-    BOOT_SECONDS=$((SECONDS - start))
-    [ "$rc" -ne 124 ] || { cat "$console" >&2; fail "the guest did not stop within 240 s"; }
+        "${drives[@]}" ${QEMU_NET:--nic none} \
+        </dev/null >"$QEMU_CONSOLE" 2>&1 &
+    QEMU_PID=$!
+}
+
+# qemu_wait: until the guest powers off or panics (qemu exits), at most
+# 240 s after qemu_start; sets BOOT_SECONDS.
+qemu_wait() {
+    while kill -0 "$QEMU_PID" 2>/dev/null; do
+        if [ $((SECONDS - QEMU_STARTED)) -ge 240 ]; then
+            qemu_kill
+            cat "$QEMU_CONSOLE" >&2
+            fail "the guest did not stop within 240 s"
+        fi
+        sleep 0.2
+    done
+    wait "$QEMU_PID" || true
+    QEMU_PID=""
+    BOOT_SECONDS=$((SECONDS - QEMU_STARTED))
+}
+
+# qemu_kill: the power cut: SIGKILL to qemu (nothing the guest had not
+# written out reaches the image).
+qemu_kill() {
+    [ -n "${QEMU_PID:-}" ] || return 0
+    kill -KILL "$QEMU_PID" 2>/dev/null || true
+    wait "$QEMU_PID" 2>/dev/null || true
+    QEMU_PID=""
+    BOOT_SECONDS=$((SECONDS - QEMU_STARTED))
+}
+larch_on_exit qemu_kill
+
+# qemu_boot IMAGE CONSOLE-LOG ARGS...: one boot, start to end.
+qemu_boot() {
+    qemu_start "$@"
+    qemu_wait
 }

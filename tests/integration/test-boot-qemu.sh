@@ -27,25 +27,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/boot_lib.sh"
 
-require_larch
-HELPER=${LARCH_PREPARE_ROOT:-$(dirname "$LARCH")/../initramfs/larch-prepare-root}
-[ -x "$HELPER" ] || fail "larch-prepare-root not found at $HELPER (build first)"
-for tool in qemu-system-x86_64 mkfs.ext4 debugfs e2fsck cpio xz apt-get dpkg-deb; do
-    command -v "$tool" >/dev/null || skip "$tool is not installed (tools/setup.sh installs it)"
-done
-BUSYBOX=$(command -v busybox || true)
-[ -n "$BUSYBOX" ] && ! readelf -l "$(readlink -f "$BUSYBOX")" | grep -q INTERP ||
-    skip "no static busybox (busybox-static)"
-# The sanitizer build's larch would run in the guest with ASan's runtime:
-# the boot path is proven by the plain build (the helper is never
-# sanitized: it is static).
-if ldd "$LARCH" 2>/dev/null | grep -q libasan; then
-    skip "sanitizer build: boots are tested with the plain build"
-fi
-if ! fetch_kernel; then
-    [ "${CI:-}" = true ] && fail "cannot fetch the kernel package (apt-get download linux-image-amd64)"
-    skip "no kernel package reachable and none cached in $KERNEL_CACHE"
-fi
+boot_test_setup
 log "kernel $KVER from $KDIR"
 
 W=$(tmpdir work)
@@ -54,10 +36,7 @@ build_initramfs "$INITRD"
 log "initramfs: $(stat -c %s "$INITRD") bytes"
 
 S=$W/sysroot
-mkdir -p "$S"
-larch admin init-fs "$S" >/dev/null
-larch admin os-init debian --sysroot "$S" >/dev/null
-printf 'kernel-args=root=/dev/vda rw\nboot-tries=3\n' >"$S/ostree/larch.conf"
+new_sysroot "$S" 3
 REPO=$S/ostree/repo
 for v in v1 v2 v3; do
     health=ok dies=""
