@@ -9,6 +9,7 @@
 #include "deploy/deployment_gc.h"
 #include "deploy/deployment_info.h"
 #include "deploy/deployment_list.h"
+#include "deploy/failed_releases.h"
 #include "deploy/origin.h"
 
 namespace larch::deploy {
@@ -107,6 +108,11 @@ Result<BootOkResult> BootOk(const Sysroot& sysroot, const std::optional<boot::De
   LARCH_ASSIGN_OR_RETURN(auto db, sysroot.OpenState());
   BootOutcome outcome{0, 0, boot::DeploymentPath(*booted), r.fell_back ? "fell-back" : "good", r.reason};
   LARCH_RETURN_IF_ERROR(RecordBootOutcome(db->database(), outcome).WithContext("recording the boot outcome"));
+  if (r.fell_back) {
+    const boot::DeploymentId& failed = state.deployments[0];
+    LARCH_RETURN_IF_ERROR(RecordFailedRelease(db->database(), {failed.os, failed.commit, 0, r.reason})
+                              .WithContext("recording the release that failed to boot"));
+  }
   return r;
 }
 

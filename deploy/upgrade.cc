@@ -97,7 +97,10 @@ Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& opti
   r.pulled = std::move(fetched.pulled);
   LARCH_ASSIGN_OR_RETURN(r.current, DefaultCommit(sysroot, os));
   r.up_to_date = r.current == r.commit.Hex();
-  if (r.up_to_date || options.mode != UpgradeMode::kDeploy) return r;
+  if (r.up_to_date) return r;
+  LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
+  LARCH_ASSIGN_OR_RETURN(r.failed_before, FindFailedRelease(state->database(), os, r.commit.Hex()));
+  if (r.failed_before || options.mode != UpgradeMode::kDeploy) return r;
   DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, "upgrade"};
   LARCH_ASSIGN_OR_RETURN(r.deployed, Deploy(sysroot, deploy));
   return r;

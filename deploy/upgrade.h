@@ -25,6 +25,7 @@
 #include <string>
 
 #include "deploy/deploy.h"
+#include "deploy/failed_releases.h"
 #include "deploy/sysroot.h"
 #include "repo/pull/pull.h"
 
@@ -48,6 +49,9 @@ struct UpgradeResult {
   std::string current;  // the commit the OS's default runs (hex); empty: none
   // The default already runs `commit`: nothing to deploy (check: no update).
   bool up_to_date = false;
+  // `commit` failed to boot on this device before (failed_releases.h): not
+  // deployed again (check: no update); `larch admin deploy` still can.
+  std::optional<FailedRelease> failed_before;
   std::optional<pull::PullResult> pulled;  // a pull (or its dry run); none for a bundle
   std::optional<DeployResult> deployed;
 };

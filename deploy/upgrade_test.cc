@@ -8,7 +8,10 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "deploy/admin_ops.h"
+#include "deploy/boot_config.h"
 #include "deploy/deploy_test_util.h"
+#include "deploy/failed_releases.h"
 #include "repo/trust/summary_publish.h"
 
 namespace larch::deploy::testing {
@@ -118,6 +121,50 @@ TEST_F(UpgradeTest, DownloadOnlyThenUpgradeFetchesNothingAgain) {
   EXPECT_EQ(deployed.pulled->objects_fetched, 0u);
   EXPECT_EQ(List()[0].commit, v2.Hex());
   EXPECT_TRUE(Must(Run(UpgradeMode::kCheck)).up_to_date);
+}
+
+// 2.0 deployed, its boots fail, the helper falls back to 1.0, boot-ok
+// records it; the operator rolls back. The unattended upgrade must not
+// install 2.0 again; a newer release, or an explicit deploy, still goes.
+TEST_F(UpgradeTest, AReleaseThatFellBackIsNotInstalledAgain) {
+  const ObjectId v2 = Publish("2.0");
+  const boot::DeploymentId d2 = Must(Run(UpgradeMode::kDeploy)).deployed->deployment;
+  BootConfig config = Config();
+  boot::BootState fell = *config.state;
+  fell.status = boot::BootStatus::kFellBack;
+  fell.tries_left = 0;
+  fell.reason = "default " + boot::DeploymentName(d2) + " was not marked good within its boot tries";
+  Must(SwapBootConfig(*sysroot_, config, fell));
+  BootOkResult ok = Must(BootOk(*sysroot_, booted_));
+  ASSERT_TRUE(ok.fell_back);
+  auto state = Must(sysroot_->OpenState());
+  std::optional<FailedRelease> failed = Must(FindFailedRelease(state->database(), kOs, v2.Hex()));
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->reason, fell.reason);
+  Must(Rollback(*sysroot_, booted_, std::nullopt));
+  ASSERT_EQ(List()[0], *booted_);
+
+  const std::vector<boot::DeploymentId> before = List();
+  UpgradeResult again = Must(Run(UpgradeMode::kDeploy));
+  EXPECT_FALSE(again.deployed);
+  EXPECT_FALSE(again.up_to_date);
+  ASSERT_TRUE(again.failed_before.has_value());
+  EXPECT_EQ(again.failed_before->reason, fell.reason);
+  EXPECT_EQ(List(), before);
+  EXPECT_TRUE(Must(Run(UpgradeMode::kCheck)).failed_before.has_value());
+
+  // A person may still install it.
+  DeployOptions explicit_deploy;
+  explicit_deploy.revision = "origin:os/stable";
+  explicit_deploy.booted = booted_;
+  EXPECT_EQ(Must(Deploy(*sysroot_, explicit_deploy)).deployment.commit, v2.Hex());
+  // And the next release is an upgrade again.
+  Must(Rollback(*sysroot_, booted_, std::nullopt));
+  const ObjectId v3 = Publish("3.0");
+  UpgradeResult next = Must(Run(UpgradeMode::kDeploy));
+  ASSERT_TRUE(next.deployed);
+  EXPECT_EQ(next.deployed->deployment.commit, v3.Hex());
+  EXPECT_FALSE(next.failed_before);
 }
 
 TEST_F(UpgradeTest, CheckRefusesABundle) {

@@ -103,6 +103,19 @@ CREATE TABLE boot_outcomes (
   detail     TEXT NOT NULL
 ) STRICT;
 )sql",
+    // 3: releases that failed to boot here (deploy/failed_releases.h): an
+    // unattended upgrade does not install them again.
+    R"sql(
+CREATE TABLE failed_releases (
+  os        TEXT NOT NULL CONSTRAINT failed_releases_os_set CHECK (os <> ''),
+  commit_id TEXT NOT NULL
+            CONSTRAINT failed_releases_commit_id_hex
+            CHECK (length(commit_id) = 64 AND commit_id NOT GLOB '*[^0-9a-f]*'),
+  time      INTEGER NOT NULL CHECK (time >= 0),
+  reason    TEXT NOT NULL,
+  PRIMARY KEY (os, commit_id)
+) STRICT;
+)sql",
 };
 
 constexpr std::string_view kPutRemote = R"sql(

@@ -98,7 +98,10 @@ nlohmann::json UndeployedJson(const deploy::UpgradeResult& r) {
   auto id = [](const std::optional<repo::ObjectId>& c) { return c ? nlohmann::json(c->Hex()) : nlohmann::json(nullptr); };
   nlohmann::json j = {{"mode", ModeName(r.mode)}, {"origin", r.refspec},  {"commit", r.commit.Hex()},
                       {"current", r.current.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.current)},
-                      {"up_to_date", r.up_to_date}, {"available", !r.up_to_date}};
+                      {"up_to_date", r.up_to_date}, {"available", !r.up_to_date && !r.failed_before},
+                      {"failed_before", r.failed_before ? nlohmann::json({{"time", FormatTime(r.failed_before->time)},
+                                                                         {"reason", r.failed_before->reason}})
+                                                        : nlohmann::json(nullptr)}};
   if (r.pulled) {
     const pull::PullResult& p = *r.pulled;
     j.update({{"version", p.version}, {"downloaded", p.up_to_date}, {"method", p.method},
@@ -113,6 +116,13 @@ void PrintUndeployed(const deploy::UpgradeResult& r) {
   if (r.up_to_date) {
     std::printf("%s is up to date (%s%s is already the default)\n", r.refspec.c_str(), r.commit.Hex().c_str(),
                 version.c_str());
+    return;
+  }
+  if (r.failed_before) {
+    std::printf("Not installing %s%s from %s: it failed to boot on this device on %s (%s).\n"
+                "larch admin deploy %s installs it anyway.\n",
+                r.commit.Hex().c_str(), version.c_str(), r.refspec.c_str(), FormatTime(r.failed_before->time).c_str(),
+                r.failed_before->reason.c_str(), r.refspec.c_str());
     return;
   }
   const bool had = r.pulled && r.pulled->up_to_date;  // in the store before this run

@@ -60,7 +60,7 @@ Status RunUpgrade(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
   PrintUpgradeResult(r, a.admin.json);
   // rpm-ostree's convention, so scripts can tell "nothing new" from a failure.
-  if (a.check && r.up_to_date) *a.exit_code = kExitNoUpdate;
+  if (a.check && (r.up_to_date || r.failed_before)) *a.exit_code = kExitNoUpdate;
   if (!a.reboot || !r.deployed) return Status::Ok();
   if (!a.admin.json) std::printf("Rebooting: %s\n", deploy::RebootCommand().c_str());
   return deploy::Reboot();
