@@ -22,6 +22,8 @@
 #              falls back to 1.0 by itself
 #   rollback   larch admin rollback makes 1.0 the default again; it boots
 #              and is marked good; status and history show the way there
+#   no repeat  larch admin upgrade (what the timer runs) does not install
+#              2.0 again: it failed to boot here; --check exits 77
 #
 # Nothing reboots: a boot is played in a private mount namespace by the
 # real boot-time helper (larch-prepare-root, as the initramfs runs it: it
@@ -259,9 +261,18 @@ boot
 show larch admin history --sysroot "$S" -n 8
 show larch admin status --sysroot "$S"
 
+headline "12. Device: the unattended upgrade (the timer's larch admin upgrade) does not install 2.0 again"
+note "2.0 failed to boot here; boot-ok recorded it, so upgrade pulls nothing new and deploys nothing:"
+show larch admin upgrade --sysroot "$S"
+say larch admin upgrade --sysroot "$S" --check
+rc=0
+larch admin upgrade --sysroot "$S" --check || rc=$?
+[ "$rc" -eq 77 ] || { echo "demo: upgrade --check exited $rc, not 77 (no update)" >&2; exit 1; }
+note "exit $rc: no update (the remote offers only the release that failed)"
+
 default=$(status '[x["version"] for x in d["deployments"] if x["default"]][0]')
 if [ "$default" != 1.0 ] || [ "$BOOTED" != "$D1" ]; then
     echo "demo: after the rollback the default is $default and $BOOTED runs, not 1.0" >&2
     exit 1
 fi
-headline "Done in $((SECONDS - started)) s: 1.0 installed; 2.0 over HTTP as a signed delta; 2.0 failed, the device fell back; rolled back to 1.0"
+headline "Done in $((SECONDS - started)) s: 1.0 installed; 2.0 over HTTP as a signed delta; 2.0 failed, the device fell back; rolled back to 1.0 and kept there"
