@@ -25,6 +25,9 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH=bench-delta
+# shellcheck source=lib.sh
+source "$src/tools/bench/lib.sh"
 LARCH=${LARCH:-$src/build/tools/larch}
 runs=${BENCH_RUNS:-3}
 write_docs=0
@@ -38,8 +41,6 @@ for arg in "$@"; do
     esac
 done
 
-die() { echo "bench-delta: $*" >&2; exit 1; }
-log() { echo "bench-delta: $*" >&2; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (bare stores keep file owners)"
 command -v ostree >/dev/null || die "ostree not installed (run tools/setup.sh)"
@@ -52,13 +53,6 @@ V2=$corpus/v2
 work=$(mktemp -d /var/tmp/larch-bench-delta.XXXXXX)
 trap 'rm -rf --one-file-system "$work"' EXIT
 
-quiet() {
-    if ! "$@" >"$work/out" 2>&1; then
-        echo "bench-delta: failed: $*" >&2
-        cat "$work/out" >&2
-        return 1
-    fi
-}
 # measured CMD...: run CMD quietly after a sync; print "SECONDS KB" (wall
 # time, peak resident set).
 measured() {
@@ -66,9 +60,6 @@ measured() {
     quiet /usr/bin/time -f '%e %M' -o "$work/time" "$@" || return 1
     tail -n 1 "$work/time"
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r + 0 <= t + 0) ? "met" : "NOT met" }'; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.0f kB", b / 1e3 }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
 
@@ -221,16 +212,6 @@ if [ "$write_docs" = 1 ]; then
         echo
         details
     } > "$section"
-    python3 - "$src/docs/benchmarks.md" "$section" <<'PY'
-import os, re, sys
-doc, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
-m = re.search(r"^## Deltas \(issue 4\)\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
-if m:
-    text = text[:m.start()] + section + ("\n" if m.end() < len(text) else "") + text[m.end():]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(doc, "w").write(text)
-PY
+    python3 "$src/tools/bench/docs_section.py" "$src/docs/benchmarks.md" "Deltas (issue 4)" "$section"
     log "wrote docs/benchmarks.md"
 fi

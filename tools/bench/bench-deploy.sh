@@ -23,6 +23,9 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH=bench-deploy
+# shellcheck source=lib.sh
+source "$src/tools/bench/lib.sh"
 LARCH=${LARCH:-$src/build/tools/larch}
 runs=${BENCH_RUNS:-3}
 write_docs=0
@@ -34,8 +37,6 @@ for arg in "$@"; do
     esac
 done
 
-die() { echo "bench-deploy: $*" >&2; exit 1; }
-log() { echo "bench-deploy: $*" >&2; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (bare stores keep file owners)"
 command -v ostree >/dev/null || die "ostree not installed (run tools/setup.sh)"
@@ -51,25 +52,6 @@ remove() {
 }
 trap 'remove "$work"' EXIT
 
-now() { date +%s.%N; }
-quiet() {
-    if ! "$@" >"$work/out" 2>&1; then
-        echo "bench-deploy: failed: $*" >&2
-        cat "$work/out" >&2
-        return 1
-    fi
-}
-timed() {
-    sync
-    local s e
-    s=$(now)
-    quiet "$@" || return 1
-    e=$(now)
-    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r + 0 <= t + 0) ? "met" : "NOT met" }'; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 du_b() { sync; du -s -B1 --exclude='state.db*' "$1" | cut -f1; }
 
@@ -185,16 +167,6 @@ if [ "$write_docs" = 1 ]; then
         echo
         details
     } > "$section"
-    python3 - "$doc" "$section" <<'PY'
-import os, re, sys
-doc, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
-m = re.search(r"^## Deployments \(issue 6\)\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
-if m:
-    text = text[:m.start()] + section + ("\n" if m.end() < len(text) else "") + text[m.end():]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(doc, "w").write(text)
-PY
+    python3 "$src/tools/bench/docs_section.py" "$doc" "Deployments (issue 6)" "$section"
     log "wrote $doc"
 fi

@@ -27,6 +27,9 @@ set -euo pipefail
 # during a (long) run cannot change what the run does.
 {
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH=bench-pull
+# shellcheck source=lib.sh
+source "$src/tools/bench/lib.sh"
 write_docs=0
 for arg in "$@"; do
     case $arg in
@@ -65,9 +68,6 @@ quiet() {
         fail "failed: $*"
     fi
 }
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r + 0 <= t + 0) ? "met" : "NOT met" }'; }
 
 # ------------------------------------------------------------------ publishers
 log "publishers: larch archive store and ostree archive repo, nginx on 127.0.0.1"

@@ -20,6 +20,9 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH=bench-store
+# shellcheck source=lib.sh
+source "$src/tools/bench/lib.sh"
 LARCH=${LARCH:-$src/build/tools/larch}
 runs=${BENCH_RUNS:-3}
 write_docs=0
@@ -33,8 +36,6 @@ for arg in "$@"; do
     esac
 done
 
-die() { echo "bench-store: $*" >&2; exit 1; }
-log() { echo "bench-store: $*" >&2; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (bare repos keep file owners)"
 command -v ostree >/dev/null || die "ostree not installed (run tools/setup.sh)"
@@ -52,32 +53,13 @@ work=$(mktemp -d /var/tmp/larch-bench.XXXXXX)
 trap 'rm -rf --one-file-system "$work"' EXIT
 
 # now: seconds since the epoch with nanoseconds, for wall-clock timing.
-now() { date +%s.%N; }
 
 # quiet CMD...: run CMD without its chatter; show its output only if it fails.
-quiet() {
-    if ! "$@" >"$work/out" 2>&1; then
-        echo "bench-store: failed: $*" >&2
-        cat "$work/out" >&2
-        return 1
-    fi
-}
 
 # timed CMD...: run CMD quietly, print its wall-clock seconds (nothing if it
 # failed). sync first, untimed: dirty pages left by the previous run must
 # not be written back on this run's clock.
-timed() {
-    sync
-    local s e
-    s=$(now)
-    quiet "$@" || return 1
-    e=$(now)
-    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
-}
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r + 0 <= t + 0) ? "met" : "NOT met" }'; }
 
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -210,18 +192,6 @@ if [ "$write_docs" = 1 ]; then
         echo
         details
     } > "$section"
-    # Replace the section if it is there (up to the next "## " heading),
-    # otherwise append it; the rest of the file is kept as it is.
-    python3 - "$doc" "$section" <<'EOF'
-import os, re, sys
-doc, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
-m = re.search(r"^## Object store \(issue 2\)\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
-if m:
-    text = text[:m.start()] + section + ("\n" if m.end() < len(text) else "") + text[m.end():]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(doc, "w").write(text)
-EOF
+    python3 "$src/tools/bench/docs_section.py" "$doc" "Object store (issue 2)" "$section"
     log "wrote $doc"
 fi

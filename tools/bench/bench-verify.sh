@@ -26,6 +26,9 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH=bench-verify
+# shellcheck source=lib.sh
+source "$src/tools/bench/lib.sh"
 LARCH=${LARCH:-$src/build/tools/larch}
 LARCH_BENCH_VERIFY=${LARCH_BENCH_VERIFY:-$src/build/tools/larch-bench-verify}
 runs=${BENCH_RUNS:-30}
@@ -38,8 +41,6 @@ for arg in "$@"; do
     esac
 done
 
-die() { echo "bench-verify: $*" >&2; exit 1; }
-log() { echo "bench-verify: $*" >&2; }
 
 for tool in ostree gpg gpgconf python3; do
     command -v "$tool" >/dev/null || die "$tool not installed (run tools/setup.sh)"
@@ -60,13 +61,6 @@ cleanup() {
 trap cleanup EXIT
 
 # quiet CMD...: run CMD without its chatter; show its output only if it fails.
-quiet() {
-    if ! "$@" >"$work/out" 2>&1; then
-        echo "bench-verify: failed: $*" >&2
-        cat "$work/out" >&2
-        return 1
-    fi
-}
 
 # timed OUT CMD...: run CMD with its output in OUT, print its wall-clock
 # milliseconds. $EPOCHREALTIME needs no fork, so the clock is not charged
@@ -80,8 +74,6 @@ timed() {
     awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f\n", (e - s) * 1000 }'
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -267,18 +259,6 @@ if [ "$write_docs" = 1 ]; then
     doc=$src/docs/benchmarks.md
     section=$work/section.md
     { echo "## Signature verification (issue 3)"; echo; report; } >"$section"
-    # Replace the section if it is there (up to the next "## " heading),
-    # otherwise append it; the rest of the file is kept as it is.
-    python3 - "$doc" "$section" <<'EOF'
-import os, re, sys
-doc, section = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n"
-text = open(doc).read() if os.path.exists(doc) else "# Benchmarks\n"
-m = re.search(r"^## Signature verification\b.*?\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
-if m:
-    text = text[:m.start()] + section + ("\n" if m.end() < len(text) else "") + text[m.end():]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(doc, "w").write(text)
-EOF
+    python3 "$src/tools/bench/docs_section.py" "$doc" "Signature verification (issue 3)" "$section"
     log "wrote $doc"
 fi

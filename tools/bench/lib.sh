@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# lib.sh - what the benchmark scripts share. Source it right after `src=`;
+# set BENCH (the script's name, for messages) first. quiet and timed write
+# a command's output to $work/out, so they need `work` (the scratch dir).
+
+die() { echo "$BENCH: $*" >&2; exit 1; }
+log() { echo "$BENCH: $*" >&2; }
+now() { date +%s.%N; }
+
+# quiet CMD...: run CMD with its output kept aside; on failure print it and
+# return 1.
+quiet() {
+    if ! "$@" >"$work/out" 2>&1; then
+        echo "$BENCH: failed: $*" >&2
+        cat "$work/out" >&2
+        return 1
+    fi
+}
+
+# timed CMD...: run CMD quietly after a sync; print its wall time in seconds.
+timed() {
+    sync
+    local s e
+    s=$(now)
+    quiet "$@" || return 1
+    e=$(now)
+    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r + 0 <= t + 0) ? "met" : "NOT met" }'; }
