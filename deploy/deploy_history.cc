@@ -27,12 +27,6 @@ INSERT INTO boot_outcomes (time, deployment, outcome, detail) VALUES (?1, ?2, ?3
 constexpr std::string_view kGetOutcomes = R"sql(
 SELECT id, time, deployment, outcome, detail FROM boot_outcomes ORDER BY id DESC LIMIT ?1)sql";
 
-int64_t TimeOrNow(uint64_t time) {
-  if (time != 0) return static_cast<int64_t>(std::min<uint64_t>(time, INT64_MAX));
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::seconds>(now).count();
-}
-
 // Who acted, for the history: the effective user's login name, or the
 // number when the user database does not know it.
 std::string EffectiveUser() {
@@ -47,6 +41,12 @@ std::string EffectiveUser() {
 int64_t Limit(size_t limit) { return static_cast<int64_t>(std::min<uint64_t>(limit, INT64_MAX)); }
 
 }  // namespace
+
+int64_t TimeOrNow(uint64_t time) {
+  if (time != 0) return static_cast<int64_t>(std::min<uint64_t>(time, INT64_MAX));
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::seconds>(now).count();
+}
 
 Status RecordDeployEvent(sqlite::Database& db, const DeployEvent& e) {
   LARCH_ASSIGN_OR_RETURN(sqlite::Statement st, db.Prepare(kPutEvent));

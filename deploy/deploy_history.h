@@ -46,6 +46,9 @@ struct BootOutcome {
   bool operator==(const BootOutcome&) const = default;
 };
 
+// A record's time for the database: `time`, or now when it is 0.
+int64_t TimeOrNow(uint64_t time);
+
 Status RecordDeployEvent(sqlite::Database& db, const DeployEvent& event);
 Result<std::vector<DeployEvent>> ReadDeployHistory(sqlite::Database& db, size_t limit);
 Status RecordBootOutcome(sqlite::Database& db, const BootOutcome& outcome);

@@ -1,8 +1,7 @@
 // File: deploy/failed_releases.cc
 #include "deploy/failed_releases.h"
 
-#include <algorithm>
-#include <chrono>
+#include "deploy/deploy_history.h"
 
 namespace larch::deploy {
 
@@ -15,18 +14,13 @@ ON CONFLICT (os, commit_id) DO UPDATE SET time = excluded.time, reason = exclude
 constexpr std::string_view kGet = R"sql(
 SELECT time, reason FROM failed_releases WHERE os = ?1 AND commit_id = ?2)sql";
 
-int64_t Now() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::seconds>(now).count();
-}
-
 }  // namespace
 
 Status RecordFailedRelease(sqlite::Database& db, const FailedRelease& r) {
   LARCH_ASSIGN_OR_RETURN(sqlite::Statement st, db.Prepare(kPut));
   LARCH_RETURN_IF_ERROR(st.Bind(1, r.os));
   LARCH_RETURN_IF_ERROR(st.Bind(2, r.commit));
-  LARCH_RETURN_IF_ERROR(st.Bind(3, r.time != 0 ? static_cast<int64_t>(std::min<uint64_t>(r.time, INT64_MAX)) : Now()));
+  LARCH_RETURN_IF_ERROR(st.Bind(3, TimeOrNow(r.time)));
   LARCH_RETURN_IF_ERROR(st.Bind(4, r.reason));
   return st.Step().status();
 }

@@ -51,10 +51,10 @@ struct Fetched {
   std::optional<pull::PullResult> pulled;
 };
 
-Result<Fetched> Fetch(const Sysroot& sysroot, const Origin& origin, const UpgradeOptions& options) {
-  LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
+Result<Fetched> Fetch(const Sysroot& sysroot, trust::TrustState& state, const Origin& origin,
+                      const UpgradeOptions& options) {
   if (!options.bundle.empty()) {
-    LARCH_ASSIGN_OR_RETURN(repo::ObjectId commit, FetchBundle(sysroot, origin, *state, options));
+    LARCH_ASSIGN_OR_RETURN(repo::ObjectId commit, FetchBundle(sysroot, origin, state, options));
     return Fetched{commit, std::nullopt};
   }
   LARCH_ASSIGN_OR_RETURN(trust::RemoteConfig remote, trust::ReadRemote(sysroot.store(), origin.remote));
@@ -64,7 +64,7 @@ Result<Fetched> Fetch(const Sysroot& sysroot, const Origin& origin, const Upgrad
   // The dry run verifies what the remote offers and sizes it; the check
   // must not install anything.
   pull.dry_run = options.mode == UpgradeMode::kCheck;
-  LARCH_ASSIGN_OR_RETURN(pull::PullResult pulled, pull::Pull(sysroot.store(), remote, *state, pull));
+  LARCH_ASSIGN_OR_RETURN(pull::PullResult pulled, pull::Pull(sysroot.store(), remote, state, pull));
   return Fetched{pulled.commit, pulled};
 }
 
@@ -92,13 +92,13 @@ Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& opti
   UpgradeResult r;
   r.mode = options.mode;
   r.refspec = info.origin.Refspec();
-  LARCH_ASSIGN_OR_RETURN(Fetched fetched, Fetch(sysroot, info.origin, options));
+  LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
+  LARCH_ASSIGN_OR_RETURN(Fetched fetched, Fetch(sysroot, *state, info.origin, options));
   r.commit = fetched.commit;
   r.pulled = std::move(fetched.pulled);
   LARCH_ASSIGN_OR_RETURN(r.current, DefaultCommit(sysroot, os));
   r.up_to_date = r.current == r.commit.Hex();
   if (r.up_to_date) return r;
-  LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
   LARCH_ASSIGN_OR_RETURN(r.failed_before, FindFailedRelease(state->database(), os, r.commit.Hex()));
   if (r.failed_before || options.mode != UpgradeMode::kDeploy) return r;
   DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, "upgrade"};

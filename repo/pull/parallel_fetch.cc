@@ -233,8 +233,10 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
     int running = 0;
     curl_multi_perform(multi, &running);
     int queued = 0;
+    bool finished = false;
     while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
+      finished = true;
       auto it = active.find(msg->easy_handle);
       std::unique_ptr<Transfer> t = std::move(it->second);
       active.erase(it);
@@ -249,11 +251,11 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
     // its whole timeout when no transfer is active, which cost every batch
     // (each tree level of a pull) 100 ms.
     if (pending.empty() && active.empty()) break;
-    auto next = Clock::time_point::max();
-    for (const auto& t : pending) next = std::min(next, t->not_before);
-    if (active.size() < parallel && next <= Clock::now()) continue;  // a slot and a transfer for it
+    if (finished && !pending.empty()) continue;  // a freed slot: start what waits for it first
     int wait_ms = 100;  // curl wakes the poll as soon as a socket has news
-    if (active.empty()) {
+    if (active.empty()) {  // only retries wait: until the first is due
+      auto next = Clock::time_point::max();
+      for (const auto& t : pending) next = std::min(next, t->not_before);
       wait_ms = static_cast<int>(std::clamp<int64_t>(
           std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count(), 0, 30000));
     }
