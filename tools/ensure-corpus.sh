@@ -8,38 +8,23 @@
 # The corpus is ~500 MB of real Debian trees built by debootstrap; it lives
 # outside the repository (default /var/tmp/larch-corpus, override with
 # LARCH_CORPUS) so a clone stays small and the trees are built once per
-# machine. The builder, make-rootfs.sh, is shipped in shared/, a sibling of
-# the clone in CI and on developer machines.
+# machine, by tools/make-corpus.sh.
 #
 # Exit codes: 0 ok, 1 build failed, 77 building is impossible here (not root,
-# no debootstrap, no make-rootfs.sh) - 77 so that tests can skip on it.
+# no debootstrap) - 77 so that tests can skip on it.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-src=$(cd "$here/.." && pwd)
 cache=${LARCH_CORPUS:-/var/tmp/larch-corpus}
 
 log() { printf 'ensure-corpus: %s\n' "$*" >&2; }
 
-# Complete = the three trees plus corpus-sizes.txt, which make-rootfs.sh
+# Complete = the three trees plus corpus-sizes.txt, which make-corpus.sh
 # writes only after all three are finalized: a run killed half way through v3
 # leaves v3 present but unfinished, and must not count.
 complete() {
     [ -d "$cache/v1" ] && [ -d "$cache/v2" ] && [ -d "$cache/v3" ] &&
         [ -s "$cache/corpus-sizes.txt" ]
-}
-
-find_builder() {
-    local c
-    for c in "${LARCH_MAKE_ROOTFS:-}" \
-             "$src/../shared/corpus/make-rootfs.sh" \
-             "$src/shared/corpus/make-rootfs.sh"; do
-        if [ -n "$c" ] && [ -f "$c" ]; then
-            printf '%s\n' "$c"
-            return 0
-        fi
-    done
-    return 1
 }
 
 if [ "${1:-}" = --check ]; then
@@ -59,10 +44,6 @@ if ! command -v debootstrap >/dev/null 2>&1; then
     log "corpus missing in $cache and debootstrap is not installed (run tools/setup.sh)"
     exit 77
 fi
-if ! builder=$(find_builder); then
-    log "corpus missing in $cache and no shared/corpus/make-rootfs.sh next to $src"
-    exit 77
-fi
 
 mkdir -p "$cache"
 # Several test scripts may ask at once (ctest -j2): one builds, the others
@@ -74,7 +55,7 @@ if complete; then
     exit 0
 fi
 
-# Remove what an interrupted run left behind; make-rootfs.sh refuses to
+# Remove what an interrupted run left behind; make-corpus.sh refuses to
 # overwrite. Unmount first: a killed run can leave proc mounted in a tree,
 # and rm must never descend into it (hence also --one-file-system).
 for v in v1 v2 v3; do
@@ -91,10 +72,10 @@ for v in v1 v2 v3; do
 done
 rm -f "$cache/corpus-sizes.txt"
 
-log "building corpus in $cache with $builder (a few minutes)"
-if ! bash "$builder" "$cache" >&2; then
-    log "make-rootfs.sh failed; see the logs in $cache"
+log "building corpus in $cache with tools/make-corpus.sh (a few minutes)"
+if ! bash "$here/make-corpus.sh" "$cache" >&2; then
+    log "make-corpus.sh failed; see the logs in $cache"
     exit 1
 fi
-complete || { log "make-rootfs.sh finished but the corpus is incomplete"; exit 1; }
+complete || { log "make-corpus.sh finished but the corpus is incomplete"; exit 1; }
 printf '%s\n' "$cache"

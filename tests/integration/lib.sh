@@ -116,7 +116,7 @@ tmpdir() {
 }
 
 # corpus_dir: print the corpus cache holding v1 v2 v3, building it with
-# shared/corpus/make-rootfs.sh if missing (minutes, needs root and
+# tools/make-corpus.sh (through tools/ensure-corpus.sh) if missing (minutes, needs root and
 # debootstrap). Skips the test only when building is impossible here.
 # Call it as a plain assignment, CORPUS=$(corpus_dir), so that its exit
 # status (77 for skip) ends the script through set -e; "local x=$(...)"
