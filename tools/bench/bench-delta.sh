@@ -53,16 +53,6 @@ V2=$corpus/v2
 work=$(mktemp -d /var/tmp/larch-bench-delta.XXXXXX)
 trap 'rm -rf --one-file-system "$work"' EXIT
 
-# measured CMD...: run CMD quietly after a sync; print "SECONDS KB" (wall
-# time, peak resident set).
-measured() {
-    sync
-    quiet /usr/bin/time -f '%e %M' -o "$work/time" "$@" || return 1
-    tail -n 1 "$work/time"
-}
-kb() { awk -v b="$1" 'BEGIN { printf "%.0f kB", b / 1e3 }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
-
 log "warming the page cache"
 find "$V1" "$V2" -type f -exec cat {} + >/dev/null
 

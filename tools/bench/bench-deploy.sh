@@ -52,7 +52,6 @@ remove() {
 }
 trap 'remove "$work"' EXIT
 
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 du_b() { sync; du -s -B1 --exclude='state.db*' "$1" | cut -f1; }
 
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)

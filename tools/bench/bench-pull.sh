@@ -169,7 +169,6 @@ measure larch 2 3
 stop_nginx
 
 # ------------------------------------------------------------------ report
-mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1e6 }'; }
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 machine="$(nproc) cores, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(df -T "$W" | awk 'NR == 2 { print $2 }') on $(dirname "$W")"
 ostree_version=$(ostree --version | awk -F"'" '/Version/ { print $2; exit }')
@@ -181,7 +180,7 @@ table() {
     for t in 2 3; do
         f=$((t - 1))
         r=$(ratio2 "${BYTES[larch,$t]}" "${BYTES[ostree,$t]}")
-        echo "| v$f → v$t | bytes on the wire (nginx \$bytes_sent) | $(mb "${BYTES[ostree,$t]}") | $(mb "${BYTES[larch,$t]}") | $r | ≤ 0.6 | $(verdict "$r" 0.6) |"
+        echo "| v$f → v$t | bytes on the wire (nginx \$bytes_sent) | $(mb "${BYTES[ostree,$t]}" 2) | $(mb "${BYTES[larch,$t]}" 2) | $r | ≤ 0.6 | $(verdict "$r" 0.6) |"
         r=$(ratio2 "${SECS[larch,$t]}" "${SECS[ostree,$t]}")
         echo "| v$f → v$t | pull wall time (s, median of $runs) | ${SECS[ostree,$t]} | ${SECS[larch,$t]} | $r | ≤ 0.7 | $(verdict "$r" 0.7) |"
         echo "| v$f → v$t | HTTP requests | ${REQS[ostree,$t]} | ${REQS[larch,$t]} | | | |"

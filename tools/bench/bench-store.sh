@@ -143,7 +143,6 @@ machine="$(nproc) cores, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/
 ostree_version=$(ostree --version | awk -F"'" '/Version/ { print $2; exit }')
 larch_version=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)
 
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 
 table() {
     echo "| metric | ostree $ostree_version | larch ($larch_version) | larch/ostree | target | |"

@@ -27,6 +27,24 @@ timed() {
     awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
 }
 
+# measured CMD...: run CMD quietly after a sync; print "SECONDS KB" (wall
+# time and peak resident set, /usr/bin/time's %e and %M: "Maximum resident
+# set size" in its -v report).
+measured() {
+    sync
+    quiet /usr/bin/time -f '%e %M' -o "$work/time" "$@" || return 1
+    tail -n 1 "$work/time"
+}
+
+# file_bytes DIR: the sum of the sizes of the regular files under DIR (what
+# serving DIR sends; unlike du -sb, directories themselves do not count).
+file_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
+
+# kb BYTES, mb BYTES [DECIMALS] (default 1), mib KIB: sizes for tables.
+kb() { awk -v b="$1" 'BEGIN { printf "%.0f kB", b / 1e3 }'; }
+mb() { awk -v b="$1" -v d="${2:-1}" 'BEGIN { printf "%.*f MB", d, b / 1e6 }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r + 0 <= t + 0) ? "met" : "NOT met" }'; }
