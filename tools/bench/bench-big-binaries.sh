@@ -289,7 +289,8 @@ details() {
     echo "- ostree $ostree_version; larch $larch_version; apply: median of $runs run(s) into a fresh copy of the device"
     if [ -n "$cap" ]; then
         echo "- This larch caps patch inputs at $cap MiB (\`kMaxPatchInput\`, repo/delta/limits.h):"
-        echo "  a changed file above it travels whole, compressed. These are the figures with the cap."
+        echo "  a changed file above it travels whole, compressed. These are the figures with the cap:"
+        echo "  the \"before\" of removing it (issue 16)."
     fi
     for p in "${todo[@]}"; do
         echo "- $p: $(awk '$2 != "tree" { v[$1, $2] = $3 " (" $4 ")"; if ($1 == "old") pkgs[++n] = $2 }
@@ -336,6 +337,10 @@ if [ "$write_docs" = 1 ]; then
         echo "(\`--max-bsdiff-size=2000 --min-fallback-size=0\`), and against per-file patch tools, in"
         echo "the same run. Bytes: what a device downloads (larch: superblock + parts; OSTree default:"
         echo "superblock + parts + its fallback objects, fetched whole; tuned: superblock + parts)."
+        if awk -v l="${load_at_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n + 0) }'; then
+            echo "Measured on a loaded machine (load average ${load_at_start%% *} on $(nproc) cores at the"
+            echo "start, $(date -u +%Y-%m-%d)): the times are indicative only; the bytes do not depend on load."
+        fi
         echo
         bytes_table
         echo
