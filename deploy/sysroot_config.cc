@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "deploy/key_value.h"
+#include "src/base/units.h"
 #include "src/fs/atomic.h"
 
 namespace larch::deploy {
@@ -39,18 +40,9 @@ Status ParseMinFree(std::string_view text, SysrootConfig& config) {
     config.min_free_bytes = 0;
     return Status::Ok();
   }
-  uint64_t unit = 1;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 'K': unit = 1ull << 10; break;
-      case 'M': unit = 1ull << 20; break;
-      case 'G': unit = 1ull << 30; break;
-      default: break;
-    }
-  }
-  if (unit != 1) text.remove_suffix(1);
-  LARCH_ASSIGN_OR_RETURN(uint64_t n, ParseNumber(text, (1ull << 50) / unit, "min-free-space"));
-  config.min_free_bytes = n * unit;
+  Result<uint64_t> bytes = ParseSize(text, 1ull << 50);
+  if (!bytes.ok()) return Bad("min-free-space " + bytes.status().message());
+  config.min_free_bytes = *bytes;
   config.min_free_percent = 0;
   return Status::Ok();
 }

@@ -23,8 +23,8 @@ TEST(SysrootConfig, DefaultsAndRoundTrip) {
 }
 
 TEST(SysrootConfig, RefusesWhatItDoesNotKnow) {
-  for (const char* bad : {"min-free-space=3%%\n", "min-free-space=-1\n", "min-free-space=1T\n", "boot-tries=0\n",
-                          "boot-tries=100\n", "bootloader=grub2\n", "kernel-args=larch=/x\n", "colour=blue\n",
+  for (const char* bad : {"min-free-space=3%%\n", "min-free-space=-1\n", "min-free-space=1P\n", "min-free-space=2048T\n",
+                          "boot-tries=0\n", "boot-tries=100\n", "bootloader=grub2\n", "kernel-args=larch=/x\n", "colour=blue\n",
                           "boot-tries=3\nboot-tries=3\n", "boot-tries=3", "boot-tries = 3\n", "boot-tries=3\r\n"}) {
     EXPECT_EQ(DecodeSysrootConfig(bad).status().code(), StatusCode::kCorruption) << bad;
   }

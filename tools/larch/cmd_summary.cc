@@ -3,13 +3,13 @@
 // signed summary (serial + 1) of the store's branches, deltas and
 // dictionaries. `larch summary --sign-key KEY`: countersign the current one.
 // `larch summary [--json]`: show it.
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 
 #include "repo/trust/signing.h"
 #include "repo/trust/summary_publish.h"
 #include "src/base/hex.h"
+#include "src/base/units.h"
 #include "tools/larch/command.h"
 #include "tools/larch/key_files.h"
 #include "tools/larch/summary_deltas.h"
@@ -25,16 +25,15 @@ struct SummaryArgs {
   std::vector<std::string> metadata;
 };
 
-// "3600", "90m", "12h", "7d" → seconds.
-Result<uint64_t> ParseDuration(const std::string& text) {
-  uint64_t value = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  std::string unit(p, text.data() + text.size());
-  uint64_t scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
-  if (ec != std::errc() || scale == 0 || value == 0) {
-    return Status::InvalidArgument("--lifetime expects a duration like 3600, 90m, 12h or 7d, not '" + text + "'");
-  }
-  return value * scale;
+// --lifetime: a duration (src/base/units.h), never 0 (a summary expired
+// when published) nor past a century (now + lifetime must not wrap).
+constexpr uint64_t kMaxLifetime = 36500ull * 86400;
+
+Result<uint64_t> ParseLifetime(const std::string& text) {
+  Result<uint64_t> seconds = ParseDuration(text, kMaxLifetime);
+  if (!seconds.ok()) return Status::InvalidArgument("--lifetime " + seconds.status().message());
+  if (*seconds == 0) return Status::InvalidArgument("--lifetime must be more than 0 seconds");
+  return seconds;
 }
 
 nlohmann::json ToJson(const repo::SignedEnvelope& env, const repo::Summary& s) {
@@ -83,7 +82,7 @@ Status Update(repo::Store& store, const SummaryArgs& a) {
   LARCH_ASSIGN_OR_RETURN(auto keys, LoadPrivateKeyFiles(a.keys));
   trust::PublishOptions options;
   options.now = static_cast<uint64_t>(std::time(nullptr));
-  LARCH_ASSIGN_OR_RETURN(options.lifetime, ParseDuration(a.lifetime));
+  LARCH_ASSIGN_OR_RETURN(options.lifetime, ParseLifetime(a.lifetime));
   LARCH_ASSIGN_OR_RETURN(options.deltas, DeltasOnOffer(store));
   for (const std::string& kv : a.metadata) {
     size_t eq = kv.find('=');
@@ -104,7 +103,7 @@ Command RegisterSummary(CLI::App& parent, const GlobalOptions& global) {
   auto a = std::make_shared<SummaryArgs>();
   CLI::App* app = parent.add_subcommand("summary", "Publish, countersign or show the signed repository summary");
   app->add_flag("--update", a->update, "Publish a new summary (serial + 1)");
-  app->add_option("--sign-key,-k", a->keys, "Private key to sign with (repeatable)");
+  app->add_option("--sign-key,-k", a->keys, "Private key to sign with (repeatable)")->transform(AsAbsolutePath());
   app->add_option("--lifetime", a->lifetime, "How long devices accept it (default 7d)");
   app->add_option("--metadata", a->metadata, "KEY=VALUE summary metadata (repeatable)");
   app->add_flag("--json", a->json, "Machine-readable output (when showing)");
