@@ -64,6 +64,7 @@ Result<Fetched> Fetch(const Sysroot& sysroot, trust::TrustState& state, const Or
   // The dry run verifies what the remote offers and sizes it; the check
   // must not install anything.
   pull.dry_run = options.mode == UpgradeMode::kCheck;
+  pull.fetch.max_rate = options.max_rate;
   LARCH_ASSIGN_OR_RETURN(pull::PullResult pulled, pull::Pull(sysroot.store(), remote, state, pull));
   return Fetched{pulled.commit, pulled};
 }

@@ -40,6 +40,7 @@ struct UpgradeOptions {
   std::optional<uint32_t> tries;
   std::optional<boot::DeploymentId> booted;
   UpgradeMode mode = UpgradeMode::kDeploy;
+  uint64_t max_rate = 0;  // the pull's bytes per second (pull::FetchOptions); 0: unlimited
 };
 
 struct UpgradeResult {

@@ -178,5 +178,5 @@ refused_admin 2 "excludes" upgrade --check --download-only
 log "--check without the server: a failure (1), not 'no update' (77)"
 stop_nginx
 assert_exit 1 "$LARCH" admin upgrade --sysroot "$S" --check
-assert_contains "$LAST_STDERR" "larch admin: error:"
+assert_contains "$LAST_STDERR" "larch admin upgrade: error:"
 log "ok"

@@ -36,9 +36,11 @@ void Warn(const std::string& cleanup_error) {
 
 void AddAdminOptions(CLI::App* app, AdminArgs& args) {
   app->add_option("--sysroot", args.sysroot,
-                  "Root of the sysroot (default /, or /sysroot when run inside a booted deployment)");
+                  "Root of the sysroot (default /, or /sysroot when run inside a booted deployment)")
+      ->transform(AsAbsolutePath());
   app->add_option("--cmdline", args.cmdline,
-                  "File holding the kernel command line (default $LARCH_CMDLINE, else /proc/cmdline)");
+                  "File holding the kernel command line (default $LARCH_CMDLINE, else /proc/cmdline)")
+      ->transform(AsAbsolutePath());
 }
 
 Result<std::unique_ptr<deploy::Sysroot>> OpenSysroot(const AdminArgs& args) {

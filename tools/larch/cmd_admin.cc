@@ -17,6 +17,7 @@ struct Args {
   AdminArgs admin;
   std::string path, os, revision, bundle;
   size_t index = 0, limit = 20;
+  uint64_t max_rate = 0;  // upgrade: bytes per second
   std::optional<uint32_t> tries;
   bool allow_downgrade = false;
   bool check = false, download_only = false, reboot = false;  // upgrade
@@ -56,7 +57,7 @@ Status RunUpgrade(const Args& a) {
   const deploy::UpgradeMode mode = a.check           ? deploy::UpgradeMode::kCheck
                                    : a.download_only ? deploy::UpgradeMode::kDownloadOnly
                                                      : deploy::UpgradeMode::kDeploy;
-  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted, mode};
+  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted, mode, a.max_rate};
   LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
   PrintUpgradeResult(r, a.admin.json);
   // rpm-ostree's convention, so scripts can tell "nothing new" from a failure.
@@ -147,7 +148,7 @@ void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& ver
     std::printf("Initialized sysroot %s\n", x.path.c_str());
     return Status::Ok();
   });
-  v->add_option("PATH", a->path, "An existing directory")->required();
+  v->add_option("PATH", a->path, "An existing directory")->required()->transform(AsAbsolutePath());
   v = Verb(admin, "os-init", "Add an OS (its deploy/ and shared var/)", a, verbs, [](const Args& x) {
     LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(x.admin));
     return sysroot->OsInit(x.os);
@@ -160,9 +161,10 @@ void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& ver
   AddTries(v, *a);
   AddJson(v, *a);
   v = Verb(admin, "upgrade", "Pull (or apply --bundle) what the deployment follows, and deploy it", a, verbs, RunUpgrade);
-  v->add_option("--bundle", a->bundle, "Offline bundle file instead of pulling");
+  v->add_option("--bundle", a->bundle, "Offline bundle file instead of pulling")->transform(AsAbsolutePath());
   AddUpgradeModes(v, *a);
   v->add_option("--os", a->os, "OS to upgrade (default: the only one)");
+  AddSizeOption(v, "--max-rate", a->max_rate, "Limit the download to SIZE bytes per second (500k, 1M; 0: no limit)");
   v->add_flag("--allow-downgrade", a->allow_downgrade, "Accept an older version than the one installed");
   AddTries(v, *a);
   AddJson(v, *a);

@@ -40,19 +40,19 @@ Command RegisterBundle(CLI::App& parent, const GlobalOptions& global) {
   CLI::App* c = app->add_subcommand("create", "Write a bundle from one commit (or empty) to another");
   c->add_option("--from", create->from, "Source commit or ref, or 'empty'")->required();
   c->add_option("--to", create->to, "Target commit or ref")->required();
-  c->add_option("--sign-key", create->sign_keys, "Private key to sign the bundle with (repeatable)");
-  c->add_option("out", create->out, "The bundle file to write")->required();
+  c->add_option("--sign-key", create->sign_keys, "Private key to sign the bundle with (repeatable)")->transform(AsAbsolutePath());
+  c->add_option("out", create->out, "The bundle file to write")->required()->transform(AsAbsolutePath());
 
   auto show_file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   CLI::App* s = app->add_subcommand("show", "What a bundle holds");
-  s->add_option("file", *show_file, "The bundle")->required();
+  s->add_option("file", *show_file, "The bundle")->required()->transform(AsAbsolutePath());
   s->add_flag("--json", *json, "Machine-readable output");
 
   auto apply_file = std::make_shared<std::string>();
   auto trust_args = std::make_shared<TrustArgs>();
   CLI::App* a = app->add_subcommand("apply", "Verify a bundle and apply it, as a pull would");
-  a->add_option("file", *apply_file, "The bundle")->required();
+  a->add_option("file", *apply_file, "The bundle")->required()->transform(AsAbsolutePath());
   AddTrustOptions(a, *trust_args, false);
 
   return {app, [=, &global]() -> Status {

@@ -16,7 +16,7 @@ Command RegisterCheckout(CLI::App& parent, const GlobalOptions& global) {
   auto mode = std::make_shared<std::string>();
   CLI::App* app = parent.add_subcommand("checkout", "Check a commit out into a new directory");
   app->add_option("rev", *rev, "Ref or commit id")->required();
-  app->add_option("target", *target, "Directory to create (must not exist, or be empty)")->required();
+  app->add_option("target", *target, "Directory to create (must not exist, or be empty)")->required()->transform(AsAbsolutePath());
   app->add_option("--mode", *mode,
                   "copy: independent files; hardlink: links into a bare store "
                   "(default: hardlink for bare stores, copy for archive stores)")

@@ -38,7 +38,7 @@ Command RegisterCommit(CLI::App& parent, const GlobalOptions& global) {
   auto a = std::make_shared<CommitArgs>();
   CLI::App* app = parent.add_subcommand("commit", "Commit a directory tree and move a branch to it");
   app->add_option("-b,--branch", a->branch, "Branch (ref) to move")->required();
-  app->add_option("--tree", a->tree, "Directory to commit")->required();
+  app->add_option("--tree", a->tree, "Directory to commit")->required()->transform(AsAbsolutePath());
   app->add_option("-s,--subject", a->subject, "One-line subject");
   app->add_option("--body", a->body, "Longer description");
   app->add_option("--metadata", a->metadata, "KEY=VALUE commit metadata (repeatable)");

@@ -113,7 +113,7 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   g->add_option("--to", gen->to, "Target commit or ref");
   g->add_option("--ref", gen->ref, "With --last: deltas from the ref's last N commits to its head");
   g->add_option("--last", gen->last, "How many of the ref's previous commits");
-  g->add_option("--sign-key", gen->sign_keys, "Private key to sign the superblock with (repeatable)");
+  g->add_option("--sign-key", gen->sign_keys, "Private key to sign the superblock with (repeatable)")->transform(AsAbsolutePath());
 
   auto json = std::make_shared<bool>(false);
   CLI::App* l = app->add_subcommand("list", "List the deltas the store offers");
@@ -123,7 +123,7 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   auto show_from = std::make_shared<std::string>();
   auto show_to = std::make_shared<std::string>();
   CLI::App* s = app->add_subcommand("show", "What a delta holds: operations, engines, bytes");
-  s->add_option("dir", *show_dir, "A delta directory (default: the store's, by --from/--to)");
+  s->add_option("dir", *show_dir, "A delta directory (default: the store's, by --from/--to)")->transform(AsAbsolutePath());
   s->add_option("--from", *show_from, "Source commit, ref or 'empty'");
   s->add_option("--to", *show_to, "Target commit or ref");
   s->add_flag("--json", *json, "Machine-readable output");
@@ -131,7 +131,7 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   auto apply_dir = std::make_shared<std::string>();
   auto trust_args = std::make_shared<TrustArgs>();
   CLI::App* a = app->add_subcommand("apply", "Apply a delta directory to the store");
-  a->add_option("dir", *apply_dir, "The delta directory (superblock and parts)")->required();
+  a->add_option("dir", *apply_dir, "The delta directory (superblock and parts)")->required()->transform(AsAbsolutePath());
   AddTrustOptions(a, *trust_args, true);
 
   return {app, [=, &global]() -> Status {

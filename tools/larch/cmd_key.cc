@@ -30,7 +30,9 @@ Status Generate(const std::string& prefix) {
 Status PrintId(const std::string& path) {
   fs::Fs& fs = *fs::DefaultFs();
   LARCH_ASSIGN_OR_RETURN(fs::ParentAndName where, fs::OpenParentOf(fs, path));
-  LARCH_ASSIGN_OR_RETURN(Bytes pem, fs::ReadFileFully(fs, where.parent.get(), where.name, 64 * 1024));
+  Result<Bytes> read = fs::ReadFileFully(fs, where.parent.get(), where.name, 64 * 1024);
+  if (!read.ok()) return read.status().WithContext("key file " + path);  // the fs names only the file's name
+  const Bytes& pem = *read;
   Result<crypto::Ed25519PublicKey> pub = crypto::Ed25519PublicKey::FromPem(AsStringView(pem));
   if (!pub.ok()) {
     LARCH_ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey key, LoadPrivateKeyFile(path));
@@ -48,9 +50,9 @@ Command RegisterKey(CLI::App& parent, const GlobalOptions&) {
   CLI::App* app = parent.add_subcommand("key", "Create and inspect Ed25519 signing keys");
   app->require_subcommand(1);
   CLI::App* gen = app->add_subcommand("generate", "Create PREFIX.key (private, 0600) and PREFIX.pub");
-  gen->add_option("--output,-o", *prefix, "Path prefix of the two files")->required();
+  gen->add_option("--output,-o", *prefix, "Path prefix of the two files")->required()->transform(AsAbsolutePath());
   CLI::App* id = app->add_subcommand("id", "Print the key id of a public or private key file");
-  id->add_option("FILE", *file, "Key file (PEM)")->required();
+  id->add_option("FILE", *file, "Key file (PEM)")->required()->transform(AsAbsolutePath());
   return {app, [=]() -> Status {
             if (gen->parsed()) return Generate(*prefix);
             return PrintId(*file);

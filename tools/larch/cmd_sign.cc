@@ -16,7 +16,7 @@ Command RegisterSign(CLI::App& parent, const GlobalOptions& global) {
   auto keys = std::make_shared<std::vector<std::string>>();
   CLI::App* app = parent.add_subcommand("sign", "Sign a commit (detached signature in its commitmeta)");
   app->add_option("REV", *rev, "Commit id or ref")->required();
-  app->add_option("--key,-k", *keys, "Private key file (repeatable)")->required();
+  app->add_option("--key,-k", *keys, "Private key file (repeatable)")->required()->transform(AsAbsolutePath());
   return {app, [=, &global]() -> Status {
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
             LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, repo::ResolveRevision(*store, *rev));

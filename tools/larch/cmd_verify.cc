@@ -37,7 +37,7 @@ Command RegisterVerify(CLI::App& parent, const GlobalOptions& global) {
   CLI::App* app = parent.add_subcommand("verify", "Check a commit's signatures against a keyring");
   app->add_option("REV", a->rev, "Commit id or ref")->required();
   app->add_option("--remote", a->remote, "Use this remote's keyring and threshold");
-  app->add_option("--keyring", a->keyring, "Keyring directory (*.pub, revoked)");
+  app->add_option("--keyring", a->keyring, "Keyring directory (*.pub, revoked)")->transform(AsAbsolutePath());
   app->add_option("--threshold", a->threshold, "Valid signatures required (with --keyring; default 1)");
   app->add_flag("--json", a->json, "Machine-readable output");
   return {app, [=, &global]() -> Status {

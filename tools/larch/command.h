@@ -38,6 +38,17 @@ Result<std::unique_ptr<repo::Store>> OpenStore(const GlobalOptions& global);
 // The device's trust state database beside the store (state.db).
 Result<std::unique_ptr<trust::TrustState>> OpenTrustState(const repo::Store& store);
 
+// A transform for path options: a relative path becomes absolute (against
+// the working directory, as the kernel resolves it; nothing else changes),
+// so every message that names the path says which file was meant.
+const CLI::Validator& AsAbsolutePath();
+std::string AbsolutePathOf(const std::string& path);
+
+// A byte-size option: "1M", "500k", "2G" or plain bytes (src/base/units.h,
+// the same forms as larch.conf); a bad or too large value is a usage error
+// naming the option.
+CLI::Option* AddSizeOption(CLI::App* app, const std::string& name, uint64_t& bytes, const std::string& help);
+
 // Output helpers shared by verbs.
 std::string FormatTime(uint64_t epoch_seconds);  // "2026-11-21T22:26:20Z"
 std::string FormatMode(uint32_t mode);            // "drwxr-xr-x", "-rwsr-xr-x", ...

@@ -4,18 +4,54 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 
+#include "src/base/units.h"
 #include "tools/larch/command.h"
 #include "src/fs/fs.h"
 
 namespace larch::cli {
 
 Result<std::unique_ptr<repo::Store>> OpenStore(const GlobalOptions& global) {
-  return repo::Store::Open(*fs::DefaultFs(), global.repo);
+  // --repo, $LARCH_REPO or "." alike: errors name the absolute path.
+  return repo::Store::Open(*fs::DefaultFs(), AbsolutePathOf(global.repo));
+}
+
+std::string AbsolutePathOf(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(path, ec);
+  if (ec) return path;  // no working directory: keep what was given
+  if (p.filename() == ".") p = p.parent_path();
+  return p.string();
+}
+
+const CLI::Validator& AsAbsolutePath() {
+  static const CLI::Validator absolute(
+      [](std::string& path) {
+        path = AbsolutePathOf(path);
+        return std::string();
+      },
+      "", "absolute path");
+  return absolute;
 }
 
 Result<std::unique_ptr<trust::TrustState>> OpenTrustState(const repo::Store& store) {
   return trust::TrustState::Open(trust::TrustState::DefaultPath(store));
+}
+
+CLI::Option* AddSizeOption(CLI::App* app, const std::string& name, uint64_t& bytes, const std::string& help) {
+  // A transform, not a throwing callback: CLI11 reports what it returns as
+  // "--max-rate: expects a size ..." (main.cc keeps exceptions to itself).
+  CLI::Validator size(
+      [](std::string& text) -> std::string {
+        Result<uint64_t> n = ParseSize(text);
+        if (!n.ok()) return n.status().message();
+        text = std::to_string(*n);
+        return {};
+      },
+      "SIZE", "size");
+  return app->add_option(name, bytes, help)->transform(size)->type_name("SIZE");
 }
 
 std::string FormatTime(uint64_t epoch_seconds) {

@@ -13,7 +13,7 @@ namespace larch::cli {
 void AddTrustOptions(CLI::App* app, TrustArgs& a, bool allow_no_verify) {
   app->add_option("--ref", a.ref, "Ref to install the commit as (checked against its ref binding)");
   app->add_option("--remote", a.remote, "Trust this remote's keyring, threshold and compatible ids");
-  app->add_option("--keyring", a.keyring, "Keyring directory (*.pub, revoked)");
+  app->add_option("--keyring", a.keyring, "Keyring directory (*.pub, revoked)")->transform(AsAbsolutePath());
   app->add_option("--threshold", a.threshold, "Valid signatures required (with --keyring; default 1)");
   app->add_option("--compatible", a.compatible, "This device's compatible id (with --keyring; repeatable)");
   app->add_flag("--allow-downgrade", a.allow_downgrade, "Install even an older version");

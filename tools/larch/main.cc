@@ -4,10 +4,12 @@
 // exit_codes.h only.
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include "tools/larch/command.h"
 #include "tools/larch/exit_codes.h"
+#include "tools/larch/usage.h"
 
 namespace larch::cli {
 namespace {
@@ -33,30 +35,17 @@ int Main(int argc, char** argv) {
   app.add_option("--repo", global.repo, "Path of the object store (default: $LARCH_REPO or .)");
   std::vector<Command> commands;
   for (RegisterFn reg : kCommands) commands.push_back(reg(app, global));
+  if (std::optional<int> code = CheckVerbs(app, argc, argv)) return *code;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 says only "A subcommand is required" for a mistyped verb.
-    for (int i = 1; i < argc; ++i) {
-      std::string arg = argv[i];
-      if (arg == "--repo") ++i;
-      if (arg.empty() || arg[0] == '-' || arg == "--repo") continue;
-      bool known = false;
-      for (const Command& cmd : commands) known = known || cmd.app->get_name() == arg;
-      if (!known) {
-        std::fprintf(stderr, "larch: unknown command '%s' (see larch --help)\n", arg.c_str());
-        return kExitUsage;
-      }
-      break;
-    }
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    return ReportParseError(app, e);
   }
   for (const Command& cmd : commands) {
     if (!cmd.app->parsed()) continue;
     Status s = cmd.run();
     if (s.ok()) return cmd.success_exit_code ? cmd.success_exit_code() : kExitOk;
-    std::fprintf(stderr, "larch %s: error: %s\n", cmd.app->get_name().c_str(), s.message().c_str());
+    std::fprintf(stderr, "larch %s: error: %s\n", ChosenVerb(app).c_str(), s.message().c_str());
     return ExitCodeFor(s);
   }
   return kExitUsage;
