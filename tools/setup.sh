@@ -38,6 +38,10 @@ packages=(
     # integration tests: getfattr/setfattr, setcap, python3 for tree_compare.py,
     # jq for --json output
     attr libcap2-bin python3 jq
+    # the CLI's man pages and completion: man-db (with groff) renders docs/man
+    # in test-man-pages.sh, tmux drives an interactive bash in
+    # test-completion.sh
+    man-db tmux
     # corpus (debootstrap) and the comparison baseline for benchmarks
     debootstrap ostree
     # deltas: libdivsufsort (suffix sort of the bsdiff engine), zlib (the
