@@ -77,12 +77,12 @@ cleanup() {
         [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -9 "${p#/proc/}" 2>/dev/null
     done
     sleep 1
-    for m in $(findmnt -rn -o TARGET | grep -F "$root/" | sort -r); do
+    for m in $(findmnt -rn -o TARGET | grep -xE "$root(/.*)?" | sort -r); do
         umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
     done
     if [ "$keep" = 1 ]; then
         echo "fresh-machine-check: the clean system is kept in $root"
-    elif findmnt -rn -o TARGET | grep -qF "$root/"; then
+    elif findmnt -rn -o TARGET | grep -qxE "$root(/.*)?"; then
         echo "fresh-machine-check: something is still mounted below $root; not removing $work" >&2
     else
         rm -rf --one-file-system "$work"
@@ -117,6 +117,10 @@ say "git clone of $src into $root/root/larch"
 git clone -q --no-hardlinks "$src" "$root/root/larch"
 git -C "$root/root/larch" log --oneline -1
 
+# The root of the clean system must be a mount point of its own, as / is on
+# a real machine: `unshare -m` (the demo's boots) makes / private, which the
+# kernel refuses for a directory that is not a mount.
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
