@@ -72,15 +72,23 @@ else
 fi
 rm -f "$out"/larch*_"$version"_*.deb "$out"/larch_"$version"_*.changes "$out"/larch_"$version"_*.buildinfo
 export DEB_BUILD_OPTIONS="parallel=2 noautodbgsym ${DEB_BUILD_OPTIONS:-}"
-if [ -d /usr/lib/ccache ]; then export PATH=/usr/lib/ccache:$PATH; fi
+# ccache when installed. debhelper (compat 13) points HOME at a scratch
+# directory during the build, where ccache would find an empty cache: name
+# the real one.
+if [ -d /usr/lib/ccache ] && command -v ccache >/dev/null; then
+    export PATH=/usr/lib/ccache:$PATH
+    CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir)}
+    export CCACHE_DIR
+fi
 echo "building $version in $copy (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
 (cd "$copy" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1 ||
-    { tail -n 40 "$work/build.log" >&2; fail "dpkg-buildpackage failed (whole log: $work/build.log)"; }
+    { grep -v '^\[[0-9]*/[0-9]*\] ' "$work/build.log" | cut -c1-300 | tail -n 30 >&2   # not ninja's command lines
+      fail "dpkg-buildpackage failed (whole log: $work/build.log)"; }
 mv "$work/src"/*.deb "$work/src"/*.changes "$work/src"/*.buildinfo "$out"/
 changes=$(ls "$out"/larch_"$version"_*.changes)
 debs=("$out"/larch*_"$version"_*.deb)
 echo "packages in $out:"
-ls -l "${debs[@]}" | sed 's/^/   /'
+du -h "${debs[@]}" | sed 's/^/   /'
 
 phase lintian
 # Errors fail the check; warnings and the rest are shown for the record.
