@@ -3,7 +3,7 @@
 
 #include <sys/statvfs.h>
 
-#include <cstdio>
+#include "src/base/text_format.h"
 
 namespace larch::deploy {
 
@@ -12,12 +12,6 @@ namespace {
 constexpr uint64_t kBlock = 4096;
 
 uint64_t RoundUp(uint64_t bytes) { return (bytes + kBlock - 1) / kBlock * kBlock; }
-
-std::string Mib(uint64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  return buf;
-}
 
 bool UnderEtc(const std::string& path) { return path == "/etc" || path == "/usr/etc"; }
 
@@ -48,8 +42,8 @@ Status CheckFreeSpace(const Sysroot& sysroot, const SysrootConfig& config, uint6
   if (::fstatvfs(sysroot.ostree_fd(), &vfs) != 0) return Status::FromErrno(errno, "statvfs of " + sysroot.path());
   uint64_t keep = MinFreeBytes(config, static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize);
   if (free >= needed && free - needed >= keep) return Status::Ok();
-  return Status::NoSpace("not enough space in " + sysroot.path() + ": the deployment needs about " + Mib(needed) +
-                         ", " + Mib(free) + " is free, and min-free-space (ostree/larch.conf) keeps " + Mib(keep) +
+  return Status::NoSpace("not enough space in " + sysroot.path() + ": the deployment needs about " + FormatMib(needed) +
+                         ", " + FormatMib(free) + " is free, and min-free-space (ostree/larch.conf) keeps " + FormatMib(keep) +
                          " free");
 }
 

@@ -35,7 +35,11 @@
 # --keep  leave the scratch directory (stores, sysroot, nginx log) to look at
 #
 # Env: LARCH            the larch binary (default: build it into build/)
-#      LARCH_PREPARE_ROOT the boot-time helper (default: next to LARCH's build)
+#      LARCH_PREPARE_ROOT the boot-time helper (default: beside LARCH, else in
+#                       LARCH's build tree)
+#      LARCH_HEALTH     the health runner (default: the checkout's
+#                       initramfs/health/larch-health; an installed one is
+#                       /usr/libexec/larch/larch-health)
 #      LARCH_BUILD_ROOT where build/ goes (default: the checkout)
 set -euo pipefail
 
@@ -54,7 +58,7 @@ done
 # files' owners all need it.
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
-        exec sudo --preserve-env=LARCH,LARCH_PREPARE_ROOT,LARCH_BUILD_ROOT,LARCH_CORPUS bash "$0" "$@"
+        exec sudo --preserve-env=LARCH,LARCH_PREPARE_ROOT,LARCH_HEALTH,LARCH_BUILD_ROOT,LARCH_CORPUS bash "$0" "$@"
     fi
     echo "demo: run as root (sudo tools/demo.sh)" >&2
     exit 1
@@ -78,8 +82,12 @@ if [ -z "${LARCH:-}" ]; then
     LARCH=$bdir/tools/larch
 fi
 [ -x "$LARCH" ] || { echo "demo: no larch binary at $LARCH" >&2; exit 1; }
-HELPER=${LARCH_PREPARE_ROOT:-$(dirname "$LARCH")/../initramfs/larch-prepare-root}
+# Installed binaries sit side by side (/usr/bin); a build has initramfs/.
+HELPER=${LARCH_PREPARE_ROOT:-$(dirname "$LARCH")/larch-prepare-root}
+[ -n "${LARCH_PREPARE_ROOT:-}" ] || [ -x "$HELPER" ] || HELPER=$(dirname "$LARCH")/../initramfs/larch-prepare-root
 [ -x "$HELPER" ] || { echo "demo: no larch-prepare-root at $HELPER (set LARCH_PREPARE_ROOT)" >&2; exit 1; }
+HEALTH=${LARCH_HEALTH:-$src/initramfs/health/larch-health}
+[ -x "$HEALTH" ] || { echo "demo: no larch-health at $HEALTH (set LARCH_HEALTH)" >&2; exit 1; }
 unshare -m true 2>/dev/null ||
     { echo "demo: mount namespaces (unshare -m) are not available here; the boots need them" >&2; exit 1; }
 corpus=$(bash "$src/tools/ensure-corpus.sh")
@@ -141,7 +149,6 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 #    device and inode.
 # Afterwards larch admin learns the running deployment from LARCH_CMDLINE
 # (standing in for /proc/cmdline) and BOOTED names it.
-HEALTH=$src/initramfs/health/larch-health
 BOOTS=0
 BOOTED=""
 # shellcheck disable=SC2016  # expanded by the shell inside the namespace

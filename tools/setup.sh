@@ -53,6 +53,9 @@ packages=(
     # grub-script-check and grub-mkrelpath: the grub.cfg larch writes
     # (bootloader=grub) and the grub.d snippet are checked by GRUB's parser
     grub-common
+    # Debian packages of Larch (debian/, tools/check-package.sh): debhelper
+    # builds them, lintian checks them, man-db answers man -w for the pages
+    debhelper lintian man-db
 )
 
 echo "setup: apt-get update"

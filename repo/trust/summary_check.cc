@@ -1,24 +1,14 @@
 // File: repo/trust/summary_check.cc
 #include "repo/trust/summary_check.h"
 
-#include <ctime>
-
 #include "repo/objects/signed_envelope.h"
 #include "repo/trust/signing.h"
 #include "src/base/hex.h"
+#include "src/base/text_format.h"
 
 namespace larch::trust {
 
 namespace {
-
-std::string Utc(uint64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Status Refuse(const TrustPolicy& policy, std::string_view rule, const std::string& why) {
   return Status::VerifyFailed("summary of remote " + policy.name + " refused by the " + std::string(rule) +
@@ -65,7 +55,7 @@ Result<VerifiedSummary> VerifySummary(const TrustPolicy& policy, TrustState& sta
   VerifiedSummary v{std::move(summary).value(), HexEncode(digest)};
   if (now >= v.summary.expires) {
     return Refuse(policy, "expiry",
-                  "it expired at " + Utc(v.summary.expires) + " (now " + Utc(now) +
+                  "it expired at " + FormatUtc(v.summary.expires) + " (now " + FormatUtc(now) +
                       "); the publisher must re-sign it with `larch summary --update`");
   }
   LARCH_RETURN_IF_ERROR(CheckSerial(policy, state, v));

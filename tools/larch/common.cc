@@ -2,12 +2,14 @@
 // Helpers shared by the verbs: opening the store, formatting, JSON.
 #include <sys/stat.h>
 
+#include <fmt/format.h>
+
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 
 #include "src/base/units.h"
 #include "tools/larch/command.h"
+#include "src/base/text_format.h"
 #include "src/fs/fs.h"
 
 namespace larch::cli {
@@ -54,14 +56,7 @@ CLI::Option* AddSizeOption(CLI::App* app, const std::string& name, uint64_t& byt
   return app->add_option(name, bytes, help)->transform(size)->type_name("SIZE");
 }
 
-std::string FormatTime(uint64_t epoch_seconds) {
-  time_t t = static_cast<time_t>(epoch_seconds);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatTime(uint64_t epoch_seconds) { return FormatUtc(epoch_seconds); }
 
 std::string FormatMode(uint32_t mode) {
   std::string s = S_ISDIR(mode) ? "d" : S_ISLNK(mode) ? "l" : "-";
@@ -74,15 +69,9 @@ std::string FormatMode(uint32_t mode) {
 }
 
 std::string FormatBytes(uint64_t bytes) {
-  char buf[32];
-  if (bytes < 10000) {
-    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
-  } else if (bytes < 10'000'000) {
-    std::snprintf(buf, sizeof(buf), "%.1f kB", static_cast<double>(bytes) / 1e3);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1f MB", static_cast<double>(bytes) / 1e6);
-  }
-  return buf;
+  if (bytes < 10000) return fmt::format("{} B", bytes);
+  if (bytes < 10'000'000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
+  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6);
 }
 
 nlohmann::json CommitToJson(const repo::ObjectId& id, const repo::Commit& commit) {

@@ -26,7 +26,7 @@ constexpr RegisterFn kCommands[] = {
 
 int Main(int argc, char** argv) {
   CLI::App app{"larch: a content-addressed OS updater for embedded Linux fleets", "larch"};
-  app.set_version_flag("--version", "larch 0.1.0");
+  app.set_version_flag("--version", "larch " LARCH_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // --repo may follow the verb
   GlobalOptions global;
