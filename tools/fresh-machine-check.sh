@@ -90,6 +90,8 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT   # through the EXIT trap: nothing stays mounted
+trap 'exit 143' TERM
 
 say "debootstrap --variant=minbase bookworm into $root"
 start=$SECONDS
