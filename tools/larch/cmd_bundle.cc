@@ -28,7 +28,7 @@ Status Create(const GlobalOptions& global, const CreateArgs& a) {
   LARCH_ASSIGN_OR_RETURN(delta::GeneratedDelta d, delta::BuildDelta(*store, options));
   progress.Finish();
   LARCH_RETURN_IF_ERROR(delta::WriteBundle(*fs::DefaultFs(), a.out, d, sign));
-  if (a.progress.quiet) return Status::Ok();
+  if (!a.progress.summary()) return Status::Ok();
   std::fprintf(stderr, "Wrote %s: %s in %llu parts, %zu signatures\n", a.out.c_str(),
                FormatBytes(d.stats.parts_bytes + d.stats.superblock_bytes).c_str(),
                static_cast<unsigned long long>(d.stats.parts), a.sign_keys.size());
@@ -79,7 +79,7 @@ Command RegisterBundle(CLI::App& parent, const GlobalOptions& global) {
             prepared->options.progress = progress.Fn();
             LARCH_ASSIGN_OR_RETURN(delta::ApplyStats stats, delta::ApplyDelta(*store, *source, prepared->options));
             progress.Finish();
-            PrintApplied(stats, prepared->options.ref, apply_progress->quiet);
+            PrintApplied(stats, prepared->options.ref, !apply_progress->summary());
             return Status::Ok();
           }};
 }

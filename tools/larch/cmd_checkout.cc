@@ -38,7 +38,7 @@ Command RegisterCheckout(CLI::App& parent, const GlobalOptions& global) {
             options.progress = progress.Fn();
             LARCH_ASSIGN_OR_RETURN(repo::CheckoutStats stats, repo::CheckoutCommit(*store, id, *target, options));
             progress.Finish();
-            if (!progress_args->quiet) {
+            if (progress_args->summary()) {
               std::fprintf(stderr, "Checked out %s into %s: %llu files, %llu directories\n", id.Hex().c_str(),
                            target->c_str(), static_cast<unsigned long long>(stats.files),
                            static_cast<unsigned long long>(stats.dirs));

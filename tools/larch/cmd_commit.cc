@@ -58,7 +58,7 @@ Command RegisterCommit(CLI::App& parent, const GlobalOptions& global) {
             progress.Finish();
             for (const std::string& path : stats.skipped)
               std::fprintf(stderr, "larch commit: skipped special file %s\n", path.c_str());
-            if (!a->progress.quiet) {
+            if (a->progress.summary()) {
               std::fprintf(stderr, "Committed %llu files in %llu directories (%s), %llu new objects, to %s\n",
                            static_cast<unsigned long long>(stats.files), static_cast<unsigned long long>(stats.dirs),
                            FormatBytes(stats.content_bytes).c_str(),

@@ -163,7 +163,7 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
             prepared->options.progress = progress.Fn();
             LARCH_ASSIGN_OR_RETURN(delta::ApplyStats stats, delta::ApplyDelta(*store, *source, prepared->options));
             progress.Finish();
-            PrintApplied(stats, prepared->options.ref, apply_progress->quiet);
+            PrintApplied(stats, prepared->options.ref, !apply_progress->summary());
             return Status::Ok();
           }};
 }

@@ -80,8 +80,10 @@ ProgressView ProgressReporter::View(Clock::time_point now) const {
   v.done = base_done_ + done_;
   v.total = total_ ? base_total_ + total_ : 0;
   const double elapsed = std::chrono::duration<double>(now - phase_start_).count();
-  // Bytes that were there at the start (a resumed download) took no time.
-  if (elapsed >= 0.1) v.rate = static_cast<double>(v.done - std::min(v.done, first_done_)) / elapsed;
+  // Bytes that were there at the start (a resumed download) took no time;
+  // the first half second (connecting, a first file) says little of the
+  // rate, and a time left from it would jump about.
+  if (elapsed >= 0.5) v.rate = static_cast<double>(v.done - std::min(v.done, first_done_)) / elapsed;
   return v;
 }
 

@@ -26,6 +26,10 @@ namespace larch::cli {
 struct ProgressArgs {
   bool quiet = false;
   bool json = false;
+  // Whether the verb may write its human summary ("Committed …") on
+  // stderr: not with -q, and not with --json, which keeps stderr to JSON
+  // lines.
+  bool summary() const { return !quiet && !json; }
 };
 
 // -q/--quiet, and --json unless the verb has its own (`json` false).

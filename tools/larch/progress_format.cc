@@ -69,7 +69,7 @@ std::string FitLine(const ProgressView& v, int width) {
   const int percent = Percent(v);
   const std::string head = percent < 0 ? v.phase : fmt::format("{} {:3}%", v.phase, percent);
   const std::string amount = " " + Amount(v);
-  const std::string rate = "  " + HumanRate(v.rate);
+  const std::string rate = v.rate > 0 ? "  " + HumanRate(v.rate) : "";
   const std::optional<double> eta = EtaSeconds(v.done, v.total, v.rate);
   const std::string left = eta ? "  " + HumanDuration(eta) + " left" : "";
   const std::string full = amount + rate + left;
@@ -94,7 +94,7 @@ std::string PlainLine(const ProgressView& v) {
   std::string line = v.phase + ": ";
   if (percent >= 0) line += fmt::format("{}% ({} of {}", percent, HumanBytes(v.done), HumanBytes(v.total));
   else line += fmt::format("({}", HumanBytes(v.done));
-  line += ", " + HumanRate(v.rate);
+  if (v.rate > 0) line += ", " + HumanRate(v.rate);
   if (eta) line += ", " + HumanDuration(eta) + " left";
   return line + ")";
 }

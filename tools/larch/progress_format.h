@@ -27,14 +27,14 @@ struct ProgressView {
   std::string phase;
   uint64_t done = 0;
   uint64_t total = 0;  // 0: not known
-  double rate = 0;     // bytes per second
+  double rate = 0;     // bytes per second; 0: not known yet
 };
 
 // The redrawn terminal line, at most `width` - 1 columns (writing the last
 // column makes some terminals wrap):
 //   "download  45% [#########...........] 56.7 MB / 126 MB  12.3 MB/s  5s left"
 // Narrower terminals lose the bar, then the time left, then the rate; the
-// rest is cut.
+// rest is cut. A rate not known yet is left out, and so is the time left.
 std::string FitLine(const ProgressView& v, int width);
 
 // A log line, when stderr is not a terminal (no bar, never cut):

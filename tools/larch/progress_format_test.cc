@@ -67,9 +67,14 @@ TEST(FitLine, UnknownTotalHasNoPercentNoBarNoEta) {
   EXPECT_EQ(FitLine({"metadata", 12345, 0, 1000}, 80), "metadata 12.3 kB  1.00 kB/s");
 }
 
+TEST(FitLine, UnknownRateHasNoRateNoEta) {
+  EXPECT_EQ(FitLine({"commit", 500, 1000, 0}, 30), "commit  50% 500 B / 1.00 kB");
+}
+
 TEST(PlainLine, NoBarAndNoControlCharacters) {
   EXPECT_EQ(PlainLine(Half()), "download: 50% (63.0 MB of 126 MB, 12.6 MB/s, 5s left)");
-  EXPECT_EQ(PlainLine({"metadata", 12345, 0, 0}), "metadata: (12.3 kB, 0 B/s)");
+  EXPECT_EQ(PlainLine({"metadata", 12345, 0, 0}), "metadata: (12.3 kB)");
+  EXPECT_EQ(PlainLine({"metadata", 12345, 0, 1000}), "metadata: (12.3 kB, 1.00 kB/s)");
 }
 
 TEST(ChooseWidth, IoctlThenColumnsThen80) {
