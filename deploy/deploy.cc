@@ -116,7 +116,7 @@ Status Deployer::Check() {
 Status Deployer::Build() {
   LARCH_ASSIGN_OR_RETURN(uint32_t serial, NextSerial(sysroot_, os_, source_.id.Hex()));
   result_.deployment = boot::DeploymentId{os_, source_.id.Hex(), serial};
-  BuildRequest request{result_.deployment, &source_, &kernel_, result_.merged_from};
+  BuildRequest request{result_.deployment, &source_, &kernel_, result_.merged_from, options_.progress};
   LARCH_ASSIGN_OR_RETURN(EtcMergeResult etc, BuildDeployment(sysroot_, request));
   result_.etc_conflicts = std::move(etc.conflicts);
   return Status::Ok();

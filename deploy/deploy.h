@@ -24,6 +24,7 @@
 #include "deploy/boot_state.h"
 #include "deploy/origin.h"
 #include "deploy/sysroot.h"
+#include "src/base/progress.h"
 
 namespace larch::deploy {
 
@@ -34,6 +35,7 @@ struct DeployOptions {
   std::optional<uint32_t> tries;  // boots before falling back; default larch.conf boot-tries
   std::optional<boot::DeploymentId> booted;
   std::string action = "deploy";  // as recorded in the history ("upgrade" for upgrades)
+  ProgressFn progress = nullptr;  // the new deployment's checkout (repo/checkout.h)
 };
 
 struct DeployResult {

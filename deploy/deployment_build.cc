@@ -41,6 +41,7 @@ Status Builder::Checkout() {
   options.mode = repo::CheckoutMode::kHardlink;
   options.preserve_owner = ::geteuid() == 0;
   options.sync = false;  // Publish() syncs once for everything
+  options.progress = req_.progress;
   std::string target = sysroot_.path() + "/ostree/deploy/" + req_.id.os + "/deploy/" + stage_;
   return repo::CheckoutCommit(sysroot_.store(), req_.source->id, target, options).status();
 }

@@ -23,6 +23,7 @@
 #include "deploy/deploy_source.h"
 #include "deploy/etc_merge.h"
 #include "deploy/sysroot.h"
+#include "src/base/progress.h"
 
 namespace larch::deploy {
 
@@ -32,6 +33,7 @@ struct BuildRequest {
   const KernelFiles* kernel = nullptr;
   // The deployment whose /etc is merged (nullopt: none, copy the defaults).
   std::optional<boot::DeploymentId> merge_from;
+  ProgressFn progress = nullptr;  // the checkout's (repo/checkout.h)
 };
 
 // "deploy/<os>/<commit>.<serial>": the ref that keeps a deployment's commit.

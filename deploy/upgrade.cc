@@ -41,6 +41,7 @@ Result<repo::ObjectId> FetchBundle(const Sysroot& sysroot, const Origin& origin,
   apply.envelope_kind = repo::SignedKind::kBundle;
   apply.ref = pull::LocalRefName(origin.remote, origin.ref);
   apply.verify = delta::ApplyVerification{&policy, &state, origin.ref, options.allow_downgrade};
+  apply.progress = options.progress;
   LARCH_ASSIGN_OR_RETURN(delta::ApplyStats stats, delta::ApplyDelta(sysroot.store(), *source, apply));
   return stats.commit;
 }
@@ -65,6 +66,7 @@ Result<Fetched> Fetch(const Sysroot& sysroot, trust::TrustState& state, const Or
   // must not install anything.
   pull.dry_run = options.mode == UpgradeMode::kCheck;
   pull.fetch.max_rate = options.max_rate;
+  pull.progress = options.progress;
   LARCH_ASSIGN_OR_RETURN(pull::PullResult pulled, pull::Pull(sysroot.store(), remote, state, pull));
   return Fetched{pulled.commit, pulled};
 }
@@ -102,7 +104,8 @@ Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& opti
   if (r.up_to_date) return r;
   LARCH_ASSIGN_OR_RETURN(r.failed_before, FindFailedRelease(state->database(), os, r.commit.Hex()));
   if (r.failed_before || options.mode != UpgradeMode::kDeploy) return r;
-  DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, "upgrade"};
+  DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, "upgrade",
+                       options.progress};
   LARCH_ASSIGN_OR_RETURN(r.deployed, Deploy(sysroot, deploy));
   return r;
 }

@@ -41,6 +41,8 @@ struct UpgradeOptions {
   std::optional<boot::DeploymentId> booted;
   UpgradeMode mode = UpgradeMode::kDeploy;
   uint64_t max_rate = 0;  // the pull's bytes per second (pull::FetchOptions); 0: unlimited
+  // The pull's (or the bundle's apply), then the deploy's checkout.
+  ProgressFn progress = nullptr;
 };
 
 struct UpgradeResult {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <map>
 
 #include "repo/file_object.h"
@@ -14,12 +15,14 @@ namespace {
 
 class Checkout {
  public:
-  Checkout(const Store& store, const CheckoutOptions& options, int root_fd)
-      : store_(store), fs_(store.fs()), options_(options), root_fd_(root_fd) {}
+  Checkout(const Store& store, const CheckoutOptions& options, int root_fd, uint64_t total_bytes)
+      : store_(store), fs_(store.fs()), options_(options), root_fd_(root_fd),
+        progress_(options.progress, "checkout", total_bytes) {}
 
   Status Dir(const ObjectId& tree_id, int dirfd, const std::string& rel);
   Status ApplyDirMeta(int parent_fd, const std::string& name, int fd, const DirMeta& meta);
   const CheckoutStats& stats() const { return stats_; }
+  ProgressCounter& progress() { return progress_; }
 
  private:
   Status File(const DirTreeFile& entry, int dirfd, const std::string& rel);
@@ -38,6 +41,7 @@ class Checkout {
   // A root filesystem has thousands of directories but a handful of
   // distinct dirmetas: read each once.
   std::map<ObjectId, DirMeta> dirmetas_;
+  ProgressCounter progress_;
 };
 
 Result<const DirMeta*> Checkout::CachedDirMeta(const ObjectId& id) {
@@ -90,6 +94,7 @@ Status Checkout::CopyFromStore(const DirTreeFile& entry, int dirfd, const std::s
   if (!s.ok()) return s.WithContext("checking out " + Join(rel, entry.name));
   LARCH_RETURN_IF_ERROR(ApplyFileMetadata(fs_, dirfd, entry.name, fd, h, options_.preserve_owner));
   stats_.bytes_copied += h.size;
+  progress_.Add(h.size);
   return Status::Ok();
 }
 
@@ -106,6 +111,7 @@ Status Checkout::File(const DirTreeFile& entry, int dirfd, const std::string& re
   ++stats_.files;
   if (options_.mode == CheckoutMode::kHardlink) {
     Status s = LinkFromStore(entry, dirfd);
+    if (s.ok()) progress_.Add(entry.size);
     if (s.sys_errno() != EMLINK) return s;  // EMLINK: inode is full; copy
   } else {
     auto [it, first] = first_path_.try_emplace({entry.file, entry.link_slot}, Join(rel, entry.name));
@@ -160,6 +166,15 @@ Result<Target> PrepareTarget(fs::Fs& fs, const std::string& target) {
   return t;
 }
 
+// The commit's own record of its content size (written by commit, signed
+// with it): a total known before the first file, without walking the tree.
+uint64_t ContentSize(const Commit& commit) {
+  auto it = commit.metadata.find("content-size");
+  uint64_t size = 0;
+  if (it != commit.metadata.end()) std::from_chars(it->second.data(), it->second.data() + it->second.size(), size);
+  return size;
+}
+
 }  // namespace
 
 Result<CheckoutStats> CheckoutCommit(const Store& store, const ObjectId& commit_id,
@@ -174,8 +189,9 @@ Result<CheckoutStats> CheckoutCommit(const Store& store, const ObjectId& commit_
   std::string tmp = fs::TempName("." + t.name + ".tmp-");
   LARCH_RETURN_IF_ERROR(fs.Mkdir(t.parent.get(), tmp, 0700));
   LARCH_ASSIGN_OR_RETURN(UniqueFd root, fs.OpenDirPath(t.parent.get(), tmp));
-  Checkout co(store, options, root.get());
+  Checkout co(store, options, root.get(), ContentSize(commit));
   Status s = co.Dir(commit.root_tree, root.get(), "");
+  co.progress().Finish();
   if (s.ok()) s = co.ApplyDirMeta(t.parent.get(), tmp, root.get(), root_meta);
   // The tree must be durable before its final name appears.
   if (s.ok() && options.sync) s = fs.SyncFs(root.get());

@@ -19,6 +19,7 @@
 
 #include "repo/objects/object_id.h"
 #include "repo/store.h"
+#include "src/base/progress.h"
 
 namespace larch::repo {
 
@@ -30,6 +31,9 @@ struct CheckoutOptions {
   bool preserve_owner = true;
   // syncfs before the final rename (off only for throwaway checkouts).
   bool sync = true;
+  // Phase "checkout": bytes of file content checked out, of the commit's
+  // content-size metadata (0 when the commit has none).
+  ProgressFn progress = nullptr;
 };
 
 struct CheckoutStats {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <random>
 
 #include "repo/file_object.h"
@@ -49,6 +50,8 @@ class Builder {
       : txn_(txn), store_(txn.store()), fs_(store_.fs()), root_fd_(root_fd), options_(options) {}
 
   Result<CommitStats> Run(ScanResult scan);
+  // Sum of the sizes of the files to hash (each inode once).
+  uint64_t ContentBytes() const;
 
  private:
   void Index(const ScannedDir& dir);
@@ -76,6 +79,7 @@ class Builder {
   std::map<std::pair<dev_t, ino_t>, size_t> inode_first_;
   std::vector<size_t> alias_of_;  // == own position unless a later hard link
   uint64_t dirs_ = 0;
+  std::unique_ptr<ProgressCounter> progress_;
 };
 
 void Builder::Index(const ScannedDir& dir) {
@@ -198,7 +202,10 @@ Status Builder::HashOne(int dirfd, const ScannedDir& dir, size_t index) {
   ObjectId id(hasher.Finish());
   results_[pos] = {id, header.size};
   LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim({id, ObjectType::kFile}));
-  if (!fresh) return Status::Ok();
+  if (!fresh) {
+    progress_->Add(header.size);
+    return Status::Ok();
+  }
   FileContentSource source;
   if (header.kind == FileKind::kRegular && header.size <= kInMemoryLimit) {
     source.data = &data;
@@ -208,9 +215,10 @@ Status Builder::HashOne(int dirfd, const ScannedDir& dir, size_t index) {
   }
   ObjectKey key{id, ObjectType::kFile};
   LARCH_ASSIGN_OR_RETURN(int staging_dir, txn_.StagingDirFd(key));
-  return WriteFileObject(store_, staging_dir, Transaction::StagedName(key),
-                         header, source)
-      .WithContext("storing " + DisplayPath(dir.rel_path, f.name));
+  LARCH_RETURN_IF_ERROR(WriteFileObject(store_, staging_dir, Transaction::StagedName(key), header, source)
+                            .WithContext("storing " + DisplayPath(dir.rel_path, f.name)));
+  progress_->Add(header.size);  // once stored: compressing is the slow part
+  return Status::Ok();
 }
 
 Status Builder::HashBatch(const FileJob& job) {
@@ -291,12 +299,21 @@ Result<ObjectId> Builder::WriteCommit(const ObjectId& tree, const ObjectId& meta
   return txn_.WriteMetadata(ObjectType::kCommit, EncodeCommit(commit));
 }
 
+uint64_t Builder::ContentBytes() const {
+  uint64_t bytes = 0;
+  for (size_t pos = 0; pos < order_.size(); ++pos)
+    if (alias_of_[pos] == pos && S_ISREG(order_[pos]->st.st_mode)) bytes += static_cast<uint64_t>(order_[pos]->st.st_size);
+  return bytes;
+}
+
 Result<CommitStats> Builder::Run(ScanResult scan) {
   Index(*scan.root);
+  progress_ = std::make_unique<ProgressCounter>(options_.progress, "commit", ContentBytes());
   LARCH_RETURN_IF_ERROR(MaybeTrainDictionary(*scan.root));
   results_.resize(order_.size());
   LARCH_RETURN_IF_ERROR(ParallelFor(
       jobs_.size(), [&](size_t i) { return HashBatch(jobs_[i]); }, options_.threads));
+  progress_->Finish();
   AssignLinkSlots();
   CommitStats stats;
   stats.files = order_.size();

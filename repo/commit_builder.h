@@ -22,6 +22,7 @@
 
 #include "repo/objects/object_id.h"
 #include "repo/store.h"
+#include "src/base/progress.h"
 
 namespace larch::repo {
 
@@ -38,6 +39,9 @@ struct CommitOptions {
   // of the first tree that has at least this many (docs/store.md).
   size_t dictionary_min_samples = 64;
   uint64_t dictionary_min_bytes = 8 << 20;
+  // Phase "commit": bytes of file content hashed and stored, of the sum of
+  // the tree's file sizes (known from the scan before hashing starts).
+  ProgressFn progress = nullptr;
 };
 
 struct CommitStats {

@@ -42,8 +42,9 @@ std::string Hex(const repo::ObjectKey& key) {
 
 class Applier {
  public:
-  Applier(repo::Store& store, repo::Transaction& txn, const DeltaSuperblock& sb, WorkPool& pool)
-      : store_(store), fs_(store.fs()), txn_(txn), sb_(sb), pool_(pool) {}
+  Applier(repo::Store& store, repo::Transaction& txn, const DeltaSuperblock& sb, WorkPool& pool,
+          ProgressCounter& progress)
+      : store_(store), fs_(store.fs()), txn_(txn), sb_(sb), pool_(pool), progress_(progress) {}
 
   Status ApplyPart(DeltaSource& source, size_t index);
   Status CheckComplete();
@@ -76,6 +77,7 @@ class Applier {
   repo::Transaction& txn_;
   const DeltaSuperblock& sb_;
   WorkPool& pool_;
+  ProgressCounter& progress_;
   mutable std::mutex mu_;  // produced_ and stats_: workers stage objects too
   std::set<repo::ObjectKey> produced_;
   std::map<repo::ObjectId, repo::DirTree> trees_;
@@ -165,6 +167,7 @@ Status Applier::ApplyOps(PartReader& reader, size_t index) {
                                 ", the superblock lists " + std::string(OpKindName(expected[i].op)) +
                                 " of " + Hex(expected[i].key));
     s = ApplyOp(reader, h);
+    progress_.Add(h.payload_size);
   }
   if (s.ok()) s = reader.Finish();
   return s.WithContext(what);
@@ -438,8 +441,10 @@ Status Write(repo::Store& store, DeltaSource& source, const ApplyOptions& option
              const DeltaSuperblock& sb, ApplyStats& stats, std::function<Status()> before_refs) {
   LARCH_ASSIGN_OR_RETURN(std::unique_ptr<repo::Transaction> txn, repo::Transaction::Begin(store));
   WorkPool pool(options.threads, kApplyBudget);
-  Applier applier(store, *txn, sb, pool);
+  ProgressCounter progress(options.progress, "apply", sb.TotalUncompressed());
+  Applier applier(store, *txn, sb, pool, progress);
   for (size_t i = 0; i < sb.parts.size(); ++i) LARCH_RETURN_IF_ERROR(applier.ApplyPart(source, i));
+  progress.Complete();
   LARCH_RETURN_IF_ERROR(source.Finish());
   LARCH_RETURN_IF_ERROR(applier.CheckComplete());
   LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, txn->WriteMetadata(repo::ObjectType::kCommit, sb.commit));

@@ -33,6 +33,7 @@
 #include "repo/objects/commitmeta.h"
 #include "repo/objects/signed_envelope.h"
 #include "repo/store.h"
+#include "src/base/progress.h"
 #include "repo/trust/trust_policy.h"
 #include "repo/trust/trust_state.h"
 
@@ -58,6 +59,9 @@ struct ApplyOptions {
   // Objects staged in parallel (filesystem latency, not CPU, is the limit);
   // 0 stages each one in turn, in a deterministic order (crash tests).
   unsigned threads = 4;
+  // Phase "apply": bytes of the parts' operations applied, of the
+  // superblock's uncompressed part sizes.
+  ProgressFn progress = nullptr;
 };
 
 struct ApplyStats {

@@ -113,6 +113,19 @@ Result<std::vector<Planned>> Plan(const std::vector<TreeEntry>& target, const So
   return plan;
 }
 
+// What encoding a planned object counts for in progress: a file's content
+// size (read, and diffed against its base when it has one); metadata and
+// reused objects cost next to nothing.
+uint64_t EncodedBytes(const Planned& p) {
+  return p.key.type == repo::ObjectType::kFile && p.op != OpKind::kReuse ? p.size : 0;
+}
+
+uint64_t EncodedBytes(const std::vector<Planned>& plan) {
+  uint64_t bytes = 0;
+  for (const Planned& p : plan) bytes += EncodedBytes(p);
+  return bytes;
+}
+
 // A dirtree changes in a few entries: a patch against the old dirtree at
 // its path sends those, not every name and id again.
 Status EncodeMeta(const repo::Store& store, Planned& p) {
@@ -268,9 +281,14 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(out.superblock.commit));
   LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> target, ListTree(store, commit));
   LARCH_ASSIGN_OR_RETURN(std::vector<Planned> plan, Plan(target, src));
+  ProgressCounter encoded(options.progress, "delta", EncodedBytes(plan));
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
-    return Encode(store, plan[i]).WithContext(plan[i].path);
+    const uint64_t bytes = EncodedBytes(plan[i]);
+    Status s = Encode(store, plan[i]).WithContext(plan[i].path);
+    encoded.Add(bytes);
+    return s;
   }, options.threads));
+  encoded.Finish();
   Order(plan);
   GenerateStats& st = out.stats;
   for (const Planned& p : plan) {
@@ -282,10 +300,15 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   plan.clear();
   out.parts.resize(raw.size());
   int level = options.part_level ? options.part_level : kPartLevel;
+  uint64_t raw_bytes = 0;
+  for (const RawPart& part : raw) raw_bytes += part.raw.size();
+  ProgressCounter compressed(options.progress, "compress", raw_bytes);
   LARCH_RETURN_IF_ERROR(ParallelFor(raw.size(), [&](size_t i) -> Status {
     LARCH_ASSIGN_OR_RETURN(out.parts[i], CompressPart(raw[i].raw, level));
+    compressed.Add(raw[i].raw.size());
     return Status::Ok();
   }, options.threads));
+  compressed.Finish();
   for (size_t i = 0; i < raw.size(); ++i) {
     out.superblock.parts.push_back({out.parts[i].size(), raw[i].raw.size(),
                                     crypto::Sha256::Hash(out.parts[i]), std::move(raw[i].objects)});

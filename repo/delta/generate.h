@@ -24,6 +24,7 @@
 #include "repo/objects/commitmeta.h"
 #include "repo/objects/signed_envelope.h"
 #include "repo/store.h"
+#include "src/base/progress.h"
 
 namespace larch::delta {
 
@@ -38,6 +39,9 @@ struct GenerateOptions {
   unsigned threads = 0;  // 0: every core
   uint64_t part_target = 0;  // 0: kPartTarget
   int part_level = 0;        // 0: kPartLevel
+  // Phase "delta": bytes of the target's new files encoded (the sizes in
+  // its dirtrees); then phase "compress": bytes of the parts compressed.
+  ProgressFn progress = nullptr;
 };
 
 struct GenerateStats {

@@ -15,9 +15,11 @@
 #include <vector>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "repo/trust/remote_config.h"
 #include "src/base/bytes.h"
+#include "src/base/progress.h"
 #include "src/base/result.h"
 
 namespace larch::pull {
@@ -39,15 +41,10 @@ struct Download {
   std::string path;                    // relative to the remote's URL
   uint64_t limit = 0;                  // never more than this many bytes
   std::optional<uint64_t> exact_size;  // when signed data gives the size exactly
+  // What the file counts for in progress when its wire size is not known
+  // exactly: a signed size (a file object's content size from its dirtree).
+  std::optional<uint64_t> progress_size = std::nullopt;
 };
-
-struct TransferProgress {
-  uint64_t bytes_received = 0;  // this process, on the wire (bodies)
-  uint64_t bytes_expected = 0;  // sum of the known sizes still to come (0: unknown)
-  size_t files_done = 0;
-  size_t files_total = 0;
-};
-using ProgressFn = std::function<void(const TransferProgress&)>;
 
 class DownloadCache;
 
@@ -70,8 +67,12 @@ class Fetcher {
   // remote does not have; kVerifyFailed when one exceeds its limit (its
   // partial download is discarded); kIoError after `retries` attempts in a
   // row without progress.
+  //
+  // Progress (phase `phase`) counts bytes: each file's bytes received so
+  // far, up to its exact or progress size, of the sum of those sizes; the
+  // total is 0 (unknown) when a file has neither.
   Status FetchAll(const DownloadCache& cache, const std::vector<Download>& downloads,
-                  const ProgressFn& progress = nullptr);
+                  const ProgressFn& progress = nullptr, std::string_view phase = "download");
 
   uint64_t bytes_received() const { return bytes_received_; }
   uint64_t requests() const { return requests_; }

@@ -58,6 +58,7 @@ struct Transfer {
   bool write_error = false;
   bool checked_status = false;
   unsigned failures = 0;      // attempts in a row without progress
+  uint64_t parked = 0;        // its progress credit while it waits to resume
   Clock::time_point not_before{};
   uint64_t* received = nullptr;
   Throttle* throttle = nullptr;
@@ -112,16 +113,50 @@ Clock::duration Backoff(unsigned failures, unsigned first_ms) {
   return std::chrono::milliseconds(std::min<uint64_t>(ms, 30000));
 }
 
+// Bytes done and to do over one FetchAll. A file counts for its exact or
+// progress size (signed data), its bytes received so far up to that; a
+// partial file waiting for a retry keeps its credit, so progress does not
+// go backwards while the link drops.
+struct ByteProgress {
+  uint64_t total = 0;    // 0: some file's size is unknown
+  uint64_t settled = 0;  // complete files
+  uint64_t parked = 0;   // partial files waiting to resume
+
+  static std::optional<uint64_t> Weight(const Download& d) { return d.progress_size ? d.progress_size : d.exact_size; }
+  static uint64_t Credit(const Transfer& t) {
+    std::optional<uint64_t> w = Weight(*t.download);
+    return w ? std::min(t.offset, *w) : t.offset;
+  }
+  void Complete(const Transfer& t) {
+    std::optional<uint64_t> w = Weight(*t.download);
+    settled += w ? *w : t.offset;
+  }
+  void Park(Transfer& t) {
+    t.parked = Credit(t);
+    parked += t.parked;
+  }
+  void Unpark(Transfer& t) {
+    parked -= t.parked;
+    t.parked = 0;
+  }
+};
+
 }  // namespace
 
 Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>& downloads,
-                         const ProgressFn& progress) {
+                         const ProgressFn& progress, std::string_view phase) {
   std::deque<std::unique_ptr<Transfer>> pending;
   Throttle throttle;
   throttle.max_rate = options_.max_rate;
   int receive_buffer = static_cast<int>(std::clamp<uint64_t>(options_.max_rate / 4, 4096, 256 << 10));
-  TransferProgress report;
-  report.files_total = downloads.size();
+  ByteProgress report;
+  bool sizes_known = true;
+  for (const Download& d : downloads) {
+    std::optional<uint64_t> w = ByteProgress::Weight(d);
+    sizes_known = sizes_known && w;
+    report.total += w.value_or(0);
+  }
+  if (!sizes_known) report.total = 0;
   for (const Download& d : downloads) {
     auto t = std::make_unique<Transfer>();
     t->download = &d;
@@ -129,10 +164,9 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
     t->received = &bytes_received_;
     t->throttle = &throttle;
     if (cache.IsComplete(t->name)) {
-      ++report.files_done;
+      report.settled += ByteProgress::Weight(d).value_or(0);
       continue;
     }
-    if (d.exact_size) report.bytes_expected += *d.exact_size;
     pending.push_back(std::move(t));
   }
   CURLM* multi = curl_multi_init();
@@ -141,9 +175,9 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
   const unsigned parallel = options_.max_rate > 0 ? 1 : std::max(1u, options_.parallel);
   std::map<CURL*, std::unique_ptr<Transfer>> active;
   Status result = Status::Ok();
-  const uint64_t received_at_start = bytes_received_;
 
   auto start = [&](std::unique_ptr<Transfer> t) -> Status {
+    report.Unpark(*t);
     LARCH_ASSIGN_OR_RETURN(t->fd, cache.OpenPartial(t->name, &t->offset));
     if (t->offset > t->download->limit) {
       LARCH_RETURN_IF_ERROR(cache.Truncate(t->fd.get()));
@@ -192,8 +226,7 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
     const bool range_done = http == 416 && t->offset > 0;  // we already had every byte
     if ((rc == CURLE_OK || range_done) && (!d.exact_size || t->offset == *d.exact_size)) {
       LARCH_RETURN_IF_ERROR(cache.Complete(t->name, t->fd.get()));
-      ++report.files_done;
-      if (d.exact_size) report.bytes_expected -= std::min(report.bytes_expected, *d.exact_size);
+      report.Complete(*t);
       return Status::Ok();
     }
     if (rc == CURLE_OK && d.exact_size && t->offset > *d.exact_size) {
@@ -214,6 +247,7 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
     }
     t->not_before = Clock::now() + Backoff(t->failures, options_.backoff_ms);
     t->fd.Reset();
+    report.Park(*t);
     pending.push_back(std::move(t));
     return Status::Ok();
   };
@@ -244,8 +278,9 @@ Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>
       if (!s.ok() && result.ok()) result = s;
     }
     if (progress) {
-      report.bytes_received = bytes_received_ - received_at_start;
-      progress(report);
+      uint64_t done = report.settled + report.parked;
+      for (const auto& [easy, t] : active) done += ByteProgress::Credit(*t);
+      progress({phase, done, report.total});
     }
     // Never sleep when there is nothing to wait for: the poll below lasts
     // its whole timeout when no transfer is active, which cost every batch

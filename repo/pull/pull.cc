@@ -188,6 +188,7 @@ Result<PullResult> Puller::PullDelta(const repo::SummaryDelta& offer, const trus
   apply.ref = LocalRefName(remote_.name, options_.ref);
   const trust::RemoteTrust summary_trust = summary_->trust();
   apply.verify = delta::ApplyVerification{&policy, &state_, options_.ref, options_.allow_downgrade, &summary_trust};
+  apply.progress = options_.progress;
   LARCH_ASSIGN_OR_RETURN(delta::DeltaSuperblock sb, delta::ReadVerifiedSuperblock(source, apply));
   PullResult result;
   result.method = "delta";
@@ -211,7 +212,7 @@ Result<PullResult> Puller::PullDelta(const repo::SummaryDelta& offer, const trus
 Status Puller::FetchMetadataLevel(const std::vector<repo::ObjectKey>& keys) {
   std::vector<Download> wanted;
   for (const repo::ObjectKey& key : keys) wanted.push_back({ObjectPath(key), kMaxMetadataObject, std::nullopt});
-  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, wanted, options_.progress));
+  LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, wanted, options_.progress, "metadata"));
   for (const repo::ObjectKey& key : keys) {
     const std::string name = DownloadCache::NameFor(ObjectPath(key));
     LARCH_ASSIGN_OR_RETURN(Bytes bytes, cache_->Read(name, kMaxMetadataObject));
@@ -367,7 +368,9 @@ Result<PullResult> Puller::PullObjects(const repo::Commit& commit, const Bytes& 
   LARCH_RETURN_IF_ERROR(CheckFreeSpace(result.write_bytes));
   std::vector<Download> files;
   for (const auto& [id, f] : missing_files_) {
-    files.push_back({ObjectPath({id, repo::ObjectType::kFile}), FileObjectLimit(f.size), std::nullopt});
+    // Compressed on the wire, so no exact size: progress counts each file
+    // for its signed content size (received bytes, up to that).
+    files.push_back({ObjectPath({id, repo::ObjectType::kFile}), FileObjectLimit(f.size), std::nullopt, f.size});
   }
   LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, files, options_.progress));
   LARCH_ASSIGN_OR_RETURN(txn_, repo::Transaction::Begin(store_));

@@ -24,6 +24,7 @@ struct AdminArgs {
   std::string sysroot;  // empty: "/", or "/sysroot" inside a booted deployment
   std::string cmdline;  // file with the kernel command line; default $LARCH_CMDLINE or /proc/cmdline
   bool json = false;
+  bool quiet = false;  // deploy, upgrade: no progress
 };
 
 // --sysroot and --cmdline on `app`.

@@ -8,6 +8,7 @@
 #include "tools/larch/admin_cli.h"
 #include "tools/larch/command.h"
 #include "tools/larch/exit_codes.h"
+#include "tools/larch/progress.h"
 
 namespace larch::cli {
 
@@ -42,11 +43,21 @@ void AddTries(CLI::App* app, Args& a) {
 
 void AddJson(CLI::App* app, Args& a) { app->add_flag("--json", a.admin.json, "Machine-readable output"); }
 
+// deploy and upgrade: -q; with --json the progress is JSON lines on stderr
+// (stdout keeps the one result object).
+void AddQuiet(CLI::App* app, Args& a) {
+  app->add_flag("-q,--quiet", a.admin.quiet, "No progress on stderr (errors still print)");
+}
+
+ProgressReporter::Style ProgressStyle(const AdminArgs& a) { return ProgressReporter::Choose({a.quiet, a.json}); }
+
 Status RunDeploy(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
   LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
-  deploy::DeployOptions o{a.os, a.revision, a.allow_downgrade, a.tries, booted, "deploy"};
+  ProgressReporter progress(ProgressStyle(a.admin));
+  deploy::DeployOptions o{a.os, a.revision, a.allow_downgrade, a.tries, booted, "deploy", progress.Fn()};
   LARCH_ASSIGN_OR_RETURN(deploy::DeployResult r, deploy::Deploy(*sysroot, o));
+  progress.Finish();
   PrintDeployResult(r, a.admin.json);
   return Status::Ok();
 }
@@ -57,8 +68,10 @@ Status RunUpgrade(const Args& a) {
   const deploy::UpgradeMode mode = a.check           ? deploy::UpgradeMode::kCheck
                                    : a.download_only ? deploy::UpgradeMode::kDownloadOnly
                                                      : deploy::UpgradeMode::kDeploy;
-  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted, mode, a.max_rate};
+  ProgressReporter progress(ProgressStyle(a.admin));
+  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted, mode, a.max_rate, progress.Fn()};
   LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
+  progress.Finish();
   PrintUpgradeResult(r, a.admin.json);
   // rpm-ostree's convention, so scripts can tell "nothing new" from a failure.
   if (a.check && (r.up_to_date || r.failed_before)) *a.exit_code = kExitNoUpdate;
@@ -160,6 +173,7 @@ void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& ver
   v->add_flag("--allow-downgrade", a->allow_downgrade, "Accept an older version than the one installed");
   AddTries(v, *a);
   AddJson(v, *a);
+  AddQuiet(v, *a);
   v = Verb(admin, "upgrade", "Pull (or apply --bundle) what the deployment follows, and deploy it", a, verbs, RunUpgrade);
   v->add_option("--bundle", a->bundle, "Offline bundle file instead of pulling")->transform(AsAbsolutePath());
   AddUpgradeModes(v, *a);
@@ -168,6 +182,7 @@ void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& ver
   v->add_flag("--allow-downgrade", a->allow_downgrade, "Accept an older version than the one installed");
   AddTries(v, *a);
   AddJson(v, *a);
+  AddQuiet(v, *a);
 }
 
 // status, history, rollback, set-default, undeploy, pin, unpin, cleanup,

@@ -14,6 +14,7 @@ namespace {
 struct CreateArgs {
   std::string from, to, out;
   std::vector<std::string> sign_keys;
+  ProgressArgs progress;
 };
 
 Status Create(const GlobalOptions& global, const CreateArgs& a) {
@@ -22,8 +23,12 @@ Status Create(const GlobalOptions& global, const CreateArgs& a) {
   LARCH_ASSIGN_OR_RETURN(options.from, ResolveFrom(*store, a.from));
   LARCH_ASSIGN_OR_RETURN(options.to, repo::ResolveRevision(*store, a.to));
   LARCH_ASSIGN_OR_RETURN(delta::EnvelopeSigner sign, SignerFor(a.sign_keys, repo::SignedKind::kBundle));
+  ProgressReporter progress(ProgressReporter::Choose(a.progress));
+  options.progress = progress.Fn();
   LARCH_ASSIGN_OR_RETURN(delta::GeneratedDelta d, delta::BuildDelta(*store, options));
+  progress.Finish();
   LARCH_RETURN_IF_ERROR(delta::WriteBundle(*fs::DefaultFs(), a.out, d, sign));
+  if (!a.progress.summary()) return Status::Ok();
   std::fprintf(stderr, "Wrote %s: %s in %llu parts, %zu signatures\n", a.out.c_str(),
                FormatBytes(d.stats.parts_bytes + d.stats.superblock_bytes).c_str(),
                static_cast<unsigned long long>(d.stats.parts), a.sign_keys.size());
@@ -42,6 +47,7 @@ Command RegisterBundle(CLI::App& parent, const GlobalOptions& global) {
   c->add_option("--to", create->to, "Target commit or ref")->required();
   c->add_option("--sign-key", create->sign_keys, "Private key to sign the bundle with (repeatable)")->transform(AsAbsolutePath());
   c->add_option("out", create->out, "The bundle file to write")->required()->transform(AsAbsolutePath());
+  AddProgressOptions(c, create->progress);
 
   auto show_file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
@@ -51,9 +57,11 @@ Command RegisterBundle(CLI::App& parent, const GlobalOptions& global) {
 
   auto apply_file = std::make_shared<std::string>();
   auto trust_args = std::make_shared<TrustArgs>();
+  auto apply_progress = std::make_shared<ProgressArgs>();
   CLI::App* a = app->add_subcommand("apply", "Verify a bundle and apply it, as a pull would");
   a->add_option("file", *apply_file, "The bundle")->required()->transform(AsAbsolutePath());
   AddTrustOptions(a, *trust_args, false);
+  AddProgressOptions(a, *apply_progress);
 
   return {app, [=, &global]() -> Status {
             if (c->parsed()) return Create(global, *create);
@@ -67,8 +75,11 @@ Command RegisterBundle(CLI::App& parent, const GlobalOptions& global) {
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
             LARCH_ASSIGN_OR_RETURN(auto prepared, PrepareApply(*store, *trust_args, repo::SignedKind::kBundle));
             LARCH_ASSIGN_OR_RETURN(auto source, delta::BundleSource::Open(*fs::DefaultFs(), *apply_file));
+            ProgressReporter progress(ProgressReporter::Choose(*apply_progress));
+            prepared->options.progress = progress.Fn();
             LARCH_ASSIGN_OR_RETURN(delta::ApplyStats stats, delta::ApplyDelta(*store, *source, prepared->options));
-            PrintApplied(stats, prepared->options.ref);
+            progress.Finish();
+            PrintApplied(stats, prepared->options.ref, !apply_progress->summary());
             return Status::Ok();
           }};
 }

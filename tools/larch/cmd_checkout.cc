@@ -7,6 +7,7 @@
 #include "repo/checkout.h"
 #include "repo/refs.h"
 #include "tools/larch/command.h"
+#include "tools/larch/progress.h"
 
 namespace larch::cli {
 
@@ -14,6 +15,7 @@ Command RegisterCheckout(CLI::App& parent, const GlobalOptions& global) {
   auto rev = std::make_shared<std::string>();
   auto target = std::make_shared<std::string>();
   auto mode = std::make_shared<std::string>();
+  auto progress_args = std::make_shared<ProgressArgs>();
   CLI::App* app = parent.add_subcommand("checkout", "Check a commit out into a new directory");
   app->add_option("rev", *rev, "Ref or commit id")->required();
   app->add_option("target", *target, "Directory to create (must not exist, or be empty)")->required()->transform(AsAbsolutePath());
@@ -21,6 +23,7 @@ Command RegisterCheckout(CLI::App& parent, const GlobalOptions& global) {
                   "copy: independent files; hardlink: links into a bare store "
                   "(default: hardlink for bare stores, copy for archive stores)")
       ->check(CLI::IsMember({"copy", "hardlink"}));
+  AddProgressOptions(app, *progress_args);
   return {app, [=, &global]() -> Status {
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
             LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, repo::ResolveRevision(*store, *rev));
@@ -31,10 +34,15 @@ Command RegisterCheckout(CLI::App& parent, const GlobalOptions& global) {
             else
               options.mode = *mode == "hardlink" ? repo::CheckoutMode::kHardlink : repo::CheckoutMode::kCopy;
             options.preserve_owner = ::geteuid() == 0;
+            ProgressReporter progress(ProgressReporter::Choose(*progress_args));
+            options.progress = progress.Fn();
             LARCH_ASSIGN_OR_RETURN(repo::CheckoutStats stats, repo::CheckoutCommit(*store, id, *target, options));
-            std::fprintf(stderr, "Checked out %s into %s: %llu files, %llu directories\n",
-                         id.Hex().c_str(), target->c_str(), static_cast<unsigned long long>(stats.files),
-                         static_cast<unsigned long long>(stats.dirs));
+            progress.Finish();
+            if (progress_args->summary()) {
+              std::fprintf(stderr, "Checked out %s into %s: %llu files, %llu directories\n", id.Hex().c_str(),
+                           target->c_str(), static_cast<unsigned long long>(stats.files),
+                           static_cast<unsigned long long>(stats.dirs));
+            }
             return Status::Ok();
           }};
 }

@@ -4,6 +4,7 @@
 
 #include "repo/commit_builder.h"
 #include "tools/larch/command.h"
+#include "tools/larch/progress.h"
 
 namespace larch::cli {
 
@@ -14,6 +15,7 @@ struct CommitArgs {
   std::string version;
   bool skip_special = false;
   int64_t timestamp = -1;
+  ProgressArgs progress;
 };
 
 Result<repo::CommitOptions> ToOptions(const CommitArgs& a) {
@@ -46,17 +48,22 @@ Command RegisterCommit(CLI::App& parent, const GlobalOptions& global) {
   app->add_option("--timestamp", a->timestamp, "Seconds since the epoch (default: now)");
   app->add_flag("--skip-special", a->skip_special,
                 "Leave out device nodes, FIFOs and sockets instead of refusing them");
+  AddProgressOptions(app, a->progress);
   return {app, [=, &global]() -> Status {
             LARCH_ASSIGN_OR_RETURN(repo::CommitOptions options, ToOptions(*a));
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
+            ProgressReporter progress(ProgressReporter::Choose(a->progress));
+            options.progress = progress.Fn();
             LARCH_ASSIGN_OR_RETURN(repo::CommitStats stats, repo::CommitTree(*store, a->tree, options));
+            progress.Finish();
             for (const std::string& path : stats.skipped)
               std::fprintf(stderr, "larch commit: skipped special file %s\n", path.c_str());
-            std::fprintf(stderr, "Committed %llu files in %llu directories (%s), %llu new objects, to %s\n",
-                         static_cast<unsigned long long>(stats.files),
-                         static_cast<unsigned long long>(stats.dirs),
-                         FormatBytes(stats.content_bytes).c_str(),
-                         static_cast<unsigned long long>(stats.new_objects), a->branch.c_str());
+            if (a->progress.summary()) {
+              std::fprintf(stderr, "Committed %llu files in %llu directories (%s), %llu new objects, to %s\n",
+                           static_cast<unsigned long long>(stats.files), static_cast<unsigned long long>(stats.dirs),
+                           FormatBytes(stats.content_bytes).c_str(),
+                           static_cast<unsigned long long>(stats.new_objects), a->branch.c_str());
+            }
             std::printf("%s\n", stats.commit.Hex().c_str());
             return Status::Ok();
           }};

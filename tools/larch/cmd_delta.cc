@@ -16,6 +16,7 @@ struct GenerateArgs {
   std::string from, to, ref;
   int last = 0;
   std::vector<std::string> sign_keys;
+  ProgressArgs progress;
 };
 
 // The (from, to) pairs asked for: one, or the last N commits of a ref to
@@ -55,7 +56,10 @@ Status Generate(const GlobalOptions& global, const GenerateArgs& a) {
     options.from = from;
     options.to = to;
     options.sign = sign;
+    ProgressReporter progress(ProgressReporter::Choose(a.progress));
+    options.progress = progress.Fn();
     LARCH_ASSIGN_OR_RETURN(delta::GeneratedDelta d, delta::GenerateDelta(*store, options));
+    progress.Finish();
     const delta::GenerateStats& st = d.stats;
     std::string ops;
     for (uint8_t k = 1; k <= delta::kNumOpKinds; ++k) {
@@ -114,6 +118,7 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   g->add_option("--ref", gen->ref, "With --last: deltas from the ref's last N commits to its head");
   g->add_option("--last", gen->last, "How many of the ref's previous commits");
   g->add_option("--sign-key", gen->sign_keys, "Private key to sign the superblock with (repeatable)")->transform(AsAbsolutePath());
+  AddProgressOptions(g, gen->progress);
 
   auto json = std::make_shared<bool>(false);
   CLI::App* l = app->add_subcommand("list", "List the deltas the store offers");
@@ -130,9 +135,11 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
 
   auto apply_dir = std::make_shared<std::string>();
   auto trust_args = std::make_shared<TrustArgs>();
+  auto apply_progress = std::make_shared<ProgressArgs>();
   CLI::App* a = app->add_subcommand("apply", "Apply a delta directory to the store");
   a->add_option("dir", *apply_dir, "The delta directory (superblock and parts)")->required()->transform(AsAbsolutePath());
   AddTrustOptions(a, *trust_args, true);
+  AddProgressOptions(a, *apply_progress);
 
   return {app, [=, &global]() -> Status {
             if (g->parsed()) return Generate(global, *gen);
@@ -152,8 +159,11 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
             LARCH_ASSIGN_OR_RETURN(auto prepared, PrepareApply(*store, *trust_args,
                                                                repo::SignedKind::kDeltaSuperblock));
             LARCH_ASSIGN_OR_RETURN(auto source, delta::DirectorySource::OpenUserPath(*fs::DefaultFs(), *apply_dir));
+            ProgressReporter progress(ProgressReporter::Choose(*apply_progress));
+            prepared->options.progress = progress.Fn();
             LARCH_ASSIGN_OR_RETURN(delta::ApplyStats stats, delta::ApplyDelta(*store, *source, prepared->options));
-            PrintApplied(stats, prepared->options.ref);
+            progress.Finish();
+            PrintApplied(stats, prepared->options.ref, !apply_progress->summary());
             return Status::Ok();
           }};
 }

@@ -5,7 +5,7 @@
 
 #include "repo/pull/pull.h"
 #include "tools/larch/command.h"
-#include "tools/larch/pull_progress.h"
+#include "tools/larch/progress.h"
 
 namespace larch::cli {
 
@@ -64,7 +64,8 @@ Command RegisterPull(CLI::App& parent, const GlobalOptions& global) {
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));
             LARCH_ASSIGN_OR_RETURN(trust::RemoteConfig remote, trust::ReadRemote(*store, a->remote));
             LARCH_ASSIGN_OR_RETURN(auto state, OpenTrustState(*store));
-            PullProgress progress(a->quiet ? PullProgress::Style::kQuiet : PullProgress::Choose(a->json));
+            // --json: progress events and the result share stdout, one per line.
+            ProgressReporter progress(ProgressReporter::Choose({a->quiet, a->json}), stdout);
             pull::PullOptions options;
             options.ref = a->ref;
             options.allow_downgrade = a->allow_downgrade;
@@ -73,7 +74,7 @@ Command RegisterPull(CLI::App& parent, const GlobalOptions& global) {
             options.fetch.max_rate = a->max_rate;
             options.fetch.retries = a->retries;
             options.fetch.stall_seconds = a->stall_timeout;
-            options.progress = [&progress](const pull::TransferProgress& p) { progress.Update(p); };
+            options.progress = progress.Fn();
             Result<pull::PullResult> r = pull::Pull(*store, remote, *state, options);
             progress.Finish();
             if (!r.ok()) return r.status();

@@ -115,8 +115,9 @@ void PrintSummary(const delta::DeltaSummary& s, bool json) {
   }
 }
 
-void PrintApplied(const delta::ApplyStats& stats, const std::optional<std::string>& ref) {
-  std::fprintf(stderr, "Applied %llu parts (%s): %llu objects written, %llu already present%s%s\n",
+void PrintApplied(const delta::ApplyStats& stats, const std::optional<std::string>& ref, bool quiet) {
+  if (!quiet)
+    std::fprintf(stderr, "Applied %llu parts (%s): %llu objects written, %llu already present%s%s\n",
                static_cast<unsigned long long>(stats.parts), FormatBytes(stats.bytes_received).c_str(),
                static_cast<unsigned long long>(stats.objects_written),
                static_cast<unsigned long long>(stats.objects_present), ref ? "; ref " : "",

@@ -13,6 +13,7 @@
 #include "repo/delta/generate.h"
 #include "repo/delta/inspect.h"
 #include "tools/larch/command.h"
+#include "tools/larch/progress.h"
 
 namespace larch::cli {
 
@@ -45,6 +46,7 @@ Result<delta::EnvelopeSigner> SignerFor(const std::vector<std::string>& key_file
 Result<std::optional<repo::ObjectId>> ResolveFrom(const repo::Store& store, const std::string& rev);
 
 void PrintSummary(const delta::DeltaSummary& summary, bool json);
-void PrintApplied(const delta::ApplyStats& stats, const std::optional<std::string>& ref);
+// The commit on stdout; with `quiet`, no summary on stderr.
+void PrintApplied(const delta::ApplyStats& stats, const std::optional<std::string>& ref, bool quiet);
 
 }  // namespace larch::cli
