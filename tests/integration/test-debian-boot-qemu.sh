@@ -140,6 +140,7 @@ chroot_mount "$A"
 if [ "$DEBS" = cmake-install ]; then   # development only: no packages yet
     DESTDIR=$A cmake --install "$(dirname "$LARCH")/.." --prefix /usr >/dev/null
     rm -rf "$A/usr/etc"   # (grub.d lands in /usr/etc with --prefix /usr)
+    install -m 755 "$LARCH" "$A/usr/bin/larch"   # (not installed by cmake on main yet)
     in_chroot "$A" systemctl enable larch-health.service larch-boot-ok.service
 else
     apt_install_debs "$A" "$W/apt-v1.log" "$DEBS"/larch_*.deb "$DEBS"/larch-boot_*.deb
