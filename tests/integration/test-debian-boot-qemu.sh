@@ -33,6 +33,8 @@
 # Larch's packages: $LARCH_DEBS (a directory holding larch_*.deb and
 # larch-boot_*.deb), else built from this tree (dpkg-buildpackage -us -uc
 # -b, cached by the tree's content); skipped when the tree has no debian/.
+# LARCH_DEBS=cmake-install (development, until debian/ is on main): `cmake
+# --install` of $LARCH's build into the image instead of the packages.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/boot_lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/debian_boot_lib.sh"
