@@ -36,15 +36,19 @@ boot_test_setup() {
     BUSYBOX=$(command -v busybox || true)
     [ -n "$BUSYBOX" ] && ! readelf -l "$(readlink -f "$BUSYBOX")" | grep -q INTERP ||
         skip "no static busybox (busybox-static)"
-    # The sanitizer build's larch would run in the guest with ASan's runtime:
-    # the boot path is proven by the plain build (the helper is never
-    # sanitized: it is static).
-    if ldd "$LARCH" 2>/dev/null | grep -q libasan; then
-        skip "sanitizer build: boots are tested with the plain build"
-    fi
+    skip_sanitized_larch
     if ! fetch_kernel; then
         [ "${CI:-}" = true ] && fail "cannot fetch the kernel package (apt-get download linux-image-amd64)"
         skip "no kernel package reachable and none cached in $KERNEL_CACHE"
+    fi
+}
+
+# skip_sanitized_larch: the sanitizer build's larch would run in the guest
+# with ASan's runtime: the boot path is proven by the plain build (the
+# helper is never sanitized: it is static).
+skip_sanitized_larch() {
+    if ldd "$LARCH" 2>/dev/null | grep -q libasan; then
+        skip "sanitizer build: boots are tested with the plain build"
     fi
 }
 
@@ -234,7 +238,9 @@ boot_state() {
 # qemu_start IMAGE CONSOLE-LOG ARGS...: start one boot in the background
 # (QEMU_PID) with the kernel command line ARGS; qemu_wait waits for its
 # end. IMAGE is /dev/vda; $SECOND_DISK, when set, is /dev/vdb. No network
-# unless QEMU_NET holds qemu's options for one.
+# unless QEMU_NET holds qemu's options for one. The kernel is
+# $QEMU_KERNEL (default $KDIR/vmlinux), the initramfs $INITRD; memory
+# $QEMU_MEM MB (256), $QEMU_SMP CPUs (1).
 qemu_start() {
     local image=$1 drives
     QEMU_CONSOLE=$2
@@ -243,21 +249,24 @@ qemu_start() {
     [ -z "${SECOND_DISK:-}" ] || drives+=(-drive "file=$SECOND_DISK,format=raw,if=virtio,cache=writeback")
     QEMU_STARTED=$SECONDS
     # shellcheck disable=SC2086 # QEMU_NET: several options
-    qemu-system-x86_64 -m 256 -smp 1 -nographic -no-reboot \
-        -kernel "$KDIR/vmlinux" -initrd "$INITRD" -append "$*" \
+    qemu-system-x86_64 -m "${QEMU_MEM:-256}" -smp "${QEMU_SMP:-1}" -nographic -no-reboot \
+        -kernel "${QEMU_KERNEL:-$KDIR/vmlinux}" -initrd "$INITRD" -append "$*" \
         "${drives[@]}" ${QEMU_NET:--nic none} \
         </dev/null >"$QEMU_CONSOLE" 2>&1 &
     QEMU_PID=$!
 }
 
 # qemu_wait: until the guest powers off or panics (qemu exits), at most
-# 240 s after qemu_start; sets BOOT_SECONDS.
+# $QEMU_TIMEOUT (240) s after qemu_start; sets BOOT_SECONDS. A guest still
+# running then is killed, and the test fails with the console's end.
 qemu_wait() {
+    local limit=${QEMU_TIMEOUT:-240}
     while kill -0 "$QEMU_PID" 2>/dev/null; do
-        if [ $((SECONDS - QEMU_STARTED)) -ge 240 ]; then
+        if [ $((SECONDS - QEMU_STARTED)) -ge "$limit" ]; then
             qemu_kill
-            cat "$QEMU_CONSOLE" >&2
-            fail "the guest did not stop within 240 s"
+            echo "--- the last 100 lines of $QEMU_CONSOLE:" >&2
+            tail -n 100 "$QEMU_CONSOLE" >&2
+            fail "the guest did not stop within $limit s"
         fi
         sleep 0.2
     done
