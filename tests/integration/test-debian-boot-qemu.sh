@@ -1,5 +1,10 @@
 #!/bin/bash
-# ctest-labels: slow
+# ctest-labels: slow known-failing
+# known-failing: not yet seen passing end to end (boots 1-3 passed on a
+# loaded machine, boot 4, the fallback, has not run yet), and it takes
+# longer than CI's budget allows today (debootstrap of a base with a kernel,
+# a package build, four boots under TCG); tools/run-tests.sh leaves it out
+# until both are fixed (issue 15 item 8).
 # test-debian-boot-qemu.sh - a real Debian 12 system with systemd, Larch
 # installed as its Debian packages, boots under qemu from a sysroot that
 # `larch admin` made (issue 15 item 8). Both initramfs builders Debian
