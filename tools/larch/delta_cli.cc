@@ -110,8 +110,9 @@ void PrintSummary(const delta::DeltaSummary& s, bool json) {
     nlohmann::json compression = nlohmann::json::object();
     for (const delta::PartInfo& p : sb.parts) {
       nlohmann::json& c = compression[std::string(delta::PartCompressionName(p.compression))];
-      c["parts"] = c.value("parts", 0) + 1;
-      c["bytes"] = c.value("bytes", uint64_t{0}) + p.compressed_size;
+      if (c.is_null()) c = {{"parts", 0}, {"bytes", 0}};
+      c["parts"] = c["parts"].get<uint64_t>() + 1;
+      c["bytes"] = c["bytes"].get<uint64_t>() + p.compressed_size;
     }
     PrintJson({{"from", sb.from ? nlohmann::json(sb.from->Hex()) : nlohmann::json(nullptr)},
                {"to", sb.to.Hex()},
