@@ -121,13 +121,21 @@ lapp_peak=$(peak "${lapp_kb[@]}")
 oapp_peak=$(peak "${oapp_kb[@]}")
 
 # ------------------------------------------------------------ more pairs
-# ostree_delta_bytes ARGS...: generate one OSTree delta, print its bytes
-# (what deltas/ grew by).
+# fallback_bytes ID: what a client fetches besides OSTree delta ID's
+# files: its "fallback" objects (files above --min-fallback-size travel as
+# plain archive objects, outside deltas/).
+fallback_bytes() {
+    ostree --repo="$work/opub" static-delta show "$1" |
+        awk '/^Total Fallback Size:/ { print $4; f = 1 } END { if (!f) print 0 }'
+}
+# ostree_delta_bytes ID ARGS...: generate one OSTree delta, print the bytes
+# a client downloads for it (what deltas/ grew by, plus fallback objects).
 ostree_delta_bytes() {
-    local before
+    local before id=$1
+    shift
     before=$(du -sb "$work/opub/deltas" | cut -f1)
     quiet ostree --repo="$work/opub" static-delta generate "$@"
-    echo $(( $(du -sb "$work/opub/deltas" | cut -f1) - before ))
+    echo $(( $(du -sb "$work/opub/deltas" | cut -f1) - before + $(fallback_bytes "$id") ))
 }
 log "feature update v2 -> v3 and full delta empty -> v2"
 V3=$corpus/v3
@@ -136,16 +144,17 @@ v3=$("$LARCH" commit --repo "$work/lpub" -b b --tree "$V3" -s v3 --timestamp 170
 quiet ostree --repo="$work/opub" commit --branch=b --tree=dir="$V3" -s v3
 o2=$(ostree --repo="$work/opub" rev-parse b^)
 o3=$(ostree --repo="$work/opub" rev-parse b)
+obytes=$((obytes + $(fallback_bytes "$o1-$o2")))
 read -r l23gen_s l23gen_kb < <(measured "$LARCH" delta generate --repo "$work/lpub" --from "$v2" --to "$v3")
 l23delta=$work/lpub/deltas/$v2-$v3
 l23bytes=$(du -sb "$l23delta" | cut -f1)
 "$LARCH" delta show "$l23delta" > "$work/show23.txt"
-o23bytes=$(ostree_delta_bytes --from="$o2" --to="$o3")
+o23bytes=$(ostree_delta_bytes "$o2-$o3" --from="$o2" --to="$o3")
 quiet ostree --repo="$work/opub" static-delta generate --from="$o2" --to="$o3" --inline --filename="$work/ostree23.delta"
 quiet "$LARCH" delta generate --repo "$work/lpub" --from empty --to "$v2"
 l02bytes=$(du -sb "$work/lpub/deltas/empty-$v2" | cut -f1)
 "$LARCH" delta show "$work/lpub/deltas/empty-$v2" > "$work/show02.txt"
-o02bytes=$(ostree_delta_bytes --empty --to="$o2")
+o02bytes=$(ostree_delta_bytes "$o2" --empty --to="$o2")
 log "preparing devices (bare stores holding v2)"
 quiet "$LARCH" init --repo "$work/ldev2" --mode bare
 quiet "$LARCH" commit --repo "$work/ldev2" -b b --tree "$V2" -s v2 --timestamp 1700000100
