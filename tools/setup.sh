@@ -48,6 +48,9 @@ packages=(
     # gzip-aware engine); bsdiff and
     # xdelta3 only for reference figures in tools/bench/bench-delta.sh
     libdivsufsort-dev zlib1g-dev bsdiff xdelta3
+    # liblzma (xz): delta parts of new files, LZMA2 with x86/ARM64 branch
+    # filters, where it beats zstd (repo/delta/part_xz.h)
+    liblzma-dev
     # later work: an HTTP server for pull tests, VM boot tests, initramfs
     nginx qemu-system-x86 cpio busybox-static e2fsprogs xz-utils dracut-core initramfs-tools-core
     # grub-script-check and grub-mkrelpath: the grub.cfg larch writes

@@ -110,7 +110,7 @@ Status Applier::Receive(DeltaSource& source, size_t index, const compress::Sink&
 
 // Decompresses a received part and applies its operations.
 Status Applier::Decode(ByteSource& compressed, size_t index) {
-  LARCH_ASSIGN_OR_RETURN(auto raw, PartDecompressor::Create(compressed, sb_.parts[index].uncompressed_size));
+  LARCH_ASSIGN_OR_RETURN(auto raw, OpenPart(compressed, sb_.parts[index]));
   PartReader reader(*raw);
   return ApplyOps(reader, index);
 }

@@ -12,6 +12,8 @@
 #include "repo/delta/limits.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/part_xz.h"
+#include "repo/delta/part_zstd.h"
 #include "repo/fsck.h"
 
 namespace larch::delta {
@@ -34,6 +36,36 @@ void Reseal(GeneratedDelta& d, bool keep_sizes = false) {
     d.superblock.parts[i].sha256 = crypto::Sha256::Hash(d.parts[i]);
   }
   d.superblock_file = Must(SignSuperblock(d.superblock, repo::SignedKind::kDeltaSuperblock, nullptr));
+}
+
+// Text-like content, where LZMA2 tends to beat zstd.
+std::string Words(size_t size) {
+  const char* words[] = {"update ", "device ", "system ", "part ", "delta\n", "signed "};
+  std::string s;
+  for (uint32_t x = 1; s.size() < size; x = x * 1103515245 + 12345) s += words[(x >> 16) % 6];
+  return s;
+}
+
+// Part `i` decompressed.
+Bytes PlainPart(const GeneratedDelta& d, size_t i) {
+  SpanSource compressed(d.parts[i]);
+  auto raw = Must(OpenPart(compressed, d.superblock.parts[i]));
+  return Must(ReadAll(*raw));
+}
+
+// Replaces part `i` by `plain` compressed as `c` (call Reseal after).
+void Recompress(GeneratedDelta& d, size_t i, const Bytes& plain, PartCompression c) {
+  PartInfo& info = d.superblock.parts[i];
+  info.uncompressed_size = plain.size();
+  info.compression = c;
+  d.parts[i] = c == PartCompression::kXz ? Must(CompressPartXz(plain, PartContent::kX86Code))
+                                         : Must(CompressPartZstd(plain, 3));
+}
+
+// Every part as xz, whether or not the generator would have chosen it.
+void AllXz(GeneratedDelta& d) {
+  for (size_t i = 0; i < d.parts.size(); ++i) Recompress(d, i, PlainPart(d, i), PartCompression::kXz);
+  Reseal(d);
 }
 
 void ExpectHealthyAt(const Store& store, const ObjectId& commit) {
@@ -95,6 +127,35 @@ TEST_P(ApplyTest, LargeNewFilesAreStreamed) {
   ExpectHealthyAt(*device, v3);
 }
 
+TEST_P(ApplyTest, XzPartsApplyLikeZstdParts) {
+  Publisher pub;
+  GeneratedDelta d = pub.Build(pub.v1);
+  AllXz(d);
+  auto device = pub.Device("device", GetParam());
+  auto source = Publish(pub.dir, "delta", d);
+  Must(ApplyDelta(*device, *source, Unverified()));
+  ExpectHealthyAt(*device, pub.v2);
+}
+
+TEST_P(ApplyTest, GeneratorKeepsTheSmallerCompressionPerPart) {
+  Publisher pub;
+  WriteTestFile(pub.tree2 + "/usr/share/doc/new.txt", Words(400000));
+  ObjectId v3 = Must(CommitTree(*pub.store, pub.tree2, VersionOptions(3))).commit;
+  GenerateOptions options;
+  options.to = v3;
+  options.part_target = 64 << 10;  // several parts, each decided alone
+  options.xz_parts = false;
+  GeneratedDelta zstd_only = Must(BuildDelta(*pub.store, options));
+  options.xz_parts = true;
+  GeneratedDelta d = Must(BuildDelta(*pub.store, options));
+  EXPECT_EQ(EncodeSuperblock(zstd_only.superblock)[4], 1);
+  EXPECT_LE(d.stats.parts_bytes, zstd_only.stats.parts_bytes);
+  auto device = NewStore(pub.dir.Sub("device"), GetParam());
+  auto source = Publish(pub.dir, "full", d);
+  Must(ApplyDelta(*device, *source, Unverified()));
+  ExpectHealthyAt(*device, v3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, ApplyTest, ::testing::Values(StoreMode::kArchive, StoreMode::kBare));
 
 // --- bad input: refused, store unchanged ---
@@ -124,6 +185,28 @@ TEST_F(BadDeltaTest, FlippedByteInAPart) {
   ExpectRefused(StatusCode::kCorruption, "part 0 does not match its SHA-256");
 }
 
+// A publisher's (signed, hash-matching) xz part that is itself broken.
+TEST_F(BadDeltaTest, TruncatedXzStream) {
+  AllXz(d);
+  d.parts[0].resize(d.parts[0].size() - 20);
+  Reseal(d);
+  ExpectRefused(StatusCode::kCorruption, "delta part: xz:");
+}
+
+TEST_F(BadDeltaTest, DamagedXzStream) {
+  AllXz(d);
+  d.parts[0][d.parts[0].size() / 2] ^= 0x40;
+  Reseal(d);
+  ExpectRefused(StatusCode::kCorruption, "part 0");
+}
+
+TEST_F(BadDeltaTest, XzPartListedAsZstd) {
+  AllXz(d);
+  d.superblock.parts[0].compression = PartCompression::kZstd;
+  Reseal(d);
+  ExpectRefused(StatusCode::kCorruption, "not a zstd frame");
+}
+
 TEST_F(BadDeltaTest, SuperblockWhoseCompressedSizeLies) {
   d.superblock.parts[0].compressed_size += 1;
   Reseal(d, true);
@@ -147,18 +230,9 @@ TEST_F(BadDeltaTest, SuperblockThatListsOtherObjects) {
 template <typename Edit>
 void EditOps(GeneratedDelta& d, Edit edit) {
   for (size_t i = 0; i < d.parts.size(); ++i) {
-    PartInfo& info = d.superblock.parts[i];
-    SpanSource compressed(d.parts[i]);
-    auto raw = Must(PartDecompressor::Create(compressed, info.uncompressed_size));
-    Bytes plain;
-    uint8_t buf[4096];
-    for (size_t n; (n = Must((*raw).Read(MutableByteSpan(buf, sizeof(buf))))) != 0;)
-      plain.insert(plain.end(), buf, buf + n);
-    std::vector<PartOp> ops = Must(DecodePart(plain));
-    edit(ops, info.objects);
-    Bytes edited = EncodePart(ops);
-    info.uncompressed_size = edited.size();
-    d.parts[i] = Must(CompressPart(edited, 3));
+    std::vector<PartOp> ops = Must(DecodePart(PlainPart(d, i)));
+    edit(ops, d.superblock.parts[i].objects);
+    Recompress(d, i, EncodePart(ops), PartCompression::kZstd);
   }
   Reseal(d);
 }

@@ -32,4 +32,14 @@ Result<bool> ReadFull(ByteSource& src, MutableByteSpan buf, size_t* got) {
   return pos == buf.size();
 }
 
+Result<Bytes> ReadAll(ByteSource& src) {
+  Bytes out;
+  uint8_t buf[4096];
+  for (;;) {
+    LARCH_ASSIGN_OR_RETURN(size_t n, src.Read(MutableByteSpan(buf, sizeof(buf))));
+    if (n == 0) return out;
+    out.insert(out.end(), buf, buf + n);
+  }
+}
+
 }  // namespace larch::delta

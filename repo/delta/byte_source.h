@@ -48,4 +48,8 @@ class FdSource : public ByteSource {
 // how much arrived).
 Result<bool> ReadFull(ByteSource& src, MutableByteSpan buf, size_t* got = nullptr);
 
+// Everything up to the end of the stream, in memory (tests, fuzzers: the
+// applier never holds a whole part).
+Result<Bytes> ReadAll(ByteSource& src);
+
 }  // namespace larch::delta

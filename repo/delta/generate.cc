@@ -13,6 +13,7 @@
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/part_content.h"
 #include "repo/delta/zstd_patch.h"
 #include "repo/file_object.h"
 #include "src/base/parallel.h"
@@ -59,6 +60,7 @@ struct Planned {
   std::optional<BaseCandidate> base;
   repo::FileHeader header;
   Bytes payload;
+  PartContent content = PartContent::kData;  // of a file sent whole
 };
 
 // What the source commit offers: its objects, and its files as bases.
@@ -148,6 +150,8 @@ Status Encode(const repo::Store& store, Planned& p) {
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
   LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
   LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
+  // Until a patch wins, the file travels whole.
+  p.content = ClassifyContent(p.payload);
   if (!p.base || p.header.kind != repo::FileKind::kRegular) {
     p.base.reset();
     return Status::Ok();
@@ -166,11 +170,13 @@ Status Encode(const repo::Store& store, Planned& p) {
   }
   p.op = patches.front().engine;
   p.payload = std::move(patches.front().patch);
+  p.content = PartContent::kData;
   return Status::Ok();
 }
 
-// Kinds together (similar patches share the part's window), then by file
-// extension and path, so like content sits side by side.
+// Kinds together (similar patches share the part's window), machine code
+// apart from the rest (it gets a branch filter), then by file extension and
+// path, so like content sits side by side.
 int Group(OpKind op) {
   switch (op) {
     case OpKind::kReuse: return 0;
@@ -194,6 +200,7 @@ std::string Extension(const std::string& path) {
 void Order(std::vector<Planned>& plan) {
   std::stable_sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) {
     if (Group(a.op) != Group(b.op)) return Group(a.op) < Group(b.op);
+    if (a.content != b.content) return a.content < b.content;
     if (a.key.type != b.key.type) return a.key.type < b.key.type;
     std::string ea = Extension(a.path), eb = Extension(b.path);
     if (ea != eb) return ea < eb;
@@ -218,20 +225,24 @@ void AddOp(PartWriter& w, const Planned& p) {
 struct RawPart {
   Bytes raw;
   std::vector<PartObject> objects;
+  PartContent content = PartContent::kData;
 };
 
 std::vector<RawPart> Pack(const std::vector<Planned>& plan, uint64_t target) {
   std::vector<RawPart> parts;
   PartWriter w;
   std::vector<PartObject> objects;
+  PartContent content = PartContent::kData;
   auto flush = [&] {
     if (w.op_count() == 0) return;
-    parts.push_back({w.Finish(), std::move(objects)});
+    parts.push_back({w.Finish(), std::move(objects), content});
     w = PartWriter();
     objects.clear();
   };
+  // A part holds one kind of content, so a branch filter sees only code.
   for (const Planned& p : plan) {
-    if (w.op_count() > 0 && w.size() + p.payload.size() > target) flush();
+    if (w.op_count() > 0 && (w.size() + p.payload.size() > target || p.content != content)) flush();
+    content = p.content;
     AddOp(w, p);
     objects.push_back({p.op, p.key});
   }
@@ -298,21 +309,23 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   }
   std::vector<RawPart> raw = Pack(plan, options.part_target ? options.part_target : kPartTarget);
   plan.clear();
-  out.parts.resize(raw.size());
+  std::vector<CompressedPart> compressed(raw.size());
   int level = options.part_level ? options.part_level : kPartLevel;
   uint64_t raw_bytes = 0;
   for (const RawPart& part : raw) raw_bytes += part.raw.size();
-  ProgressCounter compressed(options.progress, "compress", raw_bytes);
+  ProgressCounter compress_progress(options.progress, "compress", raw_bytes);
   LARCH_RETURN_IF_ERROR(ParallelFor(raw.size(), [&](size_t i) -> Status {
-    LARCH_ASSIGN_OR_RETURN(out.parts[i], CompressPart(raw[i].raw, level));
-    compressed.Add(raw[i].raw.size());
+    LARCH_ASSIGN_OR_RETURN(compressed[i], CompressPart(raw[i].raw, level, raw[i].content, options.xz_parts));
+    compress_progress.Add(raw[i].raw.size());
     return Status::Ok();
   }, options.threads));
-  compressed.Finish();
+  compress_progress.Finish();
   for (size_t i = 0; i < raw.size(); ++i) {
-    out.superblock.parts.push_back({out.parts[i].size(), raw[i].raw.size(),
-                                    crypto::Sha256::Hash(out.parts[i]), std::move(raw[i].objects)});
-    st.parts_bytes += out.parts[i].size();
+    CompressedPart& c = compressed[i];
+    out.superblock.parts.push_back({c.bytes.size(), raw[i].raw.size(), crypto::Sha256::Hash(c.bytes),
+                                    c.compression, std::move(raw[i].objects)});
+    st.parts_bytes += c.bytes.size();
+    out.parts.push_back(std::move(c.bytes));
   }
   st.parts = raw.size();
   LARCH_ASSIGN_OR_RETURN(out.superblock_file, SignSuperblock(out.superblock, repo::SignedKind::kDeltaSuperblock, options.sign));

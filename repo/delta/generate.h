@@ -9,9 +9,11 @@
 //     expected to be smaller still;
 //   - other files travel whole.
 // Objects the source commit has under another path are listed as reuse.
-// Operations are grouped by kind (so similar patches sit together), packed
-// into parts of about kPartTarget bytes and each part is compressed as a
-// whole. The superblock is then signed through a caller-supplied signer.
+// Operations are grouped by kind (so similar patches sit together) and
+// content (machine code apart), packed into parts of about kPartTarget
+// bytes, and each part is compressed as a whole with zstd or xz, whichever
+// is smaller (part_compression.h). The superblock is then signed through a
+// caller-supplied signer.
 #pragma once
 
 #include <array>
@@ -42,6 +44,9 @@ struct GenerateOptions {
   // Phase "delta": bytes of the target's new files encoded (the sizes in
   // its dirtrees); then phase "compress": bytes of the parts compressed.
   ProgressFn progress = nullptr;
+  // Each part as the smaller of zstd and xz. false: zstd only (a version 1
+  // superblock), for devices running a Larch that predates xz parts.
+  bool xz_parts = true;
 };
 
 struct GenerateStats {

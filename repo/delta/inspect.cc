@@ -24,7 +24,7 @@ Result<Bytes> ReadPart(DeltaSource& source, size_t index, const PartInfo& info) 
 
 Status Tally(ByteSpan part, const PartInfo& info, std::array<uint64_t, kNumOpKinds + 1>& bytes) {
   SpanSource compressed(part);
-  LARCH_ASSIGN_OR_RETURN(auto raw, PartDecompressor::Create(compressed, info.uncompressed_size));
+  LARCH_ASSIGN_OR_RETURN(auto raw, OpenPart(compressed, info));
   PartReader reader(*raw);
   LARCH_RETURN_IF_ERROR(reader.Start());
   for (;;) {

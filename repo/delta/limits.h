@@ -3,9 +3,10 @@
 // Bounds shared by the delta and bundle codecs, generator and applier. Every
 // size a superblock or part declares is checked against these before any
 // memory is reserved for it, and the applier's peak memory follows from
-// them: one part's zstd window (kPartWindowLog) plus, for a patch, its base,
-// its target and the patch itself (each at most kMaxPatchInput or
-// kMaxPatchSize), whatever the size of the files in the tree.
+// them: one part's zstd window (kPartWindowLog) or xz dictionary
+// (kMaxXzDict) plus, for a patch, its base, its target and the patch itself
+// (each at most kMaxPatchInput or kMaxPatchSize), whatever the size of the
+// files in the tree.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,9 @@ inline constexpr uint64_t kMaxPartBytes = 1ull << 36;
 inline constexpr uint64_t kPartTarget = 16u << 20;
 // Parts are zstd frames with at most this window: the decoder's memory.
 inline constexpr int kPartWindowLog = 24;
+// ... or xz streams whose LZMA2 dictionary is at most this: the decoder's
+// memory limit, refused beyond (part_xz.h).
+inline constexpr uint32_t kMaxXzDict = 32u << 20;
 // Files are patched only when base and target are at most this big; larger
 // ones travel whole (streamed), so apply never holds a big file in memory.
 inline constexpr uint64_t kMaxPatchInput = 8u << 20;

@@ -1,116 +1,27 @@
 // File: repo/delta/part_compression.cc
 #include "repo/delta/part_compression.h"
 
-#include <zstd.h>
-
-#include <string>
-
-#include "repo/delta/limits.h"
+#include "repo/delta/part_xz.h"
+#include "repo/delta/part_zstd.h"
 
 namespace larch::delta {
 
-namespace {
-
-Status Internal(size_t rc, const char* what) {
-  if (!ZSTD_isError(rc)) return Status::Ok();
-  return Status::IoError(std::string("part compression: ") + what + ": " + ZSTD_getErrorName(rc));
+Result<CompressedPart> CompressPart(ByteSpan raw, int level, PartContent content, bool allow_xz) {
+  CompressedPart best;
+  LARCH_ASSIGN_OR_RETURN(best.bytes, CompressPartZstd(raw, level));
+  if (!allow_xz) return best;
+  LARCH_ASSIGN_OR_RETURN(Bytes xz, CompressPartXz(raw, content));
+  if (xz.size() < best.bytes.size()) best = {PartCompression::kXz, std::move(xz)};
+  return best;
 }
 
-Status Bad(const std::string& msg) { return Status::Corruption("delta part: " + msg); }
-
-constexpr size_t kInChunk = 64 << 10;
-
-}  // namespace
-
-Result<Bytes> CompressPart(ByteSpan raw, int level) {
-  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
-  if (!cctx) return Status::IoError("part compression: no context");
-  LARCH_RETURN_IF_ERROR(Internal(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level), "level"));
-  LARCH_RETURN_IF_ERROR(Internal(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_windowLog, kPartWindowLog), "window"));
-  LARCH_RETURN_IF_ERROR(Internal(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_enableLongDistanceMatching, 1), "ldm"));
-  Bytes out(ZSTD_compressBound(raw.size()));
-  size_t n = ZSTD_compress2(cctx.get(), out.data(), out.size(), raw.data(), raw.size());
-  LARCH_RETURN_IF_ERROR(Internal(n, "compress"));
-  out.resize(n);
-  return out;
-}
-
-struct PartDecompressor::Impl {
-  ByteSource* src = nullptr;
-  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx{nullptr, ZSTD_freeDCtx};
-  Bytes in;
-  ZSTD_inBuffer in_buf{nullptr, 0, 0};
-  uint64_t expected = 0;
-  uint64_t produced = 0;
-  bool started = false;
-  bool frame_done = false;
-};
-
-Result<std::unique_ptr<PartDecompressor>> PartDecompressor::Create(ByteSource& compressed,
-                                                                   uint64_t expected_size) {
-  std::unique_ptr<PartDecompressor> d(new PartDecompressor());
-  d->impl_ = std::make_unique<Impl>();
-  d->impl_->src = &compressed;
-  d->impl_->expected = expected_size;
-  d->impl_->dctx.reset(ZSTD_createDCtx());
-  if (!d->impl_->dctx) return Status::IoError("part decompression: no context");
-  // The window bounds the decoder's memory; our parts never need more.
-  LARCH_RETURN_IF_ERROR(Internal(ZSTD_DCtx_setParameter(d->impl_->dctx.get(), ZSTD_d_windowLogMax,
-                                                        kPartWindowLog), "window"));
-  d->impl_->in.resize(kInChunk);
-  return d;
-}
-
-PartDecompressor::~PartDecompressor() = default;
-
-// Pulls the next chunk of compressed input; the first must open a zstd
-// frame (no skippable or legacy frames: we never write them).
-Status PartDecompressor::Fill() {
-  Impl& m = *impl_;
-  LARCH_ASSIGN_OR_RETURN(size_t n, m.src->Read(m.in));
-  m.in_buf = {m.in.data(), n, 0};
-  if (n == 0) return Status::Ok();
-  if (!m.started) {
-    m.started = true;
-    if (n < 4 || (m.in[0] | m.in[1] << 8 | m.in[2] << 16 | static_cast<uint32_t>(m.in[3]) << 24) !=
-                     ZSTD_MAGICNUMBER)
-      return Bad("not a zstd frame");
-    unsigned long long declared = ZSTD_getFrameContentSize(m.in.data(), n);
-    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
-        declared != m.expected)
-      return Bad("frame declares " + std::to_string(declared) + " bytes, the superblock " +
-                 std::to_string(m.expected));
+Result<std::unique_ptr<ByteSource>> OpenPart(ByteSource& compressed, const PartInfo& info) {
+  switch (info.compression) {
+    case PartCompression::kZstd: return OpenZstdPart(compressed, info.uncompressed_size);
+    case PartCompression::kXz: return OpenXzPart(compressed, info.uncompressed_size);
   }
-  return Status::Ok();
-}
-
-Result<size_t> PartDecompressor::Read(MutableByteSpan buf) {
-  Impl& m = *impl_;
-  if (buf.empty()) return size_t{0};
-  ZSTD_outBuffer out{buf.data(), buf.size(), 0};
-  while (out.pos == 0 && !m.frame_done) {
-    if (m.in_buf.pos == m.in_buf.size) {
-      LARCH_RETURN_IF_ERROR(Fill());
-      if (m.in_buf.size == 0) return Bad("truncated: the zstd frame is incomplete");
-    }
-    size_t rc = ZSTD_decompressStream(m.dctx.get(), &out, &m.in_buf);
-    if (ZSTD_isError(rc)) return Bad(std::string("zstd: ") + ZSTD_getErrorName(rc));
-    if (rc == 0) m.frame_done = true;
-  }
-  m.produced += out.pos;
-  if (m.produced > m.expected)
-    return Bad("decompresses to more than the " + std::to_string(m.expected) +
-               " bytes the superblock declares");
-  if (m.frame_done && out.pos == 0) {
-    // End of the frame: nothing may follow it, and the size must be exact.
-    uint8_t extra;
-    LARCH_ASSIGN_OR_RETURN(size_t n, m.src->Read(MutableByteSpan(&extra, 1)));
-    if (m.in_buf.pos != m.in_buf.size || n != 0) return Bad("trailing bytes after the zstd frame");
-    if (m.produced != m.expected)
-      return Bad("decompresses to " + std::to_string(m.produced) + " bytes, the superblock says " +
-                 std::to_string(m.expected));
-  }
-  return out.pos;
+  return Status::Corruption("delta part: unknown compression " +
+                            std::to_string(static_cast<int>(info.compression)));
 }
 
 }  // namespace larch::delta

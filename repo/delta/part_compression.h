@@ -1,35 +1,35 @@
 // File: repo/delta/part_compression.h
 //
-// Parts travel as exactly one zstd frame: level 19 with long-distance
-// matching over a window of 2^kPartWindowLog bytes, so similar patches and
-// files in one part share a window, while a decoder never needs more than
-// that window whatever the part's size. PartDecompressor is the pull side:
-// a ByteSource that yields the part's uncompressed bytes and refuses
-// anything but one frame of exactly the size the superblock declares.
+// How a part file is compressed, both ways. The generator compresses each
+// part with zstd and with xz (part_zstd.h, part_xz.h) and keeps the smaller:
+// where files have bases, zstd's patches are already entropy-coded and the
+// two are close; where nothing has a base (new packages), LZMA2 with a
+// branch filter for machine code wins by 10% or more. The choice is recorded
+// per part in the signed superblock (PartInfo::compression), and OpenPart
+// is the applier's one entry point: it runs the strict decoder of that kind
+// and refuses any other.
 #pragma once
 
-#include <cstdint>
 #include <memory>
 
 #include "repo/delta/byte_source.h"
+#include "repo/delta/part_content.h"
+#include "repo/delta/superblock.h"
 
 namespace larch::delta {
 
-Result<Bytes> CompressPart(ByteSpan raw, int level);
-
-class PartDecompressor : public ByteSource {
- public:
-  // `compressed` must outlive this. Fails on reads past `expected_size`.
-  static Result<std::unique_ptr<PartDecompressor>> Create(ByteSource& compressed,
-                                                          uint64_t expected_size);
-  ~PartDecompressor() override;
-  Result<size_t> Read(MutableByteSpan buf) override;
-
- private:
-  PartDecompressor() = default;
-  Status Fill();
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+struct CompressedPart {
+  PartCompression compression = PartCompression::kZstd;
+  Bytes bytes;
 };
+
+// The smaller of zstd at `level` and (when `allow_xz`) xz; zstd on a tie,
+// since every Larch decodes it.
+Result<CompressedPart> CompressPart(ByteSpan raw, int level, PartContent content, bool allow_xz);
+
+// A ByteSource of the part's uncompressed bytes: exactly
+// info.uncompressed_size of them, from one stream of info.compression.
+// `compressed` must outlive it.
+Result<std::unique_ptr<ByteSource>> OpenPart(ByteSource& compressed, const PartInfo& info);
 
 }  // namespace larch::delta

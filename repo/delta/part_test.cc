@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "repo/delta/limits.h"
-#include "repo/delta/part_compression.h"
+#include "repo/delta/part_zstd.h"
 #include "repo/repo_test_util.h"
 
 namespace larch::delta {
@@ -67,20 +67,14 @@ TEST(PartTest, RefusesUnknownOpsAndTypes) {
 
 Result<Bytes> Decompress(ByteSpan compressed, uint64_t expected) {
   SpanSource src(compressed);
-  LARCH_ASSIGN_OR_RETURN(auto d, PartDecompressor::Create(src, expected));
-  Bytes out;
-  uint8_t buf[1000];
-  for (;;) {
-    LARCH_ASSIGN_OR_RETURN(size_t n, d->Read(MutableByteSpan(buf, sizeof(buf))));
-    if (n == 0) return out;
-    out.insert(out.end(), buf, buf + n);
-  }
+  LARCH_ASSIGN_OR_RETURN(auto d, OpenZstdPart(src, expected));
+  return ReadAll(*d);
 }
 
 TEST(PartCompressionTest, OneFrameOfExactlyTheDeclaredSize) {
   Bytes raw(300000, 'a');
   for (size_t i = 0; i < raw.size(); i += 7) raw[i] = static_cast<uint8_t>(i);
-  Bytes z = *CompressPart(raw, 3);
+  Bytes z = *CompressPartZstd(raw, 3);
   auto back = Decompress(z, raw.size());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, raw);

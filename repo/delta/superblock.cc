@@ -1,10 +1,14 @@
 // File: repo/delta/superblock.cc
 // Layout (docs/formats.md, "Delta superblock"):
-//   "LXDS" | u8 version (1) | u8 has_from | [id from] | id to | blob commit |
-//   u8 has_commitmeta | [blob commitmeta] | u32 part count | per part:
-//   u64 compressed | u64 uncompressed | sha256[32] | u32 object count |
+//   "LXDS" | u8 version (1 or 2) | u8 has_from | [id from] | id to |
+//   blob commit | u8 has_commitmeta | [blob commitmeta] | u32 part count |
+//   per part: u64 compressed | u64 uncompressed | sha256[32] |
+//   [version 2: u8 compression] | u32 object count |
 //   per object: u8 op | u8 type | id  ||  u64 total compressed |
 //   u64 total uncompressed | u64 total objects
+// Version 1 is written exactly when every part is zstd, so a delta that
+// needs nothing new stays readable by devices that predate xz parts; a
+// version 2 superblock whose parts are all zstd is refused (not canonical).
 #include "repo/delta/superblock.h"
 
 #include <algorithm>
@@ -22,7 +26,8 @@ namespace larch::delta {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'L', 'X', 'D', 'S'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersionZstdOnly = 1;
+constexpr uint8_t kVersionPerPartCompression = 2;
 constexpr std::string_view kWhat = "delta superblock";
 // Smallest encodings, for Count()'s "could it possibly fit" check.
 constexpr size_t kPartEntryMin = 8 + 8 + 32 + 4;
@@ -73,12 +78,26 @@ Result<repo::ObjectKey> DecodeKey(encoding::Decoder& dec) {
   return repo::ObjectKey{id, static_cast<repo::ObjectType>(type)};
 }
 
-Result<PartInfo> DecodePart(encoding::Decoder& dec) {
+bool AllZstd(const std::vector<PartInfo>& parts) {
+  return std::all_of(parts.begin(), parts.end(),
+                     [](const PartInfo& p) { return p.compression == PartCompression::kZstd; });
+}
+
+Result<PartCompression> DecodeCompression(encoding::Decoder& dec) {
+  LARCH_ASSIGN_OR_RETURN(uint8_t c, dec.U8());
+  if (c >= kNumPartCompressions) return dec.Error("unknown part compression " + std::to_string(c));
+  return static_cast<PartCompression>(c);
+}
+
+Result<PartInfo> DecodePart(encoding::Decoder& dec, uint8_t version) {
   PartInfo p;
   LARCH_ASSIGN_OR_RETURN(p.compressed_size, dec.U64());
   LARCH_ASSIGN_OR_RETURN(p.uncompressed_size, dec.U64());
   LARCH_ASSIGN_OR_RETURN(ByteSpan digest, dec.Raw(p.sha256.size()));
   std::copy(digest.begin(), digest.end(), p.sha256.begin());
+  if (version == kVersionPerPartCompression) {
+    LARCH_ASSIGN_OR_RETURN(p.compression, DecodeCompression(dec));
+  }
   LARCH_ASSIGN_OR_RETURN(uint32_t count, dec.Count(kMaxDeltaObjects, kObjectEntrySize));
   p.objects.resize(count);
   for (PartObject& o : p.objects) {
@@ -123,6 +142,14 @@ std::string_view OpKindName(OpKind kind) {
   return "?";
 }
 
+std::string_view PartCompressionName(PartCompression c) {
+  switch (c) {
+    case PartCompression::kZstd: return "zstd";
+    case PartCompression::kXz: return "xz";
+  }
+  return "?";
+}
+
 bool IsPatch(OpKind kind) {
   return kind == OpKind::kPatchZstd || kind == OpKind::kPatchBsdiff || kind == OpKind::kPatchGzip;
 }
@@ -160,8 +187,9 @@ Status ValidateSuperblock(const DeltaSuperblock& sb) {
 Bytes EncodeSuperblock(const DeltaSuperblock& sb) {
   assert(ValidateSuperblock(sb).ok());
   encoding::Encoder enc;
+  const bool v1 = AllZstd(sb.parts);
   enc.Raw(kMagic);
-  enc.U8(kVersion);
+  enc.U8(v1 ? kVersionZstdOnly : kVersionPerPartCompression);
   enc.U8(sb.from ? 1 : 0);
   if (sb.from) repo::internal::EncodeObjectId(enc, *sb.from);
   repo::internal::EncodeObjectId(enc, sb.to);
@@ -173,6 +201,7 @@ Bytes EncodeSuperblock(const DeltaSuperblock& sb) {
     enc.U64(p.compressed_size);
     enc.U64(p.uncompressed_size);
     enc.Raw(p.sha256);
+    if (!v1) enc.U8(static_cast<uint8_t>(p.compression));
     enc.U32(static_cast<uint32_t>(p.objects.size()));
     for (const PartObject& o : p.objects) {
       enc.U8(static_cast<uint8_t>(o.op));
@@ -191,7 +220,8 @@ Result<DeltaSuperblock> DecodeSuperblock(ByteSpan data) {
   LARCH_ASSIGN_OR_RETURN(ByteSpan magic, dec.Raw(sizeof(kMagic)));
   if (!std::equal(magic.begin(), magic.end(), kMagic)) return dec.Error("not a delta superblock");
   LARCH_ASSIGN_OR_RETURN(uint8_t version, dec.U8());
-  if (version != kVersion) return dec.Error("unknown version " + std::to_string(version));
+  if (version != kVersionZstdOnly && version != kVersionPerPartCompression)
+    return dec.Error("unknown version " + std::to_string(version));
   DeltaSuperblock sb;
   LARCH_ASSIGN_OR_RETURN(uint8_t has_from, dec.U8());
   if (has_from > 1) return dec.Error("bad flag " + std::to_string(has_from));
@@ -204,9 +234,11 @@ Result<DeltaSuperblock> DecodeSuperblock(ByteSpan data) {
   LARCH_ASSIGN_OR_RETURN(uint32_t parts, dec.Count(kMaxParts, kPartEntryMin));
   sb.parts.reserve(parts);
   for (uint32_t i = 0; i < parts; ++i) {
-    LARCH_ASSIGN_OR_RETURN(PartInfo p, DecodePart(dec));
+    LARCH_ASSIGN_OR_RETURN(PartInfo p, DecodePart(dec, version));
     sb.parts.push_back(std::move(p));
   }
+  if (version == kVersionPerPartCompression && AllZstd(sb.parts))
+    return dec.Error("version 2 with only zstd parts (must be version 1)");
   LARCH_RETURN_IF_ERROR(CheckTotals(dec, sb));
   LARCH_RETURN_IF_ERROR(dec.Finish());
   LARCH_RETURN_IF_ERROR(repo::internal::AsCorruption(ValidateSuperblock(sb)));

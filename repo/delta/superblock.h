@@ -38,6 +38,16 @@ inline constexpr uint8_t kNumOpKinds = 7;
 std::string_view OpKindName(OpKind kind);  // "new", "patch-zstd", ...
 bool IsPatch(OpKind kind);
 
+// How a part file is compressed (formats.md, "Delta part"). Recorded per
+// part in the signed superblock, so the applier knows which one strict
+// decoder to run before it reads a byte of the part.
+enum class PartCompression : uint8_t {
+  kZstd = 0,  // one zstd frame
+  kXz = 1,    // one .xz stream: LZMA2, after a branch filter for machine code
+};
+inline constexpr uint8_t kNumPartCompressions = 2;
+std::string_view PartCompressionName(PartCompression c);  // "zstd", "xz"
+
 struct PartObject {
   OpKind op = OpKind::kNew;
   repo::ObjectKey key{};
@@ -48,6 +58,7 @@ struct PartInfo {
   uint64_t compressed_size = 0;
   uint64_t uncompressed_size = 0;
   crypto::Sha256Digest sha256{};
+  PartCompression compression = PartCompression::kZstd;
   std::vector<PartObject> objects;
   bool operator==(const PartInfo&) const = default;
 };

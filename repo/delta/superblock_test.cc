@@ -71,6 +71,42 @@ TEST(SuperblockTest, RefusesDuplicatesAndTypesThatDoNotFitTheOp) {
   EXPECT_TRUE(FailsWith(ValidateSuperblock(sb), StatusCode::kInvalidArgument, "cannot be sent as new"));
 }
 
+// Where part `index`'s compression byte sits in a version 2 encoding of
+// Sample() (part 0 lists 3 objects).
+size_t CompressionByteAt(const DeltaSuperblock& sb, size_t index) {
+  size_t at = 4 + 1 + 1 + 32 + 32 + 4 + sb.commit.size() + 1 + 4 + 8 + 8 + 32;
+  if (index == 1) at += 1 + 4 + 3 * (1 + 1 + 32) + 8 + 8 + 32;
+  return at;
+}
+
+TEST(SuperblockTest, VersionOneUnlessAPartIsXz) {
+  DeltaSuperblock sb = Sample();
+  EXPECT_EQ(EncodeSuperblock(sb)[4], 1);  // readable by devices that predate xz parts
+  sb.parts[1].compression = PartCompression::kXz;
+  Bytes bytes = EncodeSuperblock(sb);
+  EXPECT_EQ(bytes[4], 2);
+  EXPECT_EQ(bytes[CompressionByteAt(sb, 1)], 1);
+  auto decoded = DecodeSuperblock(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, sb);
+  EXPECT_EQ(EncodeSuperblock(*decoded), bytes);
+}
+
+TEST(SuperblockTest, RefusesUnknownCompressionsAndANeedlessVersion2) {
+  DeltaSuperblock sb = Sample();
+  sb.parts[1].compression = PartCompression::kXz;
+  Bytes bytes = EncodeSuperblock(sb);
+  Bytes unknown = bytes;
+  unknown[CompressionByteAt(sb, 0)] = kNumPartCompressions;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(unknown), StatusCode::kCorruption, "unknown part compression 2"));
+  Bytes all_zstd = bytes;
+  all_zstd[CompressionByteAt(sb, 1)] = 0;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(all_zstd), StatusCode::kCorruption, "must be version 1"));
+  Bytes v3 = bytes;
+  v3[4] = 3;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v3), StatusCode::kCorruption, "unknown version 3"));
+}
+
 TEST(SuperblockTest, DirNames) {
   repo::ObjectId a = repo::ObjectId::HashOf(AsBytes("a")), b = repo::ObjectId::HashOf(AsBytes("b"));
   EXPECT_EQ(DeltaDirName(std::nullopt, b), "empty-" + b.Hex());

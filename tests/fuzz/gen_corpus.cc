@@ -8,7 +8,7 @@
 //       build-codec/repo/liblarch_delta.a build-codec/repo/liblarch_objects.a
 //       build-codec/src/liblarch_compress.a
 //       build-codec/src/liblarch_encoding.a build-codec/src/liblarch_crypto.a
-//       build-codec/src/liblarch_base.a -lcrypto -lzstd
+//       build-codec/src/liblarch_base.a -lcrypto -lzstd -llzma
 //   /tmp/gen_corpus tests/fuzz/corpus
 #include <sys/stat.h>
 
@@ -18,6 +18,8 @@
 
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/part.h"
+#include "repo/delta/part_xz.h"
+#include "repo/delta/part_zstd.h"
 #include "repo/delta/superblock.h"
 #include "repo/delta/zstd_patch.h"
 #include "repo/objects/commit.h"
@@ -122,6 +124,23 @@ void Zstd() {
   Write("fuzz_zstd", "regress-legacy", Bytes{0x27, 0xb5, 0x2f, 0xfd, 0x00, 0x29, 0x00, 0x00, 0x00});
 }
 
+// Part files as the applier receives them, behind the fuzzer's 3-byte
+// prefix: compression kind and declared size (u16, big-endian).
+void PartStreams(const Bytes& part) {
+  auto with_prefix = [&](delta::PartCompression kind, const Bytes& stream) {
+    Bytes out{static_cast<uint8_t>(kind), static_cast<uint8_t>(part.size() >> 8),
+              static_cast<uint8_t>(part.size())};
+    out.insert(out.end(), stream.begin(), stream.end());
+    return out;
+  };
+  Write("fuzz_delta_part_stream", "zstd",
+        with_prefix(delta::PartCompression::kZstd, *delta::CompressPartZstd(part, 3)));
+  Write("fuzz_delta_part_stream", "xz",
+        with_prefix(delta::PartCompression::kXz, *delta::CompressPartXz(part, delta::PartContent::kData)));
+  Write("fuzz_delta_part_stream", "xz-x86",
+        with_prefix(delta::PartCompression::kXz, *delta::CompressPartXz(part, delta::PartContent::kX86Code)));
+}
+
 // Delta superblocks (a full one and one from a commit) and parts with every
 // operation, whose patches really apply to the fuzzer's base of 'b's.
 void Deltas() {
@@ -146,6 +165,8 @@ void Deltas() {
   sb.parts[0].objects.push_back({delta::OpKind::kReuse, {Id(6), repo::ObjectType::kFile}});
   sb.parts[0].objects.push_back({delta::OpKind::kMetaPatch, {Id(7), repo::ObjectType::kDirTree}});
   Write("fuzz_delta_superblock", "from", delta::EncodeSuperblock(sb));
+  sb.parts[0].compression = delta::PartCompression::kXz;
+  Write("fuzz_delta_superblock", "xz-part", delta::EncodeSuperblock(sb));
 
   const Bytes base(4096, 'b');
   Bytes target = base;
@@ -174,6 +195,7 @@ void Deltas() {
   ops[0].head = {delta::OpKind::kNew, {Id(3), repo::ObjectType::kFile}, small, {}, 0};
   ops[0].payload = {'h', 'e', 'l', 'l', 'o'};
   Write("fuzz_delta_part", "new", delta::EncodePart(ops));
+  PartStreams(delta::EncodePart(ops));
 }
 
 }  // namespace

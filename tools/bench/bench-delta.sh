@@ -11,6 +11,11 @@
 #             a bare store holding v1: `larch delta apply` vs `ostree
 #             static-delta apply-offline`, each into a fresh copy
 #
+# and two more pairs, where most files have no base (issue 16): v2 -> v3
+# (a feature update: python3, openssh-server and curl added) and empty ->
+# v2 (a full delta): bytes of both tools' deltas, and applying v2 -> v3
+# (time of one run per BENCH_RUNS, peak RSS) to bare stores holding v2.
+#
 # and, for reference, what other approaches would transfer: the full image
 # (tar | zstd -19) and the sums of per-file `zstd -19 --patch-from`, `bsdiff`
 # and `xdelta3 -9` over the changed files (--no-reference skips these).
@@ -86,24 +91,78 @@ quiet "$LARCH" init --repo "$work/ldev" --mode bare
 quiet "$LARCH" commit --repo "$work/ldev" -b b --tree "$V1" -s v1 "${TS[@]}"
 quiet ostree --repo="$work/odev" init --mode=bare
 quiet ostree --repo="$work/odev" pull-local "$work/opub" "$o1"
-lapp=() lapp_kb=() oapp=() oapp_kb=()
-for i in $(seq "$runs"); do
-    log "apply run $i/$runs"
-    cp -a "$work/ldev" "$work/ldev-$i"
-    read -r s k < <(measured "$LARCH" delta apply --repo "$work/ldev-$i" --ref b --no-verify "$ldelta")
-    lapp+=("$s"); lapp_kb+=("$k")
-    cp -a "$work/odev" "$work/odev-$i"
-    read -r s k < <(measured ostree --repo="$work/odev-$i" static-delta apply-offline "$work/ostree.delta")
-    oapp+=("$s"); oapp_kb+=("$k")
-done
-log "checking the applied larch store: fsck, checkout == v2"
-quiet "$LARCH" fsck --repo "$work/ldev-1"
-quiet "$LARCH" checkout --repo "$work/ldev-1" --mode copy b "$work/check"
-quiet python3 "$src/tests/integration/tree_compare.py" "$V2" "$work/check" --links exact
+# apply_runs LNAME ONAME LDEV LDELTA ODEV ODELTA TREE: apply larch's and
+# ostree's delta BENCH_RUNS times each, into fresh copies of the devices;
+# wall times go to the arrays LNAME and ONAME, peak RSS to LNAME_kb and
+# ONAME_kb. The first larch result is checked: fsck, checkout == TREE.
+apply_runs() {
+    local ldev=$3 ldelta=$4 odev=$5 odelta=$6 tree=$7 i s k
+    declare -ga "$1=()" "$1_kb=()" "$2=()" "$2_kb=()"
+    local -n ls_=$1 lkb_=$1_kb os_=$2 okb_=$2_kb
+    for i in $(seq "$runs"); do
+        log "apply run $i/$runs ($(basename "$tree"))"
+        cp -a "$ldev" "$ldev-$i"
+        read -r s k < <(measured "$LARCH" delta apply --repo "$ldev-$i" --ref b --no-verify "$ldelta")
+        ls_+=("$s"); lkb_+=("$k")
+        cp -a "$odev" "$odev-$i"
+        read -r s k < <(measured ostree --repo="$odev-$i" static-delta apply-offline "$odelta")
+        os_+=("$s"); okb_+=("$k")
+    done
+    log "checking the applied larch store: fsck, checkout == $(basename "$tree")"
+    quiet "$LARCH" fsck --repo "$ldev-1"
+    quiet "$LARCH" checkout --repo "$ldev-1" --mode copy b "$work/check-$1"
+    quiet python3 "$src/tests/integration/tree_compare.py" "$tree" "$work/check-$1" --links exact
+}
+peak() { printf '%s\n' "$@" | sort -n | tail -n 1; }
+apply_runs lapp oapp "$work/ldev" "$ldelta" "$work/odev" "$work/ostree.delta" "$V2"
 lapp_s=$(median "${lapp[@]}")
 oapp_s=$(median "${oapp[@]}")
-lapp_peak=$(printf '%s\n' "${lapp_kb[@]}" | sort -n | tail -n 1)
-oapp_peak=$(printf '%s\n' "${oapp_kb[@]}" | sort -n | tail -n 1)
+lapp_peak=$(peak "${lapp_kb[@]}")
+oapp_peak=$(peak "${oapp_kb[@]}")
+
+# ------------------------------------------------------------ more pairs
+# fallback_bytes ID: what a client fetches besides OSTree delta ID's
+# files: its "fallback" objects (files above --min-fallback-size travel as
+# plain archive objects, outside deltas/).
+fallback_bytes() {
+    ostree --repo="$work/opub" static-delta show "$1" |
+        awk '/^Total Fallback Size:/ { print $4; f = 1 } END { if (!f) print 0 }'
+}
+# ostree_delta_bytes ID ARGS...: generate one OSTree delta, print the bytes
+# a client downloads for it (what deltas/ grew by, plus fallback objects).
+ostree_delta_bytes() {
+    local before id=$1
+    shift
+    before=$(du -sb "$work/opub/deltas" | cut -f1)
+    quiet ostree --repo="$work/opub" static-delta generate "$@"
+    echo $(( $(du -sb "$work/opub/deltas" | cut -f1) - before + $(fallback_bytes "$id") ))
+}
+log "feature update v2 -> v3 and full delta empty -> v2"
+V3=$corpus/v3
+find "$V3" -type f -exec cat {} + >/dev/null
+v3=$("$LARCH" commit --repo "$work/lpub" -b b --tree "$V3" -s v3 --timestamp 1700000200 2>/dev/null)
+quiet ostree --repo="$work/opub" commit --branch=b --tree=dir="$V3" -s v3
+o2=$(ostree --repo="$work/opub" rev-parse b^)
+o3=$(ostree --repo="$work/opub" rev-parse b)
+obytes=$((obytes + $(fallback_bytes "$o1-$o2")))
+read -r l23gen_s l23gen_kb < <(measured "$LARCH" delta generate --repo "$work/lpub" --from "$v2" --to "$v3")
+l23delta=$work/lpub/deltas/$v2-$v3
+l23bytes=$(du -sb "$l23delta" | cut -f1)
+"$LARCH" delta show "$l23delta" > "$work/show23.txt"
+o23bytes=$(ostree_delta_bytes "$o2-$o3" --from="$o2" --to="$o3")
+quiet ostree --repo="$work/opub" static-delta generate --from="$o2" --to="$o3" --inline --filename="$work/ostree23.delta"
+quiet "$LARCH" delta generate --repo "$work/lpub" --from empty --to "$v2"
+l02bytes=$(du -sb "$work/lpub/deltas/empty-$v2" | cut -f1)
+"$LARCH" delta show "$work/lpub/deltas/empty-$v2" > "$work/show02.txt"
+o02bytes=$(ostree_delta_bytes "$o2" --empty --to="$o2")
+log "preparing devices (bare stores holding v2)"
+quiet "$LARCH" init --repo "$work/ldev2" --mode bare
+quiet "$LARCH" commit --repo "$work/ldev2" -b b --tree "$V2" -s v2 --timestamp 1700000100
+quiet ostree --repo="$work/odev2" init --mode=bare
+quiet ostree --repo="$work/odev2" pull-local "$work/opub" "$o2"
+apply_runs l23app o23app "$work/ldev2" "$l23delta" "$work/odev2" "$work/ostree23.delta" "$V3"
+l23app_peak=$(peak "${l23app_kb[@]}")
+o23app_peak=$(peak "${o23app_kb[@]}")
 
 # ------------------------------------------------------------ reference
 declare -A ref
@@ -141,10 +200,21 @@ ostree_version=$(ostree --version | awk -F"'" '/Version/ { print $2; exit }')
 larch_version=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)
 machine="$(nproc) cores, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(df -T "$work" | awk 'NR == 2 { print $2 }') on /var/tmp"
 
-table() {
-    local r
+header() {
     echo "| metric | ostree $ostree_version | larch ($larch_version) | larch/ostree | target | |"
     echo "|---|---:|---:|---:|---:|---|"
+}
+
+# bytes_row LABEL OSTREE_BYTES LARCH_BYTES MAX_RATIO
+bytes_row() {
+    local r
+    r=$(ratio "$3" "$2")
+    echo "| $1 | $(kb "$2") | $(kb "$3") | $r | ≤ $4 | $(verdict "$r" "$4") |"
+}
+
+table() {
+    local r
+    header
     r=$(ratio "$lbytes" "$obytes")
     echo "| delta v1 → v2, bytes to download | $(kb "$obytes") | $(kb "$lbytes") | $r | ≤ 0.6 | $(verdict "$r" 0.6) |"
     r=$(ratio "$lapp_s" "$oapp_s")
@@ -152,6 +222,28 @@ table() {
     echo "| apply, peak RSS | $(mib "$oapp_peak") | $(mib "$lapp_peak") | $(ratio "$lapp_peak" "$oapp_peak") | ≤ 64 MiB | $(verdict "$lapp_peak" 65536) |"
     echo "| generate (s, one run) | $ogen_s | $lgen_s | $(ratio "$lgen_s" "$ogen_s") | | |"
     echo "| generate, peak RSS | $(mib "$ogen_kb") | $(mib "$lgen_kb") | $(ratio "$lgen_kb" "$ogen_kb") | | |"
+}
+
+pairs_table() {
+    header
+    bytes_row "delta v2 → v3, bytes to download" "$o23bytes" "$l23bytes" 0.85
+    bytes_row "full delta empty → v2, bytes" "$o02bytes" "$l02bytes" 0.9
+    echo "| apply v2 → v3 to a bare store (s, median of $runs) | $(median "${o23app[@]}") | $(median "${l23app[@]}") | $(ratio "$(median "${l23app[@]}")" "$(median "${o23app[@]}")") | | |"
+    echo "| apply v2 → v3, peak RSS | $(mib "$o23app_peak") | $(mib "$l23app_peak") | $(ratio "$l23app_peak" "$o23app_peak") | ≤ 64 MiB | $(verdict "$l23app_peak" 65536) |"
+    echo "| generate v2 → v3 (s, one run; larch only) | | $l23gen_s | | | |"
+    echo "| generate v2 → v3, peak RSS (larch only) | | $(mib "$l23gen_kb") | | | |"
+}
+
+pairs_details() {
+    echo "- Exact sizes: v2 → v3 larch $l23bytes bytes, ostree $o23bytes bytes; empty → v2 larch $l02bytes bytes, ostree $o02bytes bytes"
+    echo "- larch apply v2 → v3 runs: ${l23app[*]} s (peak RSS ${l23app_kb[*]} kB); ostree: ${o23app[*]} s (${o23app_kb[*]} kB)"
+    echo "- The larch deltas (\`larch delta show\`), v2 → v3 then empty → v2:"
+    echo
+    echo '```'
+    cat "$work/show23.txt"
+    echo
+    cat "$work/show02.txt"
+    echo '```'
 }
 
 reference_table() {
@@ -186,6 +278,10 @@ echo
 reference_table
 echo
 details
+echo
+pairs_table
+echo
+pairs_details
 
 if [ "$write_docs" = 1 ]; then
     section=$work/section.md
@@ -203,5 +299,17 @@ if [ "$write_docs" = 1 ]; then
         details
     } > "$section"
     python3 "$src/tools/bench/docs_section.py" "$src/docs/benchmarks.md" "Deltas (issue 4)" "$section"
+    {
+        echo "## Deltas where nothing has a base (issue 16)"
+        echo
+        echo "The same run, two more pairs: corpus v2 → v3 (a feature update: python3,"
+        echo "openssh-server and curl added, about 59 MB of new files) and the full delta of v2."
+        echo "Targets: v2 → v3 ≤ 0.85× OSTree's bytes, empty → v2 ≤ 0.9×, apply peak RSS ≤ 64 MiB."
+        echo
+        pairs_table
+        echo
+        pairs_details
+    } > "$section"
+    python3 "$src/tools/bench/docs_section.py" "$src/docs/benchmarks.md" "Deltas where nothing has a base (issue 16)" "$section"
     log "wrote docs/benchmarks.md"
 fi

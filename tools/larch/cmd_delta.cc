@@ -15,6 +15,7 @@ namespace {
 struct GenerateArgs {
   std::string from, to, ref;
   int last = 0;
+  bool zstd_only = false;
   std::vector<std::string> sign_keys;
   ProgressArgs progress;
 };
@@ -58,6 +59,7 @@ Status Generate(const GlobalOptions& global, const GenerateArgs& a) {
     options.sign = sign;
     ProgressReporter progress(ProgressReporter::Choose(a.progress));
     options.progress = progress.Fn();
+    options.xz_parts = !a.zstd_only;
     LARCH_ASSIGN_OR_RETURN(delta::GeneratedDelta d, delta::GenerateDelta(*store, options));
     progress.Finish();
     const delta::GenerateStats& st = d.stats;
@@ -119,6 +121,8 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   g->add_option("--last", gen->last, "How many of the ref's previous commits");
   g->add_option("--sign-key", gen->sign_keys, "Private key to sign the superblock with (repeatable)")->transform(AsAbsolutePath());
   AddProgressOptions(g, gen->progress);
+  g->add_flag("--zstd-only", gen->zstd_only,
+              "Compress every part with zstd, for devices whose Larch predates xz parts");
 
   auto json = std::make_shared<bool>(false);
   CLI::App* l = app->add_subcommand("list", "List the deltas the store offers");

@@ -81,6 +81,23 @@ Result<std::optional<repo::ObjectId>> ResolveFrom(const repo::Store& store, cons
   return std::optional<repo::ObjectId>(id);
 }
 
+// "parts:      zstd 2 (1.2 MB), xz 3 (14.1 MB)"
+void PrintCompression(const delta::DeltaSuperblock& sb) {
+  std::printf("parts:     ");
+  for (uint8_t c = 0; c < delta::kNumPartCompressions; ++c) {
+    uint64_t n = 0, bytes = 0;
+    for (const delta::PartInfo& p : sb.parts) {
+      if (static_cast<uint8_t>(p.compression) != c) continue;
+      ++n;
+      bytes += p.compressed_size;
+    }
+    if (n == 0) continue;
+    std::printf(" %s %llu (%s)", std::string(delta::PartCompressionName(static_cast<delta::PartCompression>(c))).c_str(),
+                static_cast<unsigned long long>(n), FormatBytes(bytes).c_str());
+  }
+  std::printf("\n");
+}
+
 void PrintSummary(const delta::DeltaSummary& s, bool json) {
   const delta::DeltaSuperblock& sb = s.superblock;
   if (json) {
@@ -90,9 +107,17 @@ void PrintSummary(const delta::DeltaSummary& s, bool json) {
       if (s.payload_bytes) op["bytes"] = (*s.payload_bytes)[k];
       ops[std::string(delta::OpKindName(static_cast<delta::OpKind>(k)))] = op;
     }
+    nlohmann::json compression = nlohmann::json::object();
+    for (const delta::PartInfo& p : sb.parts) {
+      nlohmann::json& c = compression[std::string(delta::PartCompressionName(p.compression))];
+      if (c.is_null()) c = {{"parts", 0}, {"bytes", 0}};
+      c["parts"] = c["parts"].get<uint64_t>() + 1;
+      c["bytes"] = c["bytes"].get<uint64_t>() + p.compressed_size;
+    }
     PrintJson({{"from", sb.from ? nlohmann::json(sb.from->Hex()) : nlohmann::json(nullptr)},
                {"to", sb.to.Hex()},
                {"parts", sb.parts.size()},
+               {"compression", compression},
                {"compressed_bytes", sb.TotalCompressed()},
                {"uncompressed_bytes", sb.TotalUncompressed()},
                {"superblock_bytes", s.superblock_bytes},
@@ -107,6 +132,7 @@ void PrintSummary(const delta::DeltaSummary& s, bool json) {
               FormatBytes(sb.TotalCompressed()).c_str(), sb.parts.size(),
               FormatBytes(sb.TotalUncompressed()).c_str(), FormatBytes(s.superblock_bytes).c_str(),
               s.signatures);
+  PrintCompression(sb);
   for (uint8_t k = 1; k <= delta::kNumOpKinds; ++k) {
     std::printf("%-13s %7llu objects", std::string(delta::OpKindName(static_cast<delta::OpKind>(k))).c_str(),
                 static_cast<unsigned long long>(s.count[k]));
