@@ -4,37 +4,16 @@
 // wrong, the device store (objects, refs, staging) exactly as before.
 #include "repo/delta/apply.h"
 
-#include <fcntl.h>
-
 #include <gtest/gtest.h>
 
 #include "repo/delta/delta_test_util.h"
 #include "repo/delta/limits.h"
-#include "repo/delta/part.h"
-#include "repo/delta/part_compression.h"
 #include "repo/fsck.h"
 
 namespace larch::delta {
 namespace {
 
 using namespace testing;  // NOLINT
-
-// Writes `d` to <dir>/<name> and returns a source reading it.
-std::unique_ptr<DirectorySource> Publish(const TempDir& dir, const std::string& name,
-                                         const GeneratedDelta& d) {
-  UniqueFd root(::open(dir.path().c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  Must(WriteDeltaDir(*fs::DefaultFs(), root.get(), name, d));
-  return Must(DirectorySource::Open(*fs::DefaultFs(), root.get(), name));
-}
-
-// After editing parts or part entries: sizes and hashes from the parts.
-void Reseal(GeneratedDelta& d, bool keep_sizes = false) {
-  for (size_t i = 0; i < d.parts.size(); ++i) {
-    if (!keep_sizes) d.superblock.parts[i].compressed_size = d.parts[i].size();
-    d.superblock.parts[i].sha256 = crypto::Sha256::Hash(d.parts[i]);
-  }
-  d.superblock_file = Must(SignSuperblock(d.superblock, repo::SignedKind::kDeltaSuperblock, nullptr));
-}
 
 void ExpectHealthyAt(const Store& store, const ObjectId& commit) {
   auto ref = Must(ReadRef(store, kBranch));
@@ -140,27 +119,6 @@ TEST_F(BadDeltaTest, SuperblockThatListsOtherObjects) {
   std::swap(d.superblock.parts[0].objects[0], d.superblock.parts[0].objects[1]);
   Reseal(d);
   ExpectRefused(StatusCode::kCorruption, "the superblock lists");
-}
-
-// Decodes every part, lets `edit` change its operations (and the matching
-// superblock entries), re-encodes and reseals.
-template <typename Edit>
-void EditOps(GeneratedDelta& d, Edit edit) {
-  for (size_t i = 0; i < d.parts.size(); ++i) {
-    PartInfo& info = d.superblock.parts[i];
-    SpanSource compressed(d.parts[i]);
-    auto raw = Must(PartDecompressor::Create(compressed, info.uncompressed_size));
-    Bytes plain;
-    uint8_t buf[4096];
-    for (size_t n; (n = Must((*raw).Read(MutableByteSpan(buf, sizeof(buf))))) != 0;)
-      plain.insert(plain.end(), buf, buf + n);
-    std::vector<PartOp> ops = Must(DecodePart(plain));
-    edit(ops, info.objects);
-    Bytes edited = EncodePart(ops);
-    info.uncompressed_size = edited.size();
-    d.parts[i] = Must(CompressPart(edited, 3));
-  }
-  Reseal(d);
 }
 
 TEST_F(BadDeltaTest, PatchAgainstTheWrongBase) {

@@ -80,7 +80,7 @@ Result<Source> LoadSource(const repo::Store& store, const std::optional<repo::Ob
     if (e.key.type != repo::ObjectType::kFile) continue;
     src.file_at[e.path] = e.key.id;
     // Symlinks have size 0 and empty files have nothing to match.
-    if (e.size > 0 && e.size <= kMaxPatchInput) src.bases.Add({e.path, e.key.id, e.size});
+    if (e.size > 0 && e.size <= kMaxBsdiffBase) src.bases.Add({e.path, e.key.id, e.size});
   }
   return src;
 }
@@ -105,7 +105,7 @@ Result<std::vector<Planned>> Plan(const std::vector<TreeEntry>& target, const So
       auto old = src.tree_at.find(e.path);
       if (e.key.type == repo::ObjectType::kDirTree && old != src.tree_at.end())
         p.base = BaseCandidate{e.path, old->second, 0};
-    } else if (e.size > 0 && e.size <= kMaxPatchInput) {
+    } else if (e.size > 0 && e.size <= kMaxBsdiffPatch) {
       p.base = src.bases.Select(e.path, e.size);
     }
     plan.push_back(std::move(p));
@@ -129,10 +129,14 @@ Status EncodeMeta(const repo::Store& store, Planned& p) {
   return Status::Ok();
 }
 
-// Decides how one planned object travels and fills in its payload.
-Status Encode(const repo::Store& store, Planned& p) {
+// Decides how one planned object travels and fills in its payload. Big
+// pairs are encoded one at a time under `big`: base, target, suffix array
+// (4 bytes per base byte) and patch of a 300 MB file take about 2.5 GB.
+Status Encode(const repo::Store& store, Planned& p, std::mutex& big) {
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
+  std::unique_lock<std::mutex> lock(big, std::defer_lock);
+  if (p.base && (p.size > kMaxPatchInput || p.base->size > kMaxPatchInput)) lock.lock();
   LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
   LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
   if (!p.base || p.header.kind != repo::FileKind::kRegular) {
@@ -268,8 +272,9 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(out.superblock.commit));
   LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> target, ListTree(store, commit));
   LARCH_ASSIGN_OR_RETURN(std::vector<Planned> plan, Plan(target, src));
+  std::mutex big;
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
-    return Encode(store, plan[i]).WithContext(plan[i].path);
+    return Encode(store, plan[i], big).WithContext(plan[i].path);
   }, options.threads));
   Order(plan);
   GenerateStats& st = out.stats;
