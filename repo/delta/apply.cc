@@ -7,6 +7,8 @@
 #include <mutex>
 #include <set>
 
+#include "repo/delta/base_file.h"
+#include "repo/delta/bsdiff.h"
 #include "repo/delta/engines.h"
 #include "repo/delta/limits.h"
 #include "repo/delta/object_content.h"
@@ -63,6 +65,13 @@ class Applier {
   Status ApplyPatchOp(PartReader& reader, const OpHead& head);
   Status Patch(const OpHead& head, const Bytes& patch);
   Status StreamNewToFile(PartReader& reader, const OpHead& head);
+  Status StreamPatch(PartReader& reader, const OpHead& head, const repo::FileHeader& base);
+  // Writes what `produce` hands its sink to a plain file next to the staged
+  // object, hashing it on the way: true when it matches the object's id.
+  Result<bool> Spool(const OpHead& head, const std::string& tmp,
+                     const std::function<Status(const compress::Sink&)>& produce);
+  Status StageSpooled(const OpHead& head, const std::string& tmp);
+  Result<repo::FileHeader> BaseHeader(const repo::ObjectId& base, const repo::ObjectId& target);
   Result<Bytes> BaseContent(const repo::ObjectId& base, const repo::ObjectId& target);
   Status Stage(const OpHead& head, const Bytes& content);
   Result<bool> Present(const repo::ObjectKey& key) const;
@@ -268,19 +277,32 @@ Status Applier::ApplyNew(PartReader& reader, const OpHead& head) {
 // Large content goes through a plain file next to the staged object, hashed
 // on the way; only a matching file is turned into the object.
 Status Applier::StreamNewToFile(PartReader& reader, const OpHead& head) {
-  LARCH_ASSIGN_OR_RETURN(int dir, txn_.StagingDirFd(head.key));
   std::string tmp = repo::Transaction::StagedName(head.key) + ".content";
+  LARCH_ASSIGN_OR_RETURN(bool match, Spool(head, tmp, [&](const compress::Sink& sink) {
+    return reader.StreamPayload(sink);
+  }));
+  if (!match)
+    return Status::Corruption(Hex(head.key) + ": the content the delta produces does not match its id");
+  return StageSpooled(head, tmp);
+}
+
+Result<bool> Applier::Spool(const OpHead& head, const std::string& tmp,
+                            const std::function<Status(const compress::Sink&)>& produce) {
+  LARCH_ASSIGN_OR_RETURN(int dir, txn_.StagingDirFd(head.key));
   crypto::Sha256 hasher;
   hasher.Update(repo::EncodeFileHeaderFrame(head.header));
-  {
-    LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs_.CreateExclusive(dir, tmp, 0600));
-    LARCH_RETURN_IF_ERROR(reader.StreamPayload([&](ByteSpan chunk) {
-      hasher.Update(chunk);
-      return fs_.Write(fd.get(), chunk);
-    }));
-  }
-  if (repo::ObjectId(hasher.Finish()) != head.key.id)
-    return Status::Corruption(Hex(head.key) + ": the content the delta produces does not match its id");
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs_.CreateExclusive(dir, tmp, 0600));
+  LARCH_RETURN_IF_ERROR(produce([&](ByteSpan chunk) {
+    hasher.Update(chunk);
+    return fs_.Write(fd.get(), chunk);
+  }));
+  return repo::ObjectId(hasher.Finish()) == head.key.id;
+}
+
+// The spooled file becomes the staged object (a staging file that is not
+// an object is garbage of the aborted transaction either way).
+Status Applier::StageSpooled(const OpHead& head, const std::string& tmp) {
+  LARCH_ASSIGN_OR_RETURN(int dir, txn_.StagingDirFd(head.key));
   repo::FileContentSource source{nullptr, dir, tmp};
   LARCH_RETURN_IF_ERROR(repo::WriteFileObject(store_, dir, repo::Transaction::StagedName(head.key),
                                               head.header, source));
@@ -289,26 +311,43 @@ Status Applier::StreamNewToFile(PartReader& reader, const OpHead& head) {
   return Status::Ok();
 }
 
-Result<Bytes> Applier::BaseContent(const repo::ObjectId& base, const repo::ObjectId& target) {
+Result<repo::FileHeader> Applier::BaseHeader(const repo::ObjectId& base, const repo::ObjectId& target) {
   Result<repo::FileHeader> read = repo::ReadFileObjectHeader(store_, base);
   if (!read.ok()) {
     if (!read.status().IsNotFound()) return read.status();
     return Status::NotFound("patch base " + base.Hex() + " of file " + target.Hex() +
                             " is not in the store");
   }
-  const repo::FileHeader& header = *read;
-  if (header.kind != repo::FileKind::kRegular || header.size > kMaxPatchInput)
+  if (read->kind != repo::FileKind::kRegular)
+    return Status::Corruption("patch base " + base.Hex() + " is not a regular file");
+  return read;
+}
+
+Result<Bytes> Applier::BaseContent(const repo::ObjectId& base, const repo::ObjectId& target) {
+  LARCH_ASSIGN_OR_RETURN(repo::FileHeader header, BaseHeader(base, target));
+  if (header.size > kMaxPatchInput)
     return Status::Corruption("patch base " + base.Hex() + " is not a file within the patch limit");
   return ReadObjectContent(store_, base, header);
 }
 
+// A bsdiff patch is held in memory (and staged by the pool) when it, its
+// base and its target are small; else it streams.
+bool InMemory(const OpHead& head, const repo::FileHeader& base) {
+  return base.size <= kMaxPatchInput && head.header.size <= kMaxPatchInput &&
+         head.payload_size <= kMaxPatchSize;
+}
+
 Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
-  LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
   LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim(head.key));
   if (!fresh) {
     Produced(head.key, false);
-    return Status::Ok();
+    return reader.StreamPayload([](ByteSpan) { return Status::Ok(); });
   }
+  if (head.kind == OpKind::kPatchBsdiff) {
+    LARCH_ASSIGN_OR_RETURN(repo::FileHeader base, BaseHeader(head.base, head.key.id));
+    if (!InMemory(head, base)) return StreamPatch(reader, head, base);
+  }
+  LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
   // Base, target and patch are held until the object is staged.
   uint64_t cost = patch.size() + 2 * head.header.size;
   return pool_.Submit(cost, [this, head, patch = std::move(patch)] { return Patch(head, patch); });
@@ -323,6 +362,29 @@ Status Applier::Patch(const OpHead& head, const Bytes& patch) {
                               " does not reproduce it (wrong base?)" +
                               (target.ok() ? "" : ": " + target.status().message()));
   return Stage(head, *target);
+}
+
+// The base is read where the runs point (BaseFile), the patch pulled from
+// the part as the blocks need it, and the target spooled and hashed as
+// produced: memory is one bsdiff block, whatever the file's size.
+Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::FileHeader& base) {
+  // Nothing else in flight meanwhile: the budget holds with a big patch too.
+  LARCH_RETURN_IF_ERROR(pool_.Wait());
+  LARCH_ASSIGN_OR_RETURN(std::unique_ptr<BaseFile> file, BaseFile::Open(store_, head.base, base));
+  PayloadSource patch(reader);
+  std::string tmp = repo::Transaction::StagedName(head.key) + ".content";
+  Result<bool> match = Spool(head, tmp, [&](const compress::Sink& sink) -> Status {
+    LARCH_RETURN_IF_ERROR(BsdiffApplyStream(file->data(), patch, head.header.size, sink,
+                                            kMaxBsdiffBlockControls));
+    if (reader.payload_left() != 0) return Status::Corruption("bsdiff patch: stream lengths do not match");
+    return Status::Ok();
+  });
+  file.reset();  // an archive store's decompressed copy goes now
+  if (match.ok() && *match) return StageSpooled(head, tmp);
+  if (!match.ok() && !match.status().IsCorruption()) return match.status();
+  return Status::Corruption(Hex(head.key) + ": patch against base " + head.base.Hex() +
+                            " does not reproduce it (wrong base?)" +
+                            (match.ok() ? "" : ": " + match.status().message()));
 }
 
 // Every object of the target tree must be in the store or produced here.

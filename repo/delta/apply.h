@@ -18,9 +18,10 @@
 //   5. the target's whole tree must then be present (in the store or
 //      produced), and only then does Transaction::Commit publish the
 //      objects, the commit and, last, the ref.
-// Memory: one part's zstd window plus, for a patch, base + target + patch
-// (limits.h); new files larger than kMaxPatchInput are streamed through a
-// temporary file. A failure or crash at any point leaves the store's
+// Memory: one part's zstd window plus, for a small patch, base + target +
+// patch (limits.h); new files larger than kMaxPatchInput are streamed
+// through a temporary file, and so are bsdiff patches of big files (base
+// read with positioned reads, one block of the patch at a time). A failure or crash at any point leaves the store's
 // objects and refs as they were (the transaction's staging is garbage).
 #pragma once
 

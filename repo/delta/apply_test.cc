@@ -4,8 +4,6 @@
 // wrong, the device store (objects, refs, staging) exactly as before.
 #include "repo/delta/apply.h"
 
-#include <fcntl.h>
-
 #include <gtest/gtest.h>
 
 #include "repo/delta/delta_test_util.h"

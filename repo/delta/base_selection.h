@@ -8,7 +8,7 @@
 //   3. else a file of the same name without version numbers anywhere in
 //      the tree, the closest in size;
 //   4. else none (the file travels whole).
-// Only regular files with content, within kMaxPatchInput, are bases.
+// Only regular files with content, within kMaxBsdiffBase, are bases.
 #pragma once
 
 #include <map>

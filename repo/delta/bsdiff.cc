@@ -10,9 +10,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "repo/delta/limits.h"
 #include "repo/delta/suffix_sort.h"
 #include "src/encoding/encoding.h"
 
@@ -20,9 +22,11 @@ namespace larch::delta {
 
 namespace {
 
+// One run as the matching loop finds it; lengths are split to fit blocks
+// when encoded.
 struct Control {
-  uint32_t diff_len;
-  uint32_t extra_len;
+  uint64_t diff_len;
+  uint64_t extra_len;
   int64_t seek;
 };
 
@@ -55,10 +59,14 @@ size_t Search(const std::vector<int32_t>& sa, ByteSpan base, ByteSpan target, si
 class Differ {
  public:
   Differ(ByteSpan base, ByteSpan target, const std::vector<int32_t>& sa)
-      : old_(base), new_(target), sa_(sa) {}
+      : old_(base), new_(target), sa_(sa) {
+    diff_.reserve(target.size());  // diff and extra runs add up to the target
+  }
 
   void Run();
-  Bytes Encode() const;
+  const std::vector<Control>& controls() const { return controls_; }
+  ByteSpan diff() const { return diff_; }
+  ByteSpan extra() const { return extra_; }
 
  private:
   using Off = int64_t;
@@ -135,79 +143,115 @@ void Differ::Emit(Off scan, Off pos) {
     diff_.push_back(static_cast<uint8_t>(New(lastscan_ + i) - Old(lastpos_ + i)));
   Off extra = (scan - lenb) - (lastscan_ + lenf);
   for (Off i = 0; i < extra; ++i) extra_.push_back(New(lastscan_ + lenf + i));
-  controls_.push_back({static_cast<uint32_t>(lenf), static_cast<uint32_t>(extra),
+  controls_.push_back({static_cast<uint64_t>(lenf), static_cast<uint64_t>(extra),
                        (pos - lenb) - (lastpos_ + lenf)});
   lastscan_ = scan - lenb;
   lastpos_ = pos - lenb;
   lastoffset_ = pos - scan;
 }
 
-Bytes Differ::Encode() const {
-  encoding::Encoder enc;
-  enc.U32(static_cast<uint32_t>(controls_.size()));
-  for (const Control& c : controls_) {
-    enc.U32(c.diff_len);
-    enc.U32(c.extra_len);
-    enc.U64(static_cast<uint64_t>(c.seek));
+// Cuts the runs into blocks of at most kMaxBsdiffBlock output bytes and
+// kMaxBsdiffBlockControls / 4 controls (a quarter of what the applier
+// accepts, so the limit is never met by accident). A run is split without
+// changing what it means: (d1 + d2, e, s) is (d1, 0, 0) then (d2, e, s), and
+// (d, e1 + e2, s) is (d, e1, 0) then (0, e2, s).
+class BlockWriter {
+ public:
+  // `runs`: how many controls will be added (to size the output once).
+  BlockWriter(ByteSpan diff, ByteSpan extra, size_t runs) : diff_(diff), extra_(extra) {
+    size_t blocks = (diff.size() + extra.size()) / kMaxBsdiffBlock + 1;
+    out_.reserve(diff.size() + extra.size() + (runs + 2 * blocks) * 16 + blocks * 4);
   }
-  enc.Raw(diff_);
-  enc.Raw(extra_);
-  return enc.Take();
+  void Add(Control c);
+  // Flushes the last block; nullopt when the patch would exceed kMaxBsdiffPatch.
+  std::optional<Bytes> Finish();
+
+ private:
+  static constexpr size_t kControls = kMaxBsdiffBlockControls / 4;
+  void Flush();
+
+  ByteSpan diff_, extra_;
+  size_t diff_pos_ = 0, extra_pos_ = 0;
+  std::vector<Control> block_;
+  uint64_t block_diff_ = 0, block_extra_ = 0;
+  Bytes out_;
+};
+
+void BlockWriter::Add(Control c) {
+  if (c.diff_len == 0 && c.extra_len == 0) {
+    // Produces nothing: only its seek matters, for the next run.
+    if (block_.empty()) {
+      block_.push_back(c);
+    } else {
+      block_.back().seek += c.seek;
+    }
+    return;
+  }
+  while (c.diff_len + c.extra_len > 0) {
+    uint64_t room = kMaxBsdiffBlock - block_diff_ - block_extra_;
+    if (room == 0 || block_.size() == kControls) {
+      Flush();
+      continue;
+    }
+    Control piece = c;
+    if (c.diff_len >= room) {
+      piece = {room, 0, 0};
+      c.diff_len -= room;
+    } else if (c.diff_len + c.extra_len > room) {
+      piece = {c.diff_len, room - c.diff_len, 0};
+      c.extra_len -= piece.extra_len;
+      c.diff_len = 0;
+    } else {
+      c = {0, 0, 0};
+    }
+    block_.push_back(piece);
+    block_diff_ += piece.diff_len;
+    block_extra_ += piece.extra_len;
+  }
 }
 
-Status Bad(const std::string& msg) { return Status::Corruption("bsdiff patch: " + msg); }
+void BlockWriter::Flush() {
+  encoding::Encoder enc;
+  enc.U32(static_cast<uint32_t>(block_.size()));
+  for (const Control& c : block_) {
+    enc.U32(static_cast<uint32_t>(c.diff_len));
+    enc.U32(static_cast<uint32_t>(c.extra_len));
+    enc.U64(static_cast<uint64_t>(c.seek));
+  }
+  ByteSpan diff = diff_.subspan(diff_pos_, static_cast<size_t>(block_diff_));
+  ByteSpan extra = extra_.subspan(extra_pos_, static_cast<size_t>(block_extra_));
+  out_.insert(out_.end(), enc.bytes().begin(), enc.bytes().end());
+  out_.insert(out_.end(), diff.begin(), diff.end());
+  out_.insert(out_.end(), extra.begin(), extra.end());
+  diff_pos_ += static_cast<size_t>(block_diff_);
+  extra_pos_ += static_cast<size_t>(block_extra_);
+  block_.clear();
+  block_diff_ = block_extra_ = 0;
+}
 
-constexpr size_t kControlSize = 4 + 4 + 8;
+std::optional<Bytes> BlockWriter::Finish() {
+  // A block that produces nothing (only a trailing seek) is left out: the
+  // applier stops reading at the target's size.
+  if (block_diff_ + block_extra_ > 0) Flush();
+  if (out_.size() > kMaxBsdiffPatch) return std::nullopt;
+  return std::move(out_);
+}
 
 }  // namespace
 
 Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target) {
   if (base.empty()) return Status::InvalidArgument("bsdiff: empty base");
+  if (base.size() > kMaxBsdiffBase || target.size() > kMaxBsdiffPatch)
+    return Status::Unsupported("bsdiff: file above the engine's limits");
   LARCH_ASSIGN_OR_RETURN(std::vector<int32_t> sa, SuffixArray(base));
   Differ differ(base, target, sa);
   differ.Run();
-  return differ.Encode();
-}
-
-Result<Bytes> BsdiffApply(ByteSpan base, ByteSpan patch, size_t target_size) {
-  encoding::Decoder dec(patch, "bsdiff patch");
-  LARCH_ASSIGN_OR_RETURN(uint32_t n, dec.Count(UINT32_MAX, kControlSize));
-  std::vector<Control> controls(n);
-  uint64_t diff_total = 0, extra_total = 0;
-  for (Control& c : controls) {
-    LARCH_ASSIGN_OR_RETURN(c.diff_len, dec.U32());
-    LARCH_ASSIGN_OR_RETURN(c.extra_len, dec.U32());
-    LARCH_ASSIGN_OR_RETURN(uint64_t seek, dec.U64());
-    c.seek = static_cast<int64_t>(seek);
-    diff_total += c.diff_len;
-    extra_total += c.extra_len;
-  }
-  if (diff_total + extra_total != target_size)
-    return Bad("runs add up to " + std::to_string(diff_total + extra_total) +
-               " bytes, the object has " + std::to_string(target_size));
-  if (dec.remaining() != diff_total + extra_total) return Bad("stream lengths do not match");
-  LARCH_ASSIGN_OR_RETURN(ByteSpan diff, dec.Raw(static_cast<size_t>(diff_total)));
-  LARCH_ASSIGN_OR_RETURN(ByteSpan extra, dec.Raw(static_cast<size_t>(extra_total)));
-  LARCH_RETURN_IF_ERROR(dec.Finish());
-  Bytes out(target_size);
-  size_t out_pos = 0, diff_pos = 0, extra_pos = 0;
-  int64_t old_pos = 0;
-  const int64_t old_size = static_cast<int64_t>(base.size());
-  constexpr int64_t kMaxSeek = int64_t{1} << 40;
-  for (const Control& c : controls) {
-    if (c.diff_len > 0 && (old_pos < 0 || old_pos > old_size - static_cast<int64_t>(c.diff_len)))
-      return Bad("run outside the base");
-    for (uint32_t i = 0; i < c.diff_len; ++i)
-      out[out_pos + i] = static_cast<uint8_t>(diff[diff_pos + i] + base[static_cast<size_t>(old_pos) + i]);
-    out_pos += c.diff_len;
-    diff_pos += c.diff_len;
-    std::memcpy(out.data() + out_pos, extra.data() + extra_pos, c.extra_len);
-    out_pos += c.extra_len;
-    extra_pos += c.extra_len;
-    if (c.seek > kMaxSeek || c.seek < -kMaxSeek) return Bad("seek out of range");
-    old_pos += static_cast<int64_t>(c.diff_len) + c.seek;
-  }
-  return out;
+  sa = {};  // the largest allocation (4 bytes per base byte), freed before encoding
+  BlockWriter writer(differ.diff(), differ.extra(), differ.controls().size());
+  for (const Control& c : differ.controls()) writer.Add(c);
+  std::optional<Bytes> patch = writer.Finish();
+  if (!patch) return Status::Unsupported("bsdiff: patch above the engine's limits");
+  return std::move(*patch);
 }
 
 }  // namespace larch::delta

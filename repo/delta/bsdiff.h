@@ -10,22 +10,39 @@
 // library (the bsdiff package is two programs), so the control/diff/extra
 // logic is here; the suffix sort is libdivsufsort's.
 //
-// Layout: u32 n | n x (u32 diff_len, u32 extra_len, u64 seek) | diff bytes |
-// extra bytes. `seek` is a two's-complement i64 added to the base position
-// after each run.
+// Layout: one or more blocks, back to back, each
+//   u32 n | n x (u32 diff_len, u32 extra_len, u64 seek) | diff bytes | extra bytes
+// producing at most kMaxBsdiffBlock target bytes. `seek` is a
+// two's-complement i64 added to the base position after each run. A file
+// of at most kMaxBsdiffBlock bytes is one block: the layout of patches made
+// before blocks existed. Blocks let the applier stream a patch of any size
+// in bounded memory: it holds one block's controls and output, reads the
+// base at the positions the runs name, and hands the target on in order.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
+#include "repo/delta/byte_source.h"
+#include "repo/delta/random_access.h"
 #include "src/base/bytes.h"
 #include "src/base/result.h"
+#include "src/compress/zstd_stream.h"
 
 namespace larch::delta {
 
-// kUnsupported when the suffix sorter is unavailable.
+// kUnsupported when the suffix sorter is unavailable or the inputs exceed
+// kMaxBsdiffBase / kMaxBsdiffPatch.
 Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target);
-// Strict: every run must stay inside the base and the output, the streams
-// must add up to exactly the patch's length and to target_size bytes.
+
+// Strict: every run must stay inside the base, every block produce at
+// least one byte and at most kMaxBsdiffBlock from at most `max_controls`
+// controls, the runs add up to exactly target_size. Reads from `patch`
+// exactly the blocks that make target_size bytes (the caller checks that
+// nothing follows) and hands the target to `out` in order, a block at a time.
+Status BsdiffApplyStream(RandomAccess& base, ByteSource& patch, uint64_t target_size,
+                         const compress::Sink& out, uint32_t max_controls);
+// The same over whole buffers; the patch must end with its last block.
 Result<Bytes> BsdiffApply(ByteSpan base, ByteSpan patch, size_t target_size);
 
 }  // namespace larch::delta

@@ -3,6 +3,7 @@
 // versions of a small tree, and device stores holding the first.
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,6 +11,8 @@
 
 #include "repo/delta/apply.h"
 #include "repo/delta/generate.h"
+#include "repo/delta/part.h"
+#include "repo/delta/part_compression.h"
 #include "repo/refs.h"
 #include "repo/repo_test_util.h"
 
@@ -55,6 +58,25 @@ inline void MakeVersion(const std::string& root, int v) {
   }
 }
 
+// A file over kMaxPatchInput (patched as a stream) whose v2 is v1 rebuilt:
+// every "symbol" changed, 1000 bytes inserted, a 64 KiB stretch rewritten.
+inline constexpr size_t kBigSize = (10u << 20) + 12345;
+inline std::string BigBinary(int version) {
+  std::string s = Binary(version, kBigSize);
+  if (version >= 2) {
+    s.insert(3u << 20, std::string(1000, 'i') + "inserted in v2");
+    for (size_t i = 6u << 20; i < (6u << 20) + 65536; ++i) s[i] = static_cast<char>(s[i] * 7 + 1);
+  }
+  return s;
+}
+
+// Big files: one that changes, and one that stays (a wrong base of the
+// right size for the tests).
+inline void AddBigFiles(const std::string& root, int v) {
+  WriteTestFile(root + "/usr/lib/libbig.so.1", BigBinary(v));
+  WriteTestFile(root + "/usr/lib/big-data", Binary(5, kBigSize));
+}
+
 inline CommitOptions VersionOptions(int v) {
   CommitOptions o = TestCommitOptions(kBranch);
   o.metadata = {{"version", std::to_string(v)},
@@ -69,9 +91,13 @@ struct Publisher {
   ObjectId v1, v2;
   std::string tree1 = dir.Sub("v1"), tree2 = dir.Sub("v2");
 
-  explicit Publisher(StoreMode mode = StoreMode::kArchive) {
+  explicit Publisher(StoreMode mode = StoreMode::kArchive, bool big = false) {
     MakeVersion(tree1, 1);
     MakeVersion(tree2, 2);
+    if (big) {
+      AddBigFiles(tree1, 1);
+      AddBigFiles(tree2, 2);
+    }
     store = NewStore(dir.Sub("publisher"), mode);
     v1 = Must(CommitTree(*store, tree1, VersionOptions(1))).commit;
     v2 = Must(CommitTree(*store, tree2, VersionOptions(2))).commit;
@@ -93,6 +119,44 @@ struct Publisher {
     return Must(BuildDelta(*store, options));
   }
 };
+
+// Writes `d` to <dir>/<name> and returns a source reading it.
+inline std::unique_ptr<DirectorySource> Publish(const TempDir& dir, const std::string& name,
+                                         const GeneratedDelta& d) {
+  UniqueFd root(::open(dir.path().c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  Must(WriteDeltaDir(*fs::DefaultFs(), root.get(), name, d));
+  return Must(DirectorySource::Open(*fs::DefaultFs(), root.get(), name));
+}
+
+// After editing parts or part entries: sizes and hashes from the parts.
+inline void Reseal(GeneratedDelta& d, bool keep_sizes = false) {
+  for (size_t i = 0; i < d.parts.size(); ++i) {
+    if (!keep_sizes) d.superblock.parts[i].compressed_size = d.parts[i].size();
+    d.superblock.parts[i].sha256 = crypto::Sha256::Hash(d.parts[i]);
+  }
+  d.superblock_file = Must(SignSuperblock(d.superblock, repo::SignedKind::kDeltaSuperblock, nullptr));
+}
+
+// Decodes every part, lets `edit` change its operations (and the matching
+// superblock entries), re-encodes and reseals.
+template <typename Edit>
+void EditOps(GeneratedDelta& d, Edit edit) {
+  for (size_t i = 0; i < d.parts.size(); ++i) {
+    PartInfo& info = d.superblock.parts[i];
+    SpanSource compressed(d.parts[i]);
+    auto raw = Must(PartDecompressor::Create(compressed, info.uncompressed_size));
+    Bytes plain;
+    uint8_t buf[4096];
+    for (size_t n; (n = Must((*raw).Read(MutableByteSpan(buf, sizeof(buf))))) != 0;)
+      plain.insert(plain.end(), buf, buf + n);
+    std::vector<PartOp> ops = Must(DecodePart(plain));
+    edit(ops, info.objects);
+    Bytes edited = EncodePart(ops);
+    info.uncompressed_size = edited.size();
+    d.parts[i] = Must(CompressPart(edited, 3));
+  }
+  Reseal(d);
+}
 
 inline ApplyOptions Unverified() {
   ApplyOptions o;

@@ -5,25 +5,48 @@
 
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/gzip_patch.h"
+#include "repo/delta/limits.h"
 #include "repo/delta/zstd_patch.h"
 #include "src/compress/zstd_stream.h"
 
 namespace larch::delta {
 
+namespace {
+
+bool Big(ByteSpan data) { return data.size() > kMaxPatchInput; }
+
+// What `data` costs once compressed with the part. A big input is measured
+// at a fast level: level 19 would take minutes on hundreds of MiB, and the
+// estimate only has to rank a patch against the whole file.
+Result<uint64_t> CompressedSize(ByteSpan data) {
+  int level = Big(data) ? kBigEstimateLevel : kPartLevel;
+  int threads = Big(data) ? 2 : 1;
+  LARCH_ASSIGN_OR_RETURN(Bytes z, compress::ZstdCompress(data, level, threads));
+  return z.size();
+}
+
+}  // namespace
+
 Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target) {
   std::vector<PatchCandidate> out;
-  LARCH_ASSIGN_OR_RETURN(Bytes zpatch, ZstdPatchCreate(base, target));
-  // Already compressed: the part's compression will not shrink it.
-  uint64_t zsize = zpatch.size();
-  out.push_back({OpKind::kPatchZstd, std::move(zpatch), zsize});
+  // zstd patch-from and the gzip engine need base and target whole in the
+  // applier's memory (and zstd's window over both): small files only.
+  bool small = !Big(base) && !Big(target);
+  if (small) {
+    LARCH_ASSIGN_OR_RETURN(Bytes zpatch, ZstdPatchCreate(base, target));
+    // Already compressed: the part's compression will not shrink it.
+    uint64_t zsize = zpatch.size();
+    out.push_back({OpKind::kPatchZstd, std::move(zpatch), zsize});
+  }
   Result<Bytes> bpatch = BsdiffCreate(base, target);
   if (bpatch.ok()) {
     // Stored raw and compressed with the part: estimate with the part's level.
-    LARCH_ASSIGN_OR_RETURN(Bytes z, compress::ZstdCompress(*bpatch, kPartLevel));
-    out.push_back({OpKind::kPatchBsdiff, std::move(bpatch).value(), z.size()});
+    LARCH_ASSIGN_OR_RETURN(uint64_t size, CompressedSize(*bpatch));
+    out.push_back({OpKind::kPatchBsdiff, std::move(bpatch).value(), size});
   } else if (bpatch.status().code() != StatusCode::kUnsupported) {
     return bpatch.status();
   }
+  if (!small) return out;
   Result<Bytes> gpatch = GzipPatchCreate(base, target);
   if (gpatch.ok()) {
     uint64_t gsize = gpatch->size();  // its inner patch is already compressed
@@ -37,10 +60,7 @@ Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target) 
   return out;
 }
 
-Result<uint64_t> NewObjectEstimate(ByteSpan target) {
-  LARCH_ASSIGN_OR_RETURN(Bytes z, compress::ZstdCompress(target, kPartLevel));
-  return z.size();
-}
+Result<uint64_t> NewObjectEstimate(ByteSpan target) { return CompressedSize(target); }
 
 Result<Bytes> ApplyPatch(OpKind engine, ByteSpan base, ByteSpan patch, size_t target_size) {
   switch (engine) {

@@ -21,7 +21,9 @@ struct PatchCandidate {
 };
 
 // Every engine's patch; the smallest estimate first. Engines that are not
-// available (kUnsupported) are left out; other errors are returned.
+// available (kUnsupported) are left out; other errors are returned. Above
+// kMaxPatchInput (base or target) only bsdiff is tried: the other engines
+// need the whole base and target in the applier's memory.
 Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target);
 // What a target sent whole is expected to cost (zstd at the part's level).
 Result<uint64_t> NewObjectEstimate(ByteSpan target);
@@ -30,5 +32,7 @@ Result<Bytes> ApplyPatch(OpKind engine, ByteSpan base, ByteSpan patch, size_t ta
 
 // The level and window parts are compressed with.
 inline constexpr int kPartLevel = 19;
+// The level wire estimates of inputs above kMaxPatchInput are made at.
+inline constexpr int kBigEstimateLevel = 9;
 
 }  // namespace larch::delta

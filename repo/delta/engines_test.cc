@@ -1,9 +1,13 @@
 // File: repo/delta/engines_test.cc
 #include "repo/delta/engines.h"
 
+#include <array>
+
 #include <gtest/gtest.h>
 
 #include "repo/delta/bsdiff.h"
+#include "repo/delta/limits.h"
+#include "src/encoding/encoding.h"
 #include "repo/delta/gzip_patch.h"
 #include "repo/delta/zlib_raw.h"
 #include "repo/delta/delta_test_util.h"
@@ -73,6 +77,68 @@ TEST(BsdiffTest, RefusesRunsOutsideTheBaseAndLengthsThatLie) {
                         "outside the base"));
   Bytes cut(patch.begin(), patch.end() - 1);
   EXPECT_FALSE(BsdiffApply(base, cut, 3000).ok());
+}
+
+TEST(BsdiffTest, SmallFilePatchIsOneBlockInTheOriginalLayout) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base = B(Binary(1, 100000)), target = B(Binary(2, 100500));
+  Bytes patch = *BsdiffCreate(base, target);
+  encoding::Decoder dec(patch, "patch");
+  uint32_t n = *dec.U32();
+  EXPECT_EQ(patch.size(), 4 + 16 * size_t{n} + target.size());  // deltas made before blocks read it
+}
+
+TEST(BsdiffTest, BigFilesAreCutIntoBlocksAndStreamed) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base = B(testing::BigBinary(1)), target = B(testing::BigBinary(2));
+  Bytes patch = *BsdiffCreate(base, target);
+  SpanRandomAccess old(base);
+  SpanSource src(patch);
+  Bytes out;
+  size_t blocks = 0;
+  Status s = BsdiffApplyStream(old, src, target.size(), [&](ByteSpan block) {
+    EXPECT_LE(block.size(), kMaxBsdiffBlock);
+    out.insert(out.end(), block.begin(), block.end());
+    ++blocks;
+    return Status::Ok();
+  }, kMaxBsdiffBlockControls);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(out, target);
+  EXPECT_GE(blocks, 2u);
+  uint8_t extra;
+  EXPECT_EQ(*src.Read(MutableByteSpan(&extra, 1)), 0u);  // read exactly the patch
+  EXPECT_EQ(*BsdiffApply(base, patch, target.size()), target);
+}
+
+// One block by hand: controls (diff, extra, seek), then the two streams.
+Bytes Block(const std::vector<std::array<uint64_t, 3>>& controls, size_t stream_bytes) {
+  encoding::Encoder enc;
+  enc.U32(static_cast<uint32_t>(controls.size()));
+  for (const auto& c : controls) {
+    enc.U32(static_cast<uint32_t>(c[0]));
+    enc.U32(static_cast<uint32_t>(c[1]));
+    enc.U64(c[2]);
+  }
+  enc.Raw(Bytes(stream_bytes, 0));
+  return enc.Take();
+}
+
+TEST(BsdiffTest, StreamRefusesBlocksOutsideTheLimits) {
+  Bytes base(100, 'b');
+  auto apply = [&](const Bytes& patch, uint64_t size, uint32_t max_controls) {
+    SpanRandomAccess old(base);
+    SpanSource src(patch);
+    return BsdiffApplyStream(old, src, size, [](ByteSpan) { return Status::Ok(); }, max_controls);
+  };
+  EXPECT_TRUE(apply(Block({{10, 0, 0}, {10, 0, 0}}, 20), 20, 2).ok());
+  EXPECT_TRUE(FailsWith(apply(Block({{10, 0, 0}, {10, 0, 0}}, 20), 20, 1), StatusCode::kCorruption,
+                        "block of 2 controls"));
+  EXPECT_TRUE(FailsWith(apply(Block({{0, 0, 0}}, 0), 20, 4), StatusCode::kCorruption, "block of 0 bytes"));
+  EXPECT_TRUE(FailsWith(apply(Block({{0, kMaxBsdiffBlock + 1, 0}}, 0), kMaxBsdiffBlock + 1, 4),
+                        StatusCode::kCorruption, "block of"));
+  EXPECT_TRUE(FailsWith(apply(Block({{10, 0, 95}, {10, 0, 0}}, 20), 20, 4), StatusCode::kCorruption,
+                        "outside the base"));
+  EXPECT_TRUE(FailsWith(apply(Block({{10, 0, 0}}, 5), 10, 4), StatusCode::kCorruption, "truncated"));
 }
 
 TEST(EnginesTest, CandidatesSmallestFirst) {

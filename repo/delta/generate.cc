@@ -82,7 +82,7 @@ Result<Source> LoadSource(const repo::Store& store, const std::optional<repo::Ob
     if (e.key.type != repo::ObjectType::kFile) continue;
     src.file_at[e.path] = e.key.id;
     // Symlinks have size 0 and empty files have nothing to match.
-    if (e.size > 0 && e.size <= kMaxPatchInput) src.bases.Add({e.path, e.key.id, e.size});
+    if (e.size > 0 && e.size <= kMaxBsdiffBase) src.bases.Add({e.path, e.key.id, e.size});
   }
   return src;
 }
@@ -107,7 +107,7 @@ Result<std::vector<Planned>> Plan(const std::vector<TreeEntry>& target, const So
       auto old = src.tree_at.find(e.path);
       if (e.key.type == repo::ObjectType::kDirTree && old != src.tree_at.end())
         p.base = BaseCandidate{e.path, old->second, 0};
-    } else if (e.size > 0 && e.size <= kMaxPatchInput) {
+    } else if (e.size > 0 && e.size <= kMaxBsdiffPatch) {
       p.base = src.bases.Select(e.path, e.size);
     }
     plan.push_back(std::move(p));
@@ -144,10 +144,14 @@ Status EncodeMeta(const repo::Store& store, Planned& p) {
   return Status::Ok();
 }
 
-// Decides how one planned object travels and fills in its payload.
-Status Encode(const repo::Store& store, Planned& p) {
+// Decides how one planned object travels and fills in its payload. Big
+// pairs are encoded one at a time under `big`: base, target, suffix array
+// (4 bytes per base byte) and patch of a 300 MB file take about 2.5 GB.
+Status Encode(const repo::Store& store, Planned& p, std::mutex& big) {
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
+  std::unique_lock<std::mutex> lock(big, std::defer_lock);
+  if (p.base && (p.size > kMaxPatchInput || p.base->size > kMaxPatchInput)) lock.lock();
   LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
   LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
   // Until a patch wins, the file travels whole.
@@ -293,9 +297,10 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> target, ListTree(store, commit));
   LARCH_ASSIGN_OR_RETURN(std::vector<Planned> plan, Plan(target, src));
   ProgressCounter encoded(options.progress, "delta", EncodedBytes(plan));
+  std::mutex big;
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
     const uint64_t bytes = EncodedBytes(plan[i]);
-    Status s = Encode(store, plan[i]).WithContext(plan[i].path);
+    Status s = Encode(store, plan[i], big).WithContext(plan[i].path);
     encoded.Add(bytes);
     return s;
   }, options.threads));

@@ -4,9 +4,10 @@
 // size a superblock or part declares is checked against these before any
 // memory is reserved for it, and the applier's peak memory follows from
 // them: one part's zstd window (kPartWindowLog) or xz dictionary
-// (kMaxXzDict) plus, for a patch, its base, its target and the patch itself
-// (each at most kMaxPatchInput or kMaxPatchSize), whatever the size of the
-// files in the tree.
+// (kMaxXzDict) plus, for a patch held in memory, its base, its target and
+// the patch itself (each at most kMaxPatchInput or kMaxPatchSize); larger
+// files are patched by the bsdiff engine as a stream, one block
+// (kMaxBsdiffBlock) at a time, whatever the size of the files in the tree.
 #pragma once
 
 #include <cstddef>
@@ -30,10 +31,23 @@ inline constexpr int kPartWindowLog = 24;
 // ... or xz streams whose LZMA2 dictionary is at most this: the decoder's
 // memory limit, refused beyond (part_xz.h).
 inline constexpr uint32_t kMaxXzDict = 32u << 20;
-// Files are patched only when base and target are at most this big; larger
-// ones travel whole (streamed), so apply never holds a big file in memory.
+// The engines that need whole inputs (zstd patch-from, whose window must
+// cover base and target; gzip) take base and target of at most this size
+// each, and the applier holds such a patch in memory.
 inline constexpr uint64_t kMaxPatchInput = 8u << 20;
 inline constexpr uint32_t kMaxPatchSize = (kMaxPatchInput * 2) + (1u << 20);
+// The bsdiff engine patches files of any size up to these: its suffix
+// array has 32-bit indexes, and its patch is a u32-length blob. The applier
+// streams such a patch: the base is read with positioned reads, the patch
+// block by block from the part, the target written and hashed as produced.
+inline constexpr uint64_t kMaxBsdiffBase = (1ull << 31) - 1;
+inline constexpr uint64_t kMaxBsdiffPatch = UINT32_MAX;
+// A bsdiff block produces at most this many bytes (the applier's buffer;
+// equal to kMaxPatchInput so a patch of a small file is a single block,
+// the layout of deltas made before blocks existed) from at most this many
+// controls (16 bytes each in memory).
+inline constexpr uint64_t kMaxBsdiffBlock = kMaxPatchInput;
+inline constexpr uint32_t kMaxBsdiffBlockControls = 1u << 18;
 // A dirtree or dirmeta sent whole (the store's own cap on metadata).
 inline constexpr uint32_t kMaxMetaObject = 64u << 20;
 

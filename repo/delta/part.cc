@@ -148,10 +148,13 @@ Status PartReader::ReadFileOp(OpHead& head) {
     return Status::Ok();
   }
   if (head.header.kind != repo::FileKind::kRegular) return Error("patch of a symlink");
-  if (head.header.size > kMaxPatchInput) return Error("patch target above the patch limit");
+  // Only bsdiff patches are applied as a stream; the other engines need
+  // base, target and patch in memory.
+  bool streamed = head.kind == OpKind::kPatchBsdiff;
+  if (!streamed && head.header.size > kMaxPatchInput) return Error("patch target above the patch limit");
   LARCH_ASSIGN_OR_RETURN(head.base, Id());
   LARCH_ASSIGN_OR_RETURN(uint32_t len, U32());
-  if (len > kMaxPatchSize) return Error("patch too large");
+  if (!streamed && len > kMaxPatchSize) return Error("patch too large");
   head.payload_size = len;
   return Status::Ok();
 }
@@ -218,6 +221,16 @@ Status PartReader::StreamPayload(const compress::Sink& sink) {
     LARCH_RETURN_IF_ERROR(sink(chunk));
   }
   return Status::Ok();
+}
+
+Result<size_t> PartReader::ReadPayloadSome(MutableByteSpan buf) {
+  size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), payload_left_));
+  if (want == 0) return size_t{0};
+  LARCH_ASSIGN_OR_RETURN(size_t n, src_.Read(buf.first(want)));
+  if (n == 0) return Error("truncated inside a payload");
+  offset_ += n;
+  payload_left_ -= n;
+  return n;
 }
 
 Status PartReader::Finish() {

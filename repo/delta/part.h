@@ -12,7 +12,8 @@
 //   op reuse:        u8 5 | u8 type (1, 2 or 3) | id
 //   op meta-patch:   u8 6 | u8 type (2) | id | id base | u32 size | blob patch
 // The file header is the object's canonical FileHeader encoding; patches
-// are only for regular files, with base and target within kMaxPatchInput.
+// are only for regular files, with base and target within kMaxPatchInput,
+// except patch-bsdiff (any target size; its patch is applied as a stream).
 // PartReader is the one decoder: it pulls from a ByteSource while the part
 // is being decompressed, refuses anything off-format, and hands payloads
 // out in pieces, so a large new file never sits in memory.
@@ -71,6 +72,9 @@ class PartReader {
   // limits.h) or streamed in chunks (any payload).
   Result<Bytes> ReadPayload();
   Status StreamPayload(const compress::Sink& sink);
+  // Up to buf.size() bytes of the current payload; 0 once it is all read.
+  Result<size_t> ReadPayloadSome(MutableByteSpan buf);
+  uint64_t payload_left() const { return payload_left_; }
   // After the last op: fails unless the source is exhausted.
   Status Finish();
 
@@ -89,6 +93,16 @@ class PartReader {
   uint32_t count_ = 0;
   uint32_t seen_ = 0;
   uint64_t payload_left_ = 0;
+};
+
+// The current payload of a reader as a ByteSource (a streamed patch).
+class PayloadSource : public ByteSource {
+ public:
+  explicit PayloadSource(PartReader& reader) : reader_(reader) {}
+  Result<size_t> Read(MutableByteSpan buf) override { return reader_.ReadPayloadSome(buf); }
+
+ private:
+  PartReader& reader_;
 };
 
 // Whole-part helpers for tests and the fuzzer.

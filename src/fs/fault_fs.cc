@@ -447,6 +447,11 @@ Result<size_t> FaultFs::Read(int fd, MutableByteSpan buf) {
   return base_->Read(fd, buf);
 }
 
+Result<size_t> FaultFs::ReadAt(int fd, MutableByteSpan buf, uint64_t offset) {
+  LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "read"));
+  return base_->ReadAt(fd, buf, offset);
+}
+
 Result<struct stat> FaultFs::Stat(int dirfd, const std::string& name) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "stat"));
   return base_->Stat(dirfd, name);

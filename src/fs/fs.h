@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,6 +75,9 @@ class Fs {
   virtual Status Write(int fd, ByteSpan data) = 0;
   // Reads up to buf.size() bytes; 0 means end of file.
   virtual Result<size_t> Read(int fd, MutableByteSpan buf) = 0;
+  // pread(2): up to buf.size() bytes at `offset`, the file position left
+  // alone (a patch reads its base at the places its runs name).
+  virtual Result<size_t> ReadAt(int fd, MutableByteSpan buf, uint64_t offset) = 0;
   virtual Status Truncate(int fd, off_t size) = 0;
 
   // --- Durability ---

@@ -187,6 +187,15 @@ Result<size_t> PosixFs::Read(int fd, MutableByteSpan buf) {
   }
 }
 
+Result<size_t> PosixFs::ReadAt(int fd, MutableByteSpan buf, uint64_t offset) {
+  for (;;) {
+    ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("pread", "");
+    return static_cast<size_t>(n);
+  }
+}
+
 Status PosixFs::Truncate(int fd, off_t size) {
   if (::ftruncate(fd, size) != 0) return Errno("ftruncate", "");
   return Status::Ok();

@@ -23,6 +23,7 @@ class PosixFs : public Fs {
   Result<UniqueFd> OpenWrite(int dirfd, const std::string& name) override;
   Status Write(int fd, ByteSpan data) override;
   Result<size_t> Read(int fd, MutableByteSpan buf) override;
+  Result<size_t> ReadAt(int fd, MutableByteSpan buf, uint64_t offset) override;
   Status Truncate(int fd, off_t size) override;
   Status Fsync(int fd) override;
   Status SyncFs(int fd) override;

@@ -3,11 +3,14 @@
 // apply, "lose power" at i (FaultFs drops everything not yet durable),
 // reopen the device store and check that fsck passes and the ref names the
 // old commit or the new one, never anything else; then re-running the apply
-// must finish the job.
+// must finish the job. The sweep runs on the small test tree, and again on
+// one with files over kMaxPatchInput, whose bsdiff patch is applied as a
+// stream (an archive store decompresses the base into tmp/ first).
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -31,7 +34,7 @@ struct Fixture {
   Publisher pub;
   std::string pristine;
   std::string delta_dir;
-  explicit Fixture(StoreMode mode) {
+  Fixture(StoreMode mode, bool big) : pub(StoreMode::kArchive, big) {
     pub.Device("device", mode);
     pristine = pub.dir.Sub("device");
     GeneratedDelta d = pub.Build(pub.v1);
@@ -78,11 +81,12 @@ void ExpectConsistent(const Fixture& f, const std::string& path, uint64_t i) {
   EXPECT_TRUE(after.ok()) << "crash at " << i;
 }
 
-class DeltaApplyCrashTest : public ::testing::TestWithParam<StoreMode> {};
+class DeltaApplyCrashTest : public ::testing::TestWithParam<std::tuple<StoreMode, bool>> {};
 
 TEST_P(DeltaApplyCrashTest, EveryFilesystemStepLeavesOldOrNewCommit) {
-  if (GetParam() == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
-  Fixture f(GetParam());
+  auto [mode, big] = GetParam();
+  if (mode == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
+  Fixture f(mode, big);
   uint64_t total = CountMutations(f);
   ASSERT_GT(total, 10u);
   for (uint64_t i = 1; i <= total; ++i) {
@@ -100,9 +104,11 @@ TEST_P(DeltaApplyCrashTest, EveryFilesystemStepLeavesOldOrNewCommit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, DeltaApplyCrashTest,
-                         ::testing::Values(StoreMode::kArchive, StoreMode::kBare),
-                         [](const ::testing::TestParamInfo<StoreMode>& param_info) {
-                           return std::string(StoreModeName(param_info.param));
+                         ::testing::Combine(::testing::Values(StoreMode::kArchive, StoreMode::kBare),
+                                            ::testing::Bool()),
+                         [](const auto& param_info) {
+                           return std::string(StoreModeName(std::get<0>(param_info.param))) +
+                                  (std::get<1>(param_info.param) ? "_big_files" : "");
                          });
 
 }  // namespace

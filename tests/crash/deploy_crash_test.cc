@@ -45,6 +45,7 @@ class NoSyncFs : public fs::Fs {
   Result<UniqueFd> OpenWrite(int d, const std::string& n) override { return b_->OpenWrite(d, n); }
   Status Write(int fd, ByteSpan data) override { return b_->Write(fd, data); }
   Result<size_t> Read(int fd, MutableByteSpan buf) override { return b_->Read(fd, buf); }
+  Result<size_t> ReadAt(int fd, MutableByteSpan buf, uint64_t off) override { return b_->ReadAt(fd, buf, off); }
   Status Truncate(int fd, off_t size) override { return b_->Truncate(fd, size); }
   Status Fsync(int) override { return Status::Ok(); }
   Status SyncFs(int) override { return Status::Ok(); }

@@ -28,6 +28,7 @@
 #include "repo/objects/dirtree.h"
 #include "repo/objects/file_header.h"
 #include "src/compress/zstd_stream.h"
+#include "src/encoding/encoding.h"
 
 namespace larch {
 namespace {
@@ -48,6 +49,29 @@ void Write(const std::string& fuzzer, const std::string& name, const Bytes& data
 }
 
 repo::ObjectId Id(uint8_t seed) { return repo::ObjectId::HashOf(Bytes{seed}); }
+
+// fuzz_bsdiff_patch's input: u32 target size, then the patch.
+Bytes WithSize(uint32_t size, const Bytes& patch) {
+  Bytes out{static_cast<uint8_t>(size), static_cast<uint8_t>(size >> 8),
+            static_cast<uint8_t>(size >> 16), static_cast<uint8_t>(size >> 24)};
+  out.insert(out.end(), patch.begin(), patch.end());
+  return out;
+}
+
+// Blocks are cut at 8 MiB by the generator; by hand, two small ones.
+Bytes TwoBlocks() {
+  encoding::Encoder enc;
+  for (uint32_t diff : {100u, 50u}) {
+    uint32_t extra = diff == 50 ? 4 : 0;
+    enc.U32(1);
+    enc.U32(diff);
+    enc.U32(extra);
+    enc.U64(0);
+    enc.Raw(Bytes(diff, 0));
+    enc.Raw(Bytes(extra, 't'));
+  }
+  return enc.Take();
+}
 
 void FileHeaders() {
   repo::FileHeader regular;
@@ -188,7 +212,9 @@ void Deltas() {
     ops[0].head.kind = delta::OpKind::kPatchBsdiff;
     ops[0].payload = *bsdiff;
     Write("fuzz_delta_part", "bsdiff", delta::EncodePart(ops));
+    Write("fuzz_bsdiff_patch", "one-block", WithSize(target.size(), *bsdiff));
   }
+  Write("fuzz_bsdiff_patch", "two-blocks", WithSize(154, TwoBlocks()));
   repo::FileHeader small = file;
   small.size = 5;
   ops.resize(1);

@@ -1,0 +1,53 @@
+// File: repo/delta/base_file.cc
+#include "repo/delta/base_file.h"
+
+#include "repo/file_object.h"
+#include "src/fs/atomic.h"
+
+namespace larch::delta {
+
+namespace {
+constexpr char kTempPrefix[] = "txn-delta-base-";
+}  // namespace
+
+Result<std::unique_ptr<BaseFile>> BaseFile::Open(const repo::Store& store, const repo::ObjectId& id,
+                                                 const repo::FileHeader& header) {
+  if (header.kind != repo::FileKind::kRegular)
+    return Status::Corruption("patch base " + id.Hex() + " is not a regular file");
+  std::unique_ptr<BaseFile> file(new BaseFile(store));
+  Status s = store.mode() == repo::StoreMode::kBare ? file->OpenBare(id, header.size)
+                                                     : file->Decompress(id, header);
+  if (!s.ok()) return s.WithContext("patch base " + id.Hex());
+  file->data_ = std::make_unique<FdRandomAccess>(store.fs(), file->fd_.get(), header.size);
+  return file;
+}
+
+BaseFile::~BaseFile() {
+  fd_.Reset();
+  if (!temp_.empty()) (void)store_.fs().Unlink(store_.tmp_fd(), temp_);
+}
+
+Status BaseFile::OpenBare(const repo::ObjectId& id, uint64_t size) {
+  fs::Fs& fs = store_.fs();
+  LARCH_ASSIGN_OR_RETURN(fd_, fs.OpenRead(store_.ObjectDirFd(id),
+                                          repo::Store::ObjectFileName({id, repo::ObjectType::kFile})));
+  LARCH_ASSIGN_OR_RETURN(struct stat st, fs.FStat(fd_.get()));
+  if (static_cast<uint64_t>(st.st_size) != size) return Status::Corruption("size changed");
+  return Status::Ok();
+}
+
+Status BaseFile::Decompress(const repo::ObjectId& id, const repo::FileHeader& header) {
+  fs::Fs& fs = store_.fs();
+  std::string name = fs::TempName(kTempPrefix);
+  LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs.CreateExclusive(store_.tmp_fd(), name, 0600));
+  temp_ = name;  // removed by the destructor from here on
+  // Not synced: a crash makes it garbage anyway.
+  LARCH_RETURN_IF_ERROR(repo::ReadFileObjectContent(store_, id, header, [&](ByteSpan chunk) {
+    return fs.Write(out.get(), chunk);
+  }));
+  out.Reset();
+  LARCH_ASSIGN_OR_RETURN(fd_, fs.OpenRead(store_.tmp_fd(), name));
+  return Status::Ok();
+}
+
+}  // namespace larch::delta

@@ -1,0 +1,146 @@
+// File: repo/delta/big_patch_test.cc
+// Files over kMaxPatchInput: patched by bsdiff and applied as a stream
+// (base read in place or from a decompressed copy, target spooled), into
+// both store modes; and a wrong base, a truncated, an altered and a padded
+// patch refused with the store exactly as before.
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "repo/delta/bsdiff.h"
+#include "repo/delta/delta_test_util.h"
+#include "repo/delta/limits.h"
+#include "repo/fsck.h"
+
+namespace larch::delta {
+namespace {
+
+using namespace testing;  // NOLINT
+
+constexpr char kBigPath[] = "/usr/lib/libbig.so.1";
+
+// The one operation of `d` producing the big file.
+const PartObject* BigOp(const GeneratedDelta& d, const ObjectKey& key) {
+  for (const PartInfo& part : d.superblock.parts)
+    for (const PartObject& o : part.objects)
+      if (o.key == key) return &o;
+  return nullptr;
+}
+
+// One publisher and delta for every case (a 10 MiB suffix sort each time
+// would add up); each case edits its own copy and has its own device.
+class BigPatchTest : public ::testing::TestWithParam<StoreMode> {
+ protected:
+  static void SetUpTestSuite() {
+    pub_ = new Publisher(StoreMode::kArchive, true);
+    delta_ = new GeneratedDelta(pub_->Build(pub_->v1));
+  }
+  static void TearDownTestSuite() {
+    delete delta_;
+    delete pub_;
+  }
+
+  void SetUp() override {
+    if (GetParam() == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    name_ = std::string(info->name());
+    std::replace(name_.begin(), name_.end(), '/', '-');
+    device = pub_->Device("device-" + name_, GetParam());
+  }
+
+  // Lets `edit` change the big file's patch operation.
+  template <typename Edit>
+  void EditBigPatch(Edit edit) {
+    ObjectKey big = FileKeyAt(*pub_->store, pub_->v2, kBigPath);
+    bool found = false;
+    EditOps(d, [&](std::vector<PartOp>& ops, std::vector<PartObject>&) {
+      for (PartOp& op : ops) {
+        if (op.head.key != big) continue;
+        ASSERT_EQ(op.head.kind, OpKind::kPatchBsdiff);
+        edit(op);
+        found = true;
+      }
+    });
+    ASSERT_TRUE(found);
+  }
+
+  void ExpectRefused(const std::string& needle) {
+    auto before = SnapshotTree(device->path());
+    auto source = Publish(pub_->dir, "bad-" + name_, d);
+    EXPECT_TRUE(FailsWith(ApplyDelta(*device, *source, Unverified()), StatusCode::kCorruption, needle));
+    EXPECT_EQ(SnapshotTree(device->path()), before);
+    EXPECT_EQ(*Must(ReadRef(*device, kBranch)), pub_->v1);
+  }
+
+  ObjectId V1File(const std::string& path) { return FileKeyAt(*pub_->store, pub_->v1, path).id; }
+
+  static Publisher* pub_;
+  static GeneratedDelta* delta_;
+  GeneratedDelta d = *delta_;
+  std::string name_;
+  std::unique_ptr<Store> device;
+};
+
+Publisher* BigPatchTest::pub_ = nullptr;
+GeneratedDelta* BigPatchTest::delta_ = nullptr;
+
+TEST_P(BigPatchTest, BigFileTravelsAsABsdiffPatchAndAppliesInBothModes) {
+  ObjectKey big = FileKeyAt(*pub_->store, pub_->v2, kBigPath);
+  const PartObject* op = BigOp(d, big);
+  ASSERT_NE(op, nullptr);
+  EXPECT_EQ(op->op, OpKind::kPatchBsdiff);
+  // 10 MiB of pseudo-random bytes; what changed is a few hundred kB at most.
+  EXPECT_LT(d.stats.parts_bytes, 400000u);
+  auto source = Publish(pub_->dir, "delta-" + name_, d);
+  Must(ApplyDelta(*device, *source, Unverified()));
+  auto ref = Must(ReadRef(*device, kBranch));
+  ASSERT_TRUE(ref.has_value());
+  EXPECT_EQ(*ref, pub_->v2);
+  auto report = Must(Fsck(*device, FsckOptions{}));  // re-hashes every object
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems[0]);
+  EXPECT_EQ(FileKeyAt(*device, pub_->v2, kBigPath), big);
+  // The decompressed base and the spooled target are gone.
+  EXPECT_TRUE(SnapshotTree(device->path() + "/tmp").empty());
+}
+
+TEST_P(BigPatchTest, WrongBaseOfTheSameSize) {
+  ObjectId other = V1File("/usr/lib/big-data");
+  EditBigPatch([&](PartOp& op) { op.head.base = other; });
+  ExpectRefused("does not reproduce it (wrong base?)");
+}
+
+TEST_P(BigPatchTest, SmallWrongBase) {
+  ObjectId other = V1File("/usr/bin/tool");
+  EditBigPatch([&](PartOp& op) { op.head.base = other; });
+  ExpectRefused("does not reproduce it (wrong base?)");
+}
+
+TEST_P(BigPatchTest, TruncatedPatch) {
+  EditBigPatch([](PartOp& op) { op.payload.resize(op.payload.size() - 1000); });
+  ExpectRefused("truncated");
+}
+
+TEST_P(BigPatchTest, AlteredDiffByte) {
+  EditBigPatch([](PartOp& op) { op.payload[op.payload.size() / 2] ^= 0x01; });
+  ExpectRefused("does not reproduce it");
+}
+
+TEST_P(BigPatchTest, AlteredControl) {
+  // The first control's seek (bytes 12..19 of the patch) sent far away.
+  EditBigPatch([](PartOp& op) { op.payload[19] ^= 0x40; });
+  ExpectRefused("bsdiff patch");
+}
+
+TEST_P(BigPatchTest, BytesAfterTheLastBlock) {
+  EditBigPatch([](PartOp& op) { op.payload.insert(op.payload.end(), 16, 0); });
+  ExpectRefused("stream lengths do not match");
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, BigPatchTest,
+                         ::testing::Values(StoreMode::kArchive, StoreMode::kBare),
+                         [](const ::testing::TestParamInfo<StoreMode>& param_info) {
+                           return std::string(StoreModeName(param_info.param));
+                         });
+
+}  // namespace
+}  // namespace larch::delta

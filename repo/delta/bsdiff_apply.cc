@@ -1,0 +1,153 @@
+// File: repo/delta/bsdiff_apply.cc
+//
+// The bsdiff decoder (layout in bsdiff.h), one block at a time: its
+// controls, then its diff bytes (each added to the base at the run's
+// position, read with positioned reads), then its extra bytes, each run
+// written to its place in the block's output. Memory: one block's controls
+// and output, whatever the size of the base, the patch or the target.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "repo/delta/bsdiff.h"
+#include "repo/delta/limits.h"
+#include "src/encoding/encoding.h"
+
+namespace larch::delta {
+
+namespace {
+
+struct Run {
+  uint32_t diff_len;
+  uint32_t extra_len;
+  int64_t seek;
+};
+
+constexpr size_t kControlSize = 4 + 4 + 8;
+constexpr int64_t kMaxSeek = int64_t{1} << 40;
+constexpr size_t kBaseChunk = 64 << 10;
+
+Status Bad(const std::string& msg) { return Status::Corruption("bsdiff patch: " + msg); }
+
+Status ReadExactly(ByteSource& patch, MutableByteSpan buf) {
+  LARCH_ASSIGN_OR_RETURN(bool full, ReadFull(patch, buf));
+  if (!full) return Bad("truncated");
+  return Status::Ok();
+}
+
+class BlockReader {
+ public:
+  BlockReader(RandomAccess& base, ByteSource& patch, uint32_t max_controls)
+      : base_(base), patch_(patch), max_controls_(max_controls) {}
+
+  // The next block's output, at most `left` bytes.
+  Status Next(uint64_t left, Bytes& out);
+
+ private:
+  Status ReadControls(uint64_t left, uint64_t* produces);
+  Status AddBase(uint64_t at, MutableByteSpan out);
+
+  RandomAccess& base_;
+  ByteSource& patch_;
+  uint32_t max_controls_;
+  std::vector<Run> runs_;
+  int64_t old_pos_ = 0;  // carried across blocks
+  Bytes chunk_;
+};
+
+Status BlockReader::ReadControls(uint64_t left, uint64_t* produces) {
+  uint8_t head[4];
+  LARCH_RETURN_IF_ERROR(ReadExactly(patch_, head));
+  encoding::Decoder count_dec(head, "bsdiff patch");
+  LARCH_ASSIGN_OR_RETURN(uint32_t n, count_dec.U32());
+  if (n == 0 || n > max_controls_) return Bad("block of " + std::to_string(n) + " controls");
+  Bytes raw(size_t{n} * kControlSize);
+  LARCH_RETURN_IF_ERROR(ReadExactly(patch_, raw));
+  encoding::Decoder dec(raw, "bsdiff patch");
+  runs_.resize(n);
+  uint64_t total = 0;
+  for (Run& r : runs_) {
+    LARCH_ASSIGN_OR_RETURN(r.diff_len, dec.U32());
+    LARCH_ASSIGN_OR_RETURN(r.extra_len, dec.U32());
+    LARCH_ASSIGN_OR_RETURN(uint64_t seek, dec.U64());
+    r.seek = static_cast<int64_t>(seek);
+    if (r.seek > kMaxSeek || r.seek < -kMaxSeek) return Bad("seek out of range");
+    total += uint64_t{r.diff_len} + r.extra_len;
+  }
+  if (total > left)
+    return Bad("runs add up to more than the object's remaining " + std::to_string(left) + " bytes");
+  if (total == 0 || total > kMaxBsdiffBlock) return Bad("block of " + std::to_string(total) + " bytes");
+  *produces = total;
+  return Status::Ok();
+}
+
+// out[i] += base[at + i], the base read in chunks.
+Status BlockReader::AddBase(uint64_t at, MutableByteSpan out) {
+  chunk_.resize(std::min(kBaseChunk, out.size()));
+  for (size_t done = 0; done < out.size();) {
+    size_t n = std::min(chunk_.size(), out.size() - done);
+    LARCH_RETURN_IF_ERROR(base_.ReadAt(at + done, MutableByteSpan(chunk_.data(), n)));
+    for (size_t i = 0; i < n; ++i) out[done + i] = static_cast<uint8_t>(out[done + i] + chunk_[i]);
+    done += n;
+  }
+  return Status::Ok();
+}
+
+Status BlockReader::Next(uint64_t left, Bytes& out) {
+  uint64_t produces = 0;
+  LARCH_RETURN_IF_ERROR(ReadControls(left, &produces));
+  out.resize(static_cast<size_t>(produces));
+  const int64_t old_size = static_cast<int64_t>(base_.size());
+  size_t at = 0;
+  for (const Run& r : runs_) {  // the diff stream
+    if (r.diff_len > 0) {
+      if (old_pos_ < 0 || old_pos_ > old_size - static_cast<int64_t>(r.diff_len))
+        return Bad("run outside the base");
+      MutableByteSpan run(out.data() + at, r.diff_len);
+      LARCH_RETURN_IF_ERROR(ReadExactly(patch_, run));
+      LARCH_RETURN_IF_ERROR(AddBase(static_cast<uint64_t>(old_pos_), run));
+    }
+    at += uint64_t{r.diff_len} + r.extra_len;
+    old_pos_ += static_cast<int64_t>(r.diff_len) + r.seek;
+  }
+  at = 0;
+  for (const Run& r : runs_) {  // the extra stream
+    at += r.diff_len;
+    LARCH_RETURN_IF_ERROR(ReadExactly(patch_, MutableByteSpan(out.data() + at, r.extra_len)));
+    at += r.extra_len;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status BsdiffApplyStream(RandomAccess& base, ByteSource& patch, uint64_t target_size,
+                         const compress::Sink& out, uint32_t max_controls) {
+  BlockReader reader(base, patch, max_controls);
+  Bytes block;
+  for (uint64_t done = 0; done < target_size;) {
+    LARCH_RETURN_IF_ERROR(reader.Next(target_size - done, block));
+    done += block.size();
+    LARCH_RETURN_IF_ERROR(out(block));
+  }
+  return Status::Ok();
+}
+
+Result<Bytes> BsdiffApply(ByteSpan base, ByteSpan patch, size_t target_size) {
+  SpanRandomAccess old(base);
+  SpanSource src(patch);
+  Bytes out;
+  // The patch is in memory already: a block may have as many controls as
+  // it can hold (patches made before blocks existed had no other cap).
+  auto max_controls = static_cast<uint32_t>(std::min<size_t>(UINT32_MAX, patch.size() / kControlSize));
+  LARCH_RETURN_IF_ERROR(BsdiffApplyStream(old, src, target_size, [&](ByteSpan block) {
+    out.insert(out.end(), block.begin(), block.end());
+    return Status::Ok();
+  }, max_controls));
+  uint8_t extra;
+  LARCH_ASSIGN_OR_RETURN(size_t n, src.Read(MutableByteSpan(&extra, 1)));
+  if (n != 0) return Bad("stream lengths do not match");
+  return out;
+}
+
+}  // namespace larch::delta
