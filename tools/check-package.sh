@@ -120,9 +120,10 @@ for f in /usr/bin/larch-prepare-root /usr/libexec/larch/larch-health /etc/grub.d
          /usr/share/initramfs-tools/hooks/larch /usr/share/initramfs-tools/scripts/local-bottom/larch; do
     [ -x "$f" ] || fail "$f is not installed or not executable"
 done
+# dh_compress gzips the documents: README.md arrives as README.md.gz.
 for f in /usr/lib/dracut/modules.d/90larch/module-setup.sh /usr/share/doc/larch/README.md \
          /usr/share/doc/larch/boot.md /usr/share/doc/larch-boot/copyright; do
-    [ -e "$f" ] || fail "$f is not installed"
+    [ -e "$f" ] || [ -e "$f.gz" ] || fail "$f (or $f.gz) is not installed"
 done
 if compgen -G "$src/docs/man/*.1" >/dev/null; then
     page=$(man -w larch 2>&1) || fail "man -w larch finds no page: $page"

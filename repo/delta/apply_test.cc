@@ -19,23 +19,6 @@ namespace {
 
 using namespace testing;  // NOLINT
 
-// Writes `d` to <dir>/<name> and returns a source reading it.
-std::unique_ptr<DirectorySource> Publish(const TempDir& dir, const std::string& name,
-                                         const GeneratedDelta& d) {
-  UniqueFd root(::open(dir.path().c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  Must(WriteDeltaDir(*fs::DefaultFs(), root.get(), name, d));
-  return Must(DirectorySource::Open(*fs::DefaultFs(), root.get(), name));
-}
-
-// After editing parts or part entries: sizes and hashes from the parts.
-void Reseal(GeneratedDelta& d, bool keep_sizes = false) {
-  for (size_t i = 0; i < d.parts.size(); ++i) {
-    if (!keep_sizes) d.superblock.parts[i].compressed_size = d.parts[i].size();
-    d.superblock.parts[i].sha256 = crypto::Sha256::Hash(d.parts[i]);
-  }
-  d.superblock_file = Must(SignSuperblock(d.superblock, repo::SignedKind::kDeltaSuperblock, nullptr));
-}
-
 // Text-like content, where LZMA2 tends to beat zstd.
 std::string Words(size_t size) {
   const char* words[] = {"update ", "device ", "system ", "part ", "delta\n", "signed "};
@@ -221,18 +204,6 @@ TEST_F(BadDeltaTest, SuperblockThatListsOtherObjects) {
   std::swap(d.superblock.parts[0].objects[0], d.superblock.parts[0].objects[1]);
   Reseal(d);
   ExpectRefused(StatusCode::kCorruption, "the superblock lists");
-}
-
-// Decodes every part, lets `edit` change its operations (and the matching
-// superblock entries), re-encodes and reseals.
-template <typename Edit>
-void EditOps(GeneratedDelta& d, Edit edit) {
-  for (size_t i = 0; i < d.parts.size(); ++i) {
-    std::vector<PartOp> ops = Must(DecodePart(PlainPart(d, i)));
-    edit(ops, d.superblock.parts[i].objects);
-    Recompress(d, i, EncodePart(ops), PartCompression::kZstd);
-  }
-  Reseal(d);
 }
 
 TEST_F(BadDeltaTest, PatchAgainstTheWrongBase) {

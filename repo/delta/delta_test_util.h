@@ -13,6 +13,7 @@
 #include "repo/delta/generate.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/part_zstd.h"
 #include "repo/refs.h"
 #include "repo/repo_test_util.h"
 
@@ -144,16 +145,13 @@ void EditOps(GeneratedDelta& d, Edit edit) {
   for (size_t i = 0; i < d.parts.size(); ++i) {
     PartInfo& info = d.superblock.parts[i];
     SpanSource compressed(d.parts[i]);
-    auto raw = Must(PartDecompressor::Create(compressed, info.uncompressed_size));
-    Bytes plain;
-    uint8_t buf[4096];
-    for (size_t n; (n = Must((*raw).Read(MutableByteSpan(buf, sizeof(buf))))) != 0;)
-      plain.insert(plain.end(), buf, buf + n);
-    std::vector<PartOp> ops = Must(DecodePart(plain));
+    auto raw = Must(OpenPart(compressed, info));
+    std::vector<PartOp> ops = Must(DecodePart(Must(ReadAll(*raw))));
     edit(ops, info.objects);
     Bytes edited = EncodePart(ops);
     info.uncompressed_size = edited.size();
-    d.parts[i] = Must(CompressPart(edited, 3));
+    info.compression = PartCompression::kZstd;
+    d.parts[i] = Must(CompressPartZstd(edited, 3));
   }
   Reseal(d);
 }
