@@ -15,10 +15,7 @@ set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:-${LARCH_FUZZ_SECONDS:-10}}
 broot=${LARCH_BUILD_ROOT:-$src}
-# LARCH_FUZZ_BUILD_DIR: an existing clang build configured with
-# -DLARCH_FUZZ=ON (tools/run-tests.sh shares its sanitizer build this way);
-# default build-fuzz/, configured here.
-bdir=${LARCH_FUZZ_BUILD_DIR:-$broot/build-fuzz}
+bdir=$broot/build-fuzz
 jobs=$(nproc 2>/dev/null || echo 2)
 
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS]" >&2; exit 2; }
@@ -31,13 +28,8 @@ if [ "${#sources[@]}" -eq 0 ]; then
 fi
 
 echo "run-fuzzers: building ${#sources[@]} target(s) in $bdir (clang, -DLARCH_FUZZ=ON)"
-if [ -z "${LARCH_FUZZ_BUILD_DIR:-}" ]; then
-    CC=clang CXX=clang++ cmake -S "$src" -B "$bdir" -G Ninja \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLARCH_FUZZ=ON
-elif ! grep -q '^LARCH_FUZZ:BOOL=ON$' "$bdir/CMakeCache.txt" 2>/dev/null; then
-    echo "run-fuzzers: $bdir is not a build configured with -DLARCH_FUZZ=ON" >&2
-    exit 1
-fi
+CC=clang CXX=clang++ cmake -S "$src" -B "$bdir" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLARCH_FUZZ=ON
 names=()
 for s in "${sources[@]}"; do names+=("$(basename "$s" .cc)"); done
 cmake --build "$bdir" -j "$jobs" --target "${names[@]}"
