@@ -38,14 +38,14 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/larch-fuzz.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$bdir/artifacts"
 
-ok=0
-bad=0
-for name in "${names[@]}"; do
+# run_target NAME: one target for $seconds seconds; prints PASS/FAIL and
+# returns non-zero on a failure.
+run_target() {
+    local name=$1 bin corpus seeds nseeds log rc=0
     bin=$(find "$bdir" -type f -perm -u+x -name "$name" -not -path '*/CMakeFiles/*' | head -n 1)
     if [ -z "$bin" ]; then
         echo "FAIL $name: binary not found in $bdir"
-        bad=$((bad + 1))
-        continue
+        return 1
     fi
     corpus=$scratch/$name
     mkdir -p "$corpus"
@@ -55,24 +55,37 @@ for name in "${names[@]}"; do
         cp -R "$seeds"/. "$corpus"/
         nseeds=$(find "$corpus" -type f | wc -l)
     fi
-    echo "run-fuzzers: $name for ${seconds}s ($nseeds seeds)"
     # -max_total_time bounds the run; -timeout flags a single slow input as
     # a hang; -rss_limit_mb leaves room on a 2-core/24 GiB CI machine with
-    # ASan's shadow memory. Log to a file and show only the tail: libFuzzer
-    # prints a line per new coverage point.
+    # ASan's shadow memory for one target per core. Log to a file and show
+    # only the tail: libFuzzer prints a line per new coverage point.
     log=$bdir/artifacts/$name.log
-    rc=0
     "$bin" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
         -print_final_stats=1 -artifact_prefix="$bdir/artifacts/$name-" \
         >"$log" 2>&1 || rc=$?
     if [ "$rc" -eq 0 ]; then
-        echo "PASS $name ($(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?') runs)"
-        ok=$((ok + 1))
-    else
-        echo "FAIL $name (exit $rc); last lines of $log:"
-        tail -n 40 "$log"
-        bad=$((bad + 1))
+        echo "PASS $name, ${seconds}s, $nseeds seeds ($(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo '?') runs)"
+        return 0
     fi
+    { echo "FAIL $name (exit $rc); last lines of $log:"; tail -n 40 "$log"; } | sed "s/^/[$name] /"
+    return 1
+}
+
+# One target per core at a time: each is single-threaded, so the whole run
+# takes (targets / cores) x SECONDS instead of targets x SECONDS. Each
+# target's outcome lands in $scratch/<name>.rc, counted below.
+echo "run-fuzzers: ${#names[@]} targets, ${seconds}s each, $jobs at a time"
+running=0
+for name in "${names[@]}"; do
+    if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+    ( rc=0; run_target "$name" || rc=$?; echo "$rc" >"$scratch/$name.rc" ) &
+    running=$((running + 1))
+done
+wait
+ok=0
+bad=0
+for name in "${names[@]}"; do
+    if [ "$(cat "$scratch/$name.rc" 2>/dev/null)" = 0 ]; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
 done
 
 echo "run-fuzzers: $ok target(s) clean, $bad failed"

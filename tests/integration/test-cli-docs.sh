@@ -1,4 +1,7 @@
 #!/bin/bash
+# ctest-labels: no-sanitizer
+# (no-sanitizer: what it checks is text, shell or another tool's work, not
+# Larch's memory handling; the ASan pass of tools/run-tests.sh leaves it out)
 # docs/cli.md names every verb and every option of the binary. The test walks
 # `larch --help` and the --help of each verb and sub-verb (CLI11's layout:
 # "Options:" and "Subcommands:" sections) and, for each verb VERB (such as

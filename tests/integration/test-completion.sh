@@ -1,4 +1,7 @@
 #!/bin/bash
+# ctest-labels: no-sanitizer
+# (no-sanitizer: what it checks is text, shell or another tool's work, not
+# Larch's memory handling; the ASan pass of tools/run-tests.sh leaves it out)
 # Bash completion (tools/completion/larch.bash) against the real binary:
 #   1. the completion function, called as bash calls it (COMP_LINE,
 #      COMP_POINT, COMP_WORDS, COMP_CWORD), completes verbs, sub-verbs, the

@@ -1,4 +1,7 @@
 #!/bin/bash
+# ctest-labels: no-sanitizer
+# (no-sanitizer: what it checks is text, shell or another tool's work, not
+# Larch's memory handling; the ASan pass of tools/run-tests.sh leaves it out)
 # test-initramfs-hooks.sh - the dracut module (initramfs/dracut/90larch)
 # and the initramfs-tools hook and local-bottom script put
 # larch-prepare-root, and what runs it, into real initramfs images built by

@@ -1,4 +1,7 @@
 #!/bin/bash
+# ctest-labels: no-sanitizer
+# (no-sanitizer: what it checks is text, shell or another tool's work, not
+# Larch's memory handling; the ASan pass of tools/run-tests.sh leaves it out)
 # test-larch-health.sh - the health-check runner (initramfs/health/
 # larch-health) inside a deployment as it runs after boot: chrooted into a
 # deployment directory (static busybox for the shell tools) with the

@@ -1,4 +1,7 @@
 #!/bin/bash
+# ctest-labels: no-sanitizer
+# (no-sanitizer: what it checks is text, shell or another tool's work, not
+# Larch's memory handling; the ASan pass of tools/run-tests.sh leaves it out)
 # The committed man pages (docs/man/*.1) are what tools/gen-man.sh writes
 # from this binary's --help: regenerated into a temporary directory, they
 # must be byte for byte the same (else: run tools/gen-man.sh and commit).
