@@ -68,6 +68,10 @@ struct Model {
   bool crashed = false;
   std::map<std::string, off_t> synced_size;  // files with unsynced data
   std::vector<Undo> log;                     // oldest first
+  // Writes that directly follow a write to the same fd (DistinctCrashPoints).
+  std::vector<uint64_t> continued_writes;    // ascending
+  int last_write_fd = -1;
+  uint64_t last_write_mutation = 0;
 };
 
 }  // namespace fault_fs_internal
@@ -404,6 +408,20 @@ uint64_t FaultFs::mutation_count() const {
   return state_->mutations;
 }
 
+std::vector<uint64_t> FaultFs::DistinctCrashPoints() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  std::vector<uint64_t> points;
+  auto skip = state_->continued_writes.begin();
+  for (uint64_t i = 1; i <= state_->mutations; ++i) {
+    if (skip != state_->continued_writes.end() && *skip == i) {
+      ++skip;
+      continue;
+    }
+    points.push_back(i);
+  }
+  return points;
+}
+
 bool FaultFs::crashed() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   return state_->crashed;
@@ -423,6 +441,9 @@ Status FaultFs::SimulatePowerLoss() {
   s.synced_size.clear();
   s.log.clear();
   s.mutations = 0;
+  s.continued_writes.clear();
+  s.last_write_fd = -1;
+  s.last_write_mutation = 0;
   s.crash_at = 0;
   s.fail_at = 0;
   s.fail_err = 0;
@@ -505,6 +526,11 @@ Result<UniqueFd> FaultFs::OpenWrite(int dirfd, const std::string& name) {
 Status FaultFs::Write(int fd, ByteSpan data) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "write"));
+  if (state_->last_write_fd == fd && state_->last_write_mutation + 1 == state_->mutations) {
+    state_->continued_writes.push_back(state_->mutations);
+  }
+  state_->last_write_fd = fd;
+  state_->last_write_mutation = state_->mutations;
   LARCH_RETURN_IF_ERROR(NoteData(*state_, *base_, fd));
   return base_->Write(fd, data);
 }

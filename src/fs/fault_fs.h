@@ -35,6 +35,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "src/fs/fs.h"
 
@@ -53,6 +54,14 @@ class FaultFs : public Fs {
   void FailMutation(uint64_t n, int err);
   // Mutating calls seen so far.
   uint64_t mutation_count() const;
+  // The mutations (1-based, ascending) a crash sweep needs to crash at: all
+  // of them except a Write that directly follows a Write to the same file
+  // descriptor. Under the power-loss model above, crashing at such a write
+  // leaves the same disk as crashing at the write before it (the file's
+  // unsynced data is lost either way), so a sweep over these points covers
+  // every state a sweep over 1..mutation_count() does, without the
+  // thousands of equal states a streamed multi-MiB file makes.
+  std::vector<uint64_t> DistinctCrashPoints() const;
   bool crashed() const;
 
   // Applies the power-loss model above to the real filesystem and forgets

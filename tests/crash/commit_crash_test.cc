@@ -14,6 +14,7 @@
 #include "repo/prune.h"
 #include "repo/refs.h"
 #include "src/fs/fault_fs.h"
+#include "tests/crash/no_sync_fs.h"
 #include "tests/support/temp_dir.h"
 
 namespace larch::repo {
@@ -63,7 +64,7 @@ void CopyTree(const std::string& from, const std::string& to) {
 void Prepare(Fixture& f, StoreMode mode) {
   MakeTree(f.dir.Sub("v1"), "one");
   MakeTree(f.v2, "two");
-  fs::Fs& posix = *fs::DefaultFs();
+  fs::Fs& posix = crash::Unsynced();
   Status created = Store::Create(posix, f.pristine, StoreConfig{mode, 3});
   ASSERT_TRUE(created.ok()) << created.ToString();
   auto store = Store::Open(posix, f.pristine);
@@ -87,7 +88,7 @@ std::string FreshCopy(const Fixture& f, uint64_t i) {
 }
 
 void ExpectConsistent(const Fixture& f, const std::string& path, uint64_t i) {
-  auto store = Store::Open(*fs::DefaultFs(), path);
+  auto store = Store::Open(crash::Unsynced(), path);
   ASSERT_TRUE(store.ok()) << "crash at " << i << ": " << store.status().ToString();
   auto report = Fsck(**store, FsckOptions{});
   ASSERT_TRUE(report.ok());
@@ -109,14 +110,15 @@ void ExpectConsistent(const Fixture& f, const std::string& path, uint64_t i) {
   EXPECT_TRUE(after->ok()) << "crash at " << i;
 }
 
-uint64_t CountMutations(const Fixture& f) {
+// The crash points of an uninterrupted commit (FaultFs::DistinctCrashPoints).
+std::vector<uint64_t> CrashPoints(const Fixture& f) {
   std::string path = FreshCopy(f, 0);
-  fs::FaultFs counter(fs::DefaultFs());
+  fs::FaultFs counter(&crash::Unsynced());
   auto store = Store::Open(counter, path);
   EXPECT_TRUE(store.ok());
   auto result = CommitTree(**store, f.v2, Options());
   EXPECT_TRUE(result.ok());
-  return counter.mutation_count();
+  return counter.DistinctCrashPoints();
 }
 
 class CommitCrashTest : public ::testing::TestWithParam<StoreMode> {};
@@ -125,12 +127,12 @@ TEST_P(CommitCrashTest, EveryFilesystemStepLeavesOldOrNewCommit) {
   if (GetParam() == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
   Fixture f;
   Prepare(f, GetParam());
-  uint64_t total = CountMutations(f);
-  ASSERT_GT(total, 10u);
-  for (uint64_t i = 1; i <= total; ++i) {
+  std::vector<uint64_t> points = CrashPoints(f);
+  ASSERT_GT(points.size(), 10u);
+  for (uint64_t i : points) {
     std::string path = FreshCopy(f, i);
     {
-      fs::FaultFs faulty(fs::DefaultFs());
+      fs::FaultFs faulty(&crash::Unsynced());
       faulty.CrashAtMutation(i);
       auto store = Store::Open(faulty, path);
       ASSERT_TRUE(store.ok());
@@ -150,23 +152,22 @@ TEST_P(CommitCrashTest, PruneCrashNeverLeavesACommitWithoutItsTree) {
   Fixture f;
   Prepare(f, GetParam());
   {
-    auto store = Store::Open(*fs::DefaultFs(), f.pristine);
+    auto store = Store::Open(crash::Unsynced(), f.pristine);
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE(CommitTree(**store, f.v2, Options()).ok());
   }
   PruneOptions prune{false, false};  // drop v1: it is history only
   std::string probe = FreshCopy(f, 0);
-  fs::FaultFs counter(fs::DefaultFs());
+  fs::FaultFs counter(&crash::Unsynced());
   {
     auto store = Store::Open(counter, probe);
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE(Prune(**store, prune).ok());
   }
-  uint64_t total = counter.mutation_count();
-  for (uint64_t i = 1; i <= total; ++i) {
+  for (uint64_t i : counter.DistinctCrashPoints()) {
     std::string path = FreshCopy(f, i);
     {
-      fs::FaultFs faulty(fs::DefaultFs());
+      fs::FaultFs faulty(&crash::Unsynced());
       faulty.CrashAtMutation(i);
       auto store = Store::Open(faulty, path);
       ASSERT_TRUE(store.ok());
@@ -174,7 +175,7 @@ TEST_P(CommitCrashTest, PruneCrashNeverLeavesACommitWithoutItsTree) {
       store->reset();
       ASSERT_TRUE(faulty.SimulatePowerLoss().ok());
     }
-    auto store = Store::Open(*fs::DefaultFs(), path);
+    auto store = Store::Open(crash::Unsynced(), path);
     ASSERT_TRUE(store.ok());
     auto report = Fsck(**store, FsckOptions{});
     ASSERT_TRUE(report.ok());
@@ -209,7 +210,7 @@ TEST(CommitCrashDictionaryTest, FirstCommitTrainingADictionary) {
   TempDir dir;
   std::string tree = dir.Sub("tree"), pristine = dir.Sub("pristine");
   MakeDictionaryTree(tree);
-  fs::Fs& posix = *fs::DefaultFs();
+  fs::Fs& posix = crash::Unsynced();
   ASSERT_TRUE(Store::Create(posix, pristine, StoreConfig{StoreMode::kArchive, 3}).ok());
   std::string probe = dir.Sub("probe");
   CopyTree(pristine, probe);
@@ -223,8 +224,7 @@ TEST(CommitCrashDictionaryTest, FirstCommitTrainingADictionary) {
     ASSERT_NE((*store)->config().dictionary, 0u) << "the tree did not train a dictionary";
     expected = result->commit;
   }
-  uint64_t total = counter.mutation_count();
-  for (uint64_t i = 1; i <= total; ++i) {
+  for (uint64_t i : counter.DistinctCrashPoints()) {
     std::string path = dir.Sub("run-" + std::to_string(i));
     CopyTree(pristine, path);
     {

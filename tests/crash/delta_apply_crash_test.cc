@@ -6,6 +6,7 @@
 // must finish the job. The sweep runs on the small test tree, and again on
 // one with files over kMaxPatchInput, whose bsdiff patch is applied as a
 // stream (an archive store decompresses the base into tmp/ first).
+#include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "repo/delta/delta_test_util.h"
 #include "repo/fsck.h"
 #include "src/fs/fault_fs.h"
+#include "tests/crash/no_sync_fs.h"
 
 namespace larch::delta {
 namespace {
@@ -53,14 +55,19 @@ Status Apply(fs::Fs& store_fs, const std::string& store_path, const std::string&
   return ApplyDelta(*store, *source, options).status();
 }
 
-uint64_t CountMutations(const Fixture& f) {
+// The crash points of an uninterrupted apply (FaultFs::DistinctCrashPoints:
+// every mutating call but the writes that continue a streamed file).
+std::vector<uint64_t> CrashPoints(const Fixture& f) {
   std::string path = f.pub.dir.Sub("count");
   CopyTree(f.pristine, path);
-  fs::FaultFs counter(fs::DefaultFs());
+  fs::FaultFs counter(&crash::Unsynced());
   Status s = Apply(counter, path, f.delta_dir);
   EXPECT_TRUE(s.ok()) << s.ToString();
   stdfs::remove_all(path);
-  return counter.mutation_count();
+  std::vector<uint64_t> points = counter.DistinctCrashPoints();
+  std::printf("%zu of %llu mutating calls to sweep\n", points.size(),
+              static_cast<unsigned long long>(counter.mutation_count()));
+  return points;
 }
 
 void ExpectConsistent(const Fixture& f, const std::string& path, uint64_t i) {
@@ -73,7 +80,7 @@ void ExpectConsistent(const Fixture& f, const std::string& path, uint64_t i) {
   ASSERT_TRUE(ref.ok() && ref->has_value()) << "crash at " << i;
   EXPECT_TRUE(**ref == f.pub.v1 || **ref == f.pub.v2) << "crash at " << i;
   store->reset();
-  Status again = Apply(*fs::DefaultFs(), path, f.delta_dir);
+  Status again = Apply(crash::Unsynced(), path, f.delta_dir);
   ASSERT_TRUE(again.ok()) << "crash at " << i << ": re-run: " << again.ToString();
   auto reopened = Must(Store::Open(*fs::DefaultFs(), path));
   EXPECT_EQ(*Must(ReadRef(*reopened, kBranch)), f.pub.v2) << "crash at " << i;
@@ -104,13 +111,13 @@ TEST_P(DeltaApplyCrashTest, EveryFilesystemStepLeavesOldOrNewCommit) {
   if (mode == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
   if (big && kSanitized) GTEST_SKIP() << "big-file sweep: the plain build runs it (minutes under ASan)";
   Fixture f(mode, big);
-  uint64_t total = CountMutations(f);
-  ASSERT_GT(total, 10u);
-  for (uint64_t i = 1; i <= total; ++i) {
+  std::vector<uint64_t> points = CrashPoints(f);
+  ASSERT_GT(points.size(), 10u);
+  for (uint64_t i : points) {
     std::string path = f.pub.dir.Sub("run-" + std::to_string(i));
     CopyTree(f.pristine, path);
     {
-      fs::FaultFs faulty(fs::DefaultFs());
+      fs::FaultFs faulty(&crash::Unsynced());
       faulty.CrashAtMutation(i);
       (void)Apply(faulty, path, f.delta_dir);  // usually fails
       ASSERT_TRUE(faulty.SimulatePowerLoss().ok());
