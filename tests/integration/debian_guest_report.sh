@@ -26,7 +26,7 @@ prefix() { sed "s/^/$1: /"; }
             -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic "$u" | tr '\n' ' ')"
     done
     systemctl --failed --plain --no-legend | prefix FAILED
-    journalctl -b -o short-monotonic --no-pager | grep -E 'larch|ordering cycle|Found dependency' | prefix JOURNAL
+    journalctl -b -o short-monotonic --no-pager | grep -E 'larch|boot-complete|ordering cycle|Found dependency' | prefix JOURNAL
     systemd-analyze time 2>&1 | head -n 1 | prefix ANALYZE
     larch admin status 2>&1 | prefix STATUS
     larch admin history 2>&1 | head -n 6 | prefix HISTORY
