@@ -27,7 +27,7 @@ Result<uint64_t> CompressedSize(ByteSpan data) {
 
 }  // namespace
 
-Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target) {
+Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, bool gnu_gzip) {
   std::vector<PatchCandidate> out;
   // zstd patch-from and the gzip engine need base and target whole in the
   // applier's memory (and zstd's window over both): small files only.
@@ -47,7 +47,7 @@ Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target) 
     return bpatch.status();
   }
   if (!small) return out;
-  Result<Bytes> gpatch = GzipPatchCreate(base, target);
+  Result<Bytes> gpatch = GzipPatchCreate(base, target, gnu_gzip);
   if (gpatch.ok()) {
     uint64_t gsize = gpatch->size();  // its inner patch is already compressed
     out.push_back({OpKind::kPatchGzip, std::move(gpatch).value(), gsize});

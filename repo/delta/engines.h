@@ -23,8 +23,10 @@ struct PatchCandidate {
 // Every engine's patch; the smallest estimate first. Engines that are not
 // available (kUnsupported) are left out; other errors are returned. Above
 // kMaxPatchInput (base or target) only bsdiff is tried: the other engines
-// need the whole base and target in the applier's memory.
-Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target);
+// need the whole base and target in the applier's memory. `gnu_gzip`: the
+// gzip engine may rebuild with GNU gzip's deflate (a patch layout older
+// appliers refuse).
+Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, bool gnu_gzip);
 // What a target sent whole is expected to cost (zstd at the part's level).
 Result<uint64_t> NewObjectEstimate(ByteSpan target);
 

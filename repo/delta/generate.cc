@@ -147,7 +147,7 @@ Status EncodeMeta(const repo::Store& store, Planned& p) {
 // Decides how one planned object travels and fills in its payload. Big
 // pairs are encoded one at a time under `big`: base, target, suffix array
 // (4 bytes per base byte) and patch of a 300 MB file take about 2.5 GB.
-Status Encode(const repo::Store& store, Planned& p, std::mutex& big) {
+Status Encode(const repo::Store& store, Planned& p, std::mutex& big, bool gzip_recipes) {
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
   std::unique_lock<std::mutex> lock(big, std::defer_lock);
@@ -166,7 +166,7 @@ Status Encode(const repo::Store& store, Planned& p, std::mutex& big) {
     return Status::Ok();
   }
   LARCH_ASSIGN_OR_RETURN(Bytes base, ReadObjectContent(store, p.base->id, base_header));
-  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload));
+  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload, gzip_recipes));
   LARCH_ASSIGN_OR_RETURN(uint64_t whole, NewObjectEstimate(p.payload));
   if (patches.empty() || patches.front().wire_estimate >= whole) {
     p.base.reset();
@@ -300,7 +300,7 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   std::mutex big;
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
     const uint64_t bytes = EncodedBytes(plan[i]);
-    Status s = Encode(store, plan[i], big).WithContext(plan[i].path);
+    Status s = Encode(store, plan[i], big, options.gzip_recipes).WithContext(plan[i].path);
     encoded.Add(bytes);
     return s;
   }, options.threads));

@@ -60,6 +60,7 @@ Status Generate(const GlobalOptions& global, const GenerateArgs& a) {
     ProgressReporter progress(ProgressReporter::Choose(a.progress));
     options.progress = progress.Fn();
     options.xz_parts = !a.zstd_only;
+    options.gzip_recipes = !a.zstd_only;
     LARCH_ASSIGN_OR_RETURN(delta::GeneratedDelta d, delta::GenerateDelta(*store, options));
     progress.Finish();
     const delta::GenerateStats& st = d.stats;
