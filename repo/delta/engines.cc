@@ -62,6 +62,21 @@ Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, 
 
 Result<uint64_t> NewObjectEstimate(ByteSpan target) { return CompressedSize(target); }
 
+Result<std::optional<GzipCandidate>> MakeNewGzip(ByteSpan target) {
+  if (!IsPlainGzip(target)) return std::optional<GzipCandidate>();
+  Result<Bytes> content = Gunzip(target, kMaxNewGzipContent);
+  if (!content.ok()) return std::optional<GzipCandidate>();
+  Result<GzipRecipe> recipe = FindGzipRecipe(target, *content, true);
+  if (!recipe.ok()) {
+    if (recipe.status().code() != StatusCode::kUnsupported) return recipe.status();
+    return std::optional<GzipCandidate>();
+  }
+  LARCH_ASSIGN_OR_RETURN(uint64_t size, CompressedSize(*content));
+  // The recipe and the content's size travel in the part too.
+  uint64_t estimate = size + kGzipRecipeSize + 8;
+  return std::optional<GzipCandidate>(GzipCandidate{*recipe, std::move(content).value(), estimate});
+}
+
 Result<Bytes> ApplyPatch(OpKind engine, ByteSpan base, ByteSpan patch, size_t target_size) {
   switch (engine) {
     case OpKind::kPatchZstd: return ZstdPatchApply(base, patch, target_size);
