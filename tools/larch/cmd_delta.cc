@@ -123,7 +123,8 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   g->add_option("--sign-key", gen->sign_keys, "Private key to sign the superblock with (repeatable)")->transform(AsAbsolutePath());
   AddProgressOptions(g, gen->progress);
   g->add_flag("--zstd-only", gen->zstd_only,
-              "Compress every part with zstd, for devices whose Larch predates xz parts");
+              "Compress every part with zstd and use no gzip recipes (new-gzip, GNU gzip patch-gzip), "
+              "for devices whose Larch predates xz parts");
 
   auto json = std::make_shared<bool>(false);
   CLI::App* l = app->add_subcommand("list", "List the deltas the store offers");
