@@ -10,6 +10,7 @@
 #include "repo/delta/base_file.h"
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/engines.h"
+#include "repo/delta/gzip_recipe.h"
 #include "repo/delta/limits.h"
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
@@ -62,6 +63,7 @@ class Applier {
   Status ApplyMetaPatch(PartReader& reader, const OpHead& head);
   Status StageMeta(const OpHead& head, const Bytes& bytes);
   Status ApplyNew(PartReader& reader, const OpHead& head);
+  Status ApplyNewGzip(PartReader& reader, const OpHead& head);
   Status ApplyPatchOp(PartReader& reader, const OpHead& head);
   Status Patch(const OpHead& head, const Bytes& patch);
   Status StreamNewToFile(PartReader& reader, const OpHead& head);
@@ -208,6 +210,7 @@ Status Applier::ApplyOp(PartReader& reader, const OpHead& head) {
     case OpKind::kMeta: return ApplyMeta(reader, head);
     case OpKind::kMetaPatch: return ApplyMetaPatch(reader, head);
     case OpKind::kNew: return ApplyNew(reader, head);
+    case OpKind::kNewGzip: return ApplyNewGzip(reader, head);
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
     case OpKind::kPatchGzip: return ApplyPatchOp(reader, head);
@@ -272,6 +275,42 @@ Status Applier::ApplyNew(PartReader& reader, const OpHead& head) {
   LARCH_ASSIGN_OR_RETURN(Bytes content, reader.ReadPayload());
   uint64_t cost = content.size();
   return pool_.Submit(cost, [this, head, content = std::move(content)] { return Stage(head, content); });
+}
+
+// The member is rebuilt from its content as the content streams in, and
+// spooled and hashed like large new content: memory is the encoder's.
+Status Applier::ApplyNewGzip(PartReader& reader, const OpHead& head) {
+  LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim(head.key));
+  if (!fresh) {
+    Produced(head.key, false);
+    return reader.StreamPayload([](ByteSpan) { return Status::Ok(); });
+  }
+  LARCH_ASSIGN_OR_RETURN(std::unique_ptr<GzipRebuilder> rebuilder, GzipRebuilder::Create(head.gzip));
+  std::string tmp = repo::Transaction::StagedName(head.key) + ".content";
+  uint64_t written = 0;
+  Result<bool> match = Spool(head, tmp, [&](const compress::Sink& sink) -> Status {
+    Bytes out;
+    auto emit = [&]() -> Status {
+      written += out.size();
+      if (written > head.header.size) return Status::Corruption("gzip content rebuilds more than the object's size");
+      Status s = sink(out);
+      out.clear();
+      return s;
+    };
+    Status streamed = reader.StreamPayload([&](ByteSpan chunk) -> Status {
+      Status wrote = rebuilder->Write(chunk, &out);
+      return wrote.ok() ? emit() : wrote;
+    });
+    LARCH_RETURN_IF_ERROR(streamed);
+    LARCH_RETURN_IF_ERROR(rebuilder->Finish(&out));
+    LARCH_RETURN_IF_ERROR(emit());
+    if (written != head.header.size) return Status::Corruption("gzip content rebuilds fewer bytes than the object's size");
+    return Status::Ok();
+  });
+  if (match.ok() && *match) return StageSpooled(head, tmp);
+  if (!match.ok() && !match.status().IsCorruption()) return match.status();
+  return Status::Corruption(Hex(head.key) + ": the gzip member rebuilt from the delta does not match its id" +
+                            (match.ok() ? "" : ": " + match.status().message()));
 }
 
 // Large content goes through a plain file next to the staged object, hashed

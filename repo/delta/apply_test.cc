@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "repo/delta/delta_test_util.h"
+#include "repo/delta/gnu_deflate.h"
 #include "repo/delta/limits.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
 #include "repo/delta/part_xz.h"
 #include "repo/delta/part_zstd.h"
+#include "repo/delta/zlib_raw.h"
 #include "repo/fsck.h"
 
 namespace larch::delta {
@@ -126,6 +128,7 @@ TEST_P(ApplyTest, GeneratorKeepsTheSmallerCompressionPerPart) {
   options.to = v3;
   options.part_target = 64 << 10;  // several parts, each decided alone
   options.xz_parts = false;
+  options.gzip_recipes = false;
   GeneratedDelta zstd_only = Must(BuildDelta(*pub.store, options));
   options.xz_parts = true;
   GeneratedDelta d = Must(BuildDelta(*pub.store, options));
@@ -135,6 +138,46 @@ TEST_P(ApplyTest, GeneratorKeepsTheSmallerCompressionPerPart) {
   auto source = Publish(pub.dir, "full", d);
   Must(ApplyDelta(*device, *source, Unverified()));
   ExpectHealthyAt(*device, v3);
+}
+
+// A gzip member around `deflated` (zlib's or GNU gzip's deflate of `text`).
+std::string GzipMember(const std::string& text, const Bytes& deflated) {
+  std::string out = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 2, 3};
+  out.append(deflated.begin(), deflated.end());
+  uint32_t crc = *Crc32(AsBytes(text)), size = static_cast<uint32_t>(text.size());
+  for (uint32_t v : {crc, size})
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+  return out;
+}
+
+TEST_P(ApplyTest, NewGzipFilesTravelDecompressedAndAreRebuiltExactly) {
+  Publisher pub;
+  // Repeats further apart than deflate's 32 KiB window: the part's
+  // compressor sees them in the decompressed content.
+  std::string page, log;
+  for (int i = 0; i < 6; ++i) page += Words(50000) + "section " + std::to_string(i) + "\n";
+  for (int i = 0; i < 3; ++i) log += "version " + std::to_string(i) + "\n" + Words(40000);
+  std::filesystem::create_directories(pub.tree2 + "/usr/share/man/man1");
+  std::filesystem::create_directories(pub.tree2 + "/usr/share/doc");
+  WriteTestFile(pub.tree2 + "/usr/share/man/man1/tool.1.gz", GzipMember(page, GnuDeflateAll(AsBytes(page), 9)));
+  WriteTestFile(pub.tree2 + "/usr/share/doc/changelog.gz", GzipMember(log, *RawDeflate(AsBytes(log), 9, 8)));
+  ObjectId v3 = Must(CommitTree(*pub.store, pub.tree2, VersionOptions(3))).commit;
+  GenerateOptions options;
+  options.from = pub.v1;
+  options.to = v3;
+  GeneratedDelta d = Must(BuildDelta(*pub.store, options));
+  EXPECT_EQ(d.stats.count[static_cast<size_t>(OpKind::kNewGzip)], 2u);
+  EXPECT_EQ(EncodeSuperblock(d.superblock)[4], 3);  // older appliers refuse it up front
+  auto device = pub.Device("device", GetParam());
+  auto source = Publish(pub.dir, "delta", d);
+  Must(ApplyDelta(*device, *source, Unverified()));
+  ExpectHealthyAt(*device, v3);
+  // For older appliers: none of it.
+  options.gzip_recipes = false;
+  options.xz_parts = false;
+  GeneratedDelta old = Must(BuildDelta(*pub.store, options));
+  EXPECT_EQ(old.stats.count[static_cast<size_t>(OpKind::kNewGzip)], 0u);
+  EXPECT_EQ(EncodeSuperblock(old.superblock)[4], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, ApplyTest, ::testing::Values(StoreMode::kArchive, StoreMode::kBare));

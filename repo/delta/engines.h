@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "repo/delta/gzip_recipe.h"
 #include "repo/delta/superblock.h"
 #include "src/base/bytes.h"
 #include "src/base/result.h"
@@ -23,10 +24,24 @@ struct PatchCandidate {
 // Every engine's patch; the smallest estimate first. Engines that are not
 // available (kUnsupported) are left out; other errors are returned. Above
 // kMaxPatchInput (base or target) only bsdiff is tried: the other engines
-// need the whole base and target in the applier's memory.
-Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target);
+// need the whole base and target in the applier's memory. `gnu_gzip`: the
+// gzip engine may rebuild with GNU gzip's deflate (a patch layout older
+// appliers refuse).
+Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, bool gnu_gzip);
 // What a target sent whole is expected to cost (zstd at the part's level).
 Result<uint64_t> NewObjectEstimate(ByteSpan target);
+
+// A gzip member sent as its decompressed content and the recipe that
+// rebuilds it exactly (new-gzip): the part's compressor sees the text.
+struct GzipCandidate {
+  GzipRecipe recipe;
+  Bytes content;
+  uint64_t wire_estimate;
+};
+// nullopt unless `target` is a plain gzip member some recipe rebuilds
+// (checked here) with content of at most kMaxNewGzipContent bytes.
+Result<std::optional<GzipCandidate>> MakeNewGzip(ByteSpan target);
+inline constexpr uint64_t kMaxNewGzipContent = 256u << 20;
 
 Result<Bytes> ApplyPatch(OpKind engine, ByteSpan base, ByteSpan patch, size_t target_size);
 

@@ -8,7 +8,9 @@
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/limits.h"
 #include "src/encoding/encoding.h"
+#include "repo/delta/gnu_deflate.h"
 #include "repo/delta/gzip_patch.h"
+#include "repo/delta/gzip_recipe.h"
 #include "repo/delta/zlib_raw.h"
 #include "repo/delta/delta_test_util.h"
 #include "repo/delta/suffix_sort.h"
@@ -143,7 +145,7 @@ TEST(BsdiffTest, StreamRefusesBlocksOutsideTheLimits) {
 
 TEST(EnginesTest, CandidatesSmallestFirst) {
   Bytes base = B(Binary(1, 100000)), target = B(Binary(2, 100500));
-  auto candidates = MakePatches(base, target);
+  auto candidates = MakePatches(base, target, true);
   ASSERT_TRUE(candidates.ok());
   ASSERT_FALSE(candidates->empty());
   for (size_t i = 1; i < candidates->size(); ++i)
@@ -171,7 +173,7 @@ TEST(GzipPatchTest, PatchesTheDecompressedContentAndRecompressesExactly) {
   std::string text;
   for (int i = 0; i < 2000; ++i) text += "line " + std::to_string(i) + " of a manual page\n";
   Bytes base = Gz(B(text)), target = Gz(B(text + "one more line\n"));
-  Bytes patch = *GzipPatchCreate(base, target);
+  Bytes patch = *GzipPatchCreate(base, target, true);
   EXPECT_LT(patch.size(), 100u);
   auto back = GzipPatchApply(base, patch, target.size());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -180,7 +182,84 @@ TEST(GzipPatchTest, PatchesTheDecompressedContentAndRecompressesExactly) {
   EXPECT_TRUE(FailsWith(GzipPatchApply(B("not gzip"), patch, target.size()), StatusCode::kCorruption,
                         "not a plain gzip member"));
   // Not gzip at all: the engine declines.
-  EXPECT_EQ(GzipPatchCreate(B(text), B(text)).status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(GzipPatchCreate(B(text), B(text), true).status().code(), StatusCode::kUnsupported);
+}
+
+// A member as GNU gzip -9n writes it (gzip's deflate, not zlib's).
+Bytes GnuGz(const Bytes& raw) {
+  Bytes out{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3};
+  Bytes body = GnuDeflateAll(raw, 9);
+  out.insert(out.end(), body.begin(), body.end());
+  uint32_t crc = *Crc32(raw), size = static_cast<uint32_t>(raw.size());
+  for (uint32_t v : {crc, size})
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  return out;
+}
+
+// Lines of a long repeated part and a few random letters: mostly literals
+// yet well compressible, where GNU gzip ends blocks early by its own rule
+// and zlib's output differs.
+std::string ManualText(int lines) {
+  std::string text;
+  uint32_t x = 1;
+  for (int i = 0; i < lines; ++i) {
+    text += ".TP\n.B \\-\\-an-option-that-every-line-of-this-page-repeats ";
+    for (int k = 0; k < 12; ++k) text += static_cast<char>('a' + (x = x * 1103515245 + 12345) % 23);
+    text += "\n";
+  }
+  return text;
+}
+
+TEST(GzipPatchTest, RebuildsGnuGzipMembersInTheLongForm) {
+  std::string text = ManualText(4000);  // well past zlib's agreement with gzip
+  Bytes base = GnuGz(B(text)), target = GnuGz(B(text + "one more line\n"));
+  EXPECT_EQ(GzipPatchCreate(base, target, false).status().code(), StatusCode::kUnsupported);
+  Bytes patch = *GzipPatchCreate(base, target, true);
+  EXPECT_EQ(patch[10], 0);  // the long form
+  EXPECT_EQ(patch[11], 2);  // GNU gzip
+  EXPECT_EQ(patch[12], 9);
+  auto back = GzipPatchApply(base, patch, target.size());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, target);
+}
+
+TEST(GzipPatchTest, RefusesBadRecipes) {
+  std::string text = ManualText(4000);
+  Bytes base = GnuGz(B(text)), target = GnuGz(B(text + "x\n"));
+  Bytes patch = *GzipPatchCreate(base, target, true);
+  auto with = [&](size_t at, uint8_t v) {
+    Bytes p = patch;
+    p[at] = v;
+    return GzipPatchApply(base, p, target.size());
+  };
+  Bytes zlib_long = patch;
+  zlib_long[11] = 1;
+  zlib_long[13] = 8;
+  EXPECT_TRUE(FailsWith(GzipPatchApply(base, zlib_long, target.size()), StatusCode::kCorruption,
+                        "zlib recipe in the long form"));
+  EXPECT_TRUE(FailsWith(with(11, 1), StatusCode::kCorruption, "zlib memLevel out of range"));
+  EXPECT_TRUE(FailsWith(with(11, 3), StatusCode::kCorruption, "unknown gzip mode"));
+  EXPECT_TRUE(FailsWith(with(12, 0), StatusCode::kCorruption, "level out of range"));
+  EXPECT_TRUE(FailsWith(with(12, 10), StatusCode::kCorruption, "level out of range"));
+  EXPECT_TRUE(FailsWith(with(13, 8), StatusCode::kCorruption, "takes no memLevel"));
+  EXPECT_TRUE(FailsWith(with(3, 8), StatusCode::kCorruption, "not a plain gzip header"));
+  EXPECT_TRUE(FailsWith(with(10, 10), StatusCode::kCorruption, "bad zlib parameters"));
+  // Another level rebuilds other bytes: the size check (or the hash) catches it.
+  EXPECT_FALSE(with(12, 1).ok());
+}
+
+TEST(GzipRecipeTest, FindsZlibFirstThenGnuGzip) {
+  Bytes raw = B(ManualText(4000));
+  auto zlib = FindGzipRecipe(Gz(raw), raw, true);
+  ASSERT_TRUE(zlib.ok());
+  EXPECT_EQ(zlib->mode, GzipRecipe::Mode::kZlib);
+  auto gnu = FindGzipRecipe(GnuGz(raw), raw, true);
+  ASSERT_TRUE(gnu.ok());
+  EXPECT_EQ(gnu->mode, GzipRecipe::Mode::kGnuGzip);
+  EXPECT_EQ(*RebuildGzip(*gnu, raw), GnuGz(raw));
+  Bytes other = GnuGz(raw);
+  other[other.size() / 2] ^= 1;
+  EXPECT_EQ(FindGzipRecipe(other, raw, true).status().code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -61,6 +61,7 @@ struct Planned {
   repo::FileHeader header;
   Bytes payload;
   PartContent content = PartContent::kData;  // of a file sent whole
+  GzipRecipe gzip;                            // new-gzip
 };
 
 // What the source commit offers: its objects, and its files as bases.
@@ -144,34 +145,49 @@ Status EncodeMeta(const repo::Store& store, Planned& p) {
   return Status::Ok();
 }
 
+void UseNewGzip(Planned& p, GzipCandidate gz) {
+  p.op = OpKind::kNewGzip;
+  p.gzip = gz.recipe;
+  p.payload = std::move(gz.content);
+  p.content = PartContent::kData;
+}
+
 // Decides how one planned object travels and fills in its payload. Big
 // pairs are encoded one at a time under `big`: base, target, suffix array
 // (4 bytes per base byte) and patch of a 300 MB file take about 2.5 GB.
-Status Encode(const repo::Store& store, Planned& p, std::mutex& big) {
+Status Encode(const repo::Store& store, Planned& p, std::mutex& big, bool gzip_recipes) {
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
   std::unique_lock<std::mutex> lock(big, std::defer_lock);
   if (p.base && (p.size > kMaxPatchInput || p.base->size > kMaxPatchInput)) lock.lock();
   LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
   LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
-  // Until a patch wins, the file travels whole.
+  // Until a patch wins, the file travels whole, or as new-gzip if that is
+  // smaller (a gzip member costs its own size: zstd does not shrink it).
   p.content = ClassifyContent(p.payload);
-  if (!p.base || p.header.kind != repo::FileKind::kRegular) {
-    p.base.reset();
-    return Status::Ok();
+  bool regular = p.header.kind == repo::FileKind::kRegular;
+  std::optional<GzipCandidate> gz;
+  if (gzip_recipes && regular) {
+    LARCH_ASSIGN_OR_RETURN(gz, MakeNewGzip(p.payload));
   }
+  if (gz && gz->wire_estimate >= p.payload.size()) gz.reset();
+  auto whole_or_gzip = [&] {
+    p.base.reset();
+    if (gz) UseNewGzip(p, std::move(*gz));
+    return Status::Ok();
+  };
+  if (!p.base || !regular) return whole_or_gzip();
   LARCH_ASSIGN_OR_RETURN(repo::FileHeader base_header, repo::ReadFileObjectHeader(store, p.base->id));
-  if (base_header.kind != repo::FileKind::kRegular) {
-    p.base.reset();
-    return Status::Ok();
-  }
+  if (base_header.kind != repo::FileKind::kRegular) return whole_or_gzip();
   LARCH_ASSIGN_OR_RETURN(Bytes base, ReadObjectContent(store, p.base->id, base_header));
-  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload));
-  LARCH_ASSIGN_OR_RETURN(uint64_t whole, NewObjectEstimate(p.payload));
-  if (patches.empty() || patches.front().wire_estimate >= whole) {
-    p.base.reset();
-    return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload, gzip_recipes));
+  uint64_t whole = 0;
+  if (gz) {
+    whole = gz->wire_estimate;
+  } else {
+    LARCH_ASSIGN_OR_RETURN(whole, NewObjectEstimate(p.payload));
   }
+  if (patches.empty() || patches.front().wire_estimate >= whole) return whole_or_gzip();
   p.op = patches.front().engine;
   p.payload = std::move(patches.front().patch);
   p.content = PartContent::kData;
@@ -189,7 +205,8 @@ int Group(OpKind op) {
     case OpKind::kPatchBsdiff: return 2;
     case OpKind::kPatchZstd: return 3;
     case OpKind::kPatchGzip: return 3;
-    case OpKind::kNew: return 4;
+    case OpKind::kNew:
+    case OpKind::kNewGzip: return 4;  // new-gzip content is text, like most new files
   }
   return 5;
 }
@@ -201,12 +218,21 @@ std::string Extension(const std::string& path) {
   return StripVersion(path.substr(dot));
 }
 
+// The extension of what a part holds: a new-gzip's content sits with
+// files like its decompressed name ("ls.1.gz" with ".1").
+std::string ContentExtension(const Planned& p) {
+  const std::string& path = p.path;
+  if (p.op == OpKind::kNewGzip && path.size() > 3 && path.ends_with(".gz"))
+    return Extension(path.substr(0, path.size() - 3));
+  return Extension(path);
+}
+
 void Order(std::vector<Planned>& plan) {
   std::stable_sort(plan.begin(), plan.end(), [](const Planned& a, const Planned& b) {
     if (Group(a.op) != Group(b.op)) return Group(a.op) < Group(b.op);
     if (a.content != b.content) return a.content < b.content;
     if (a.key.type != b.key.type) return a.key.type < b.key.type;
-    std::string ea = Extension(a.path), eb = Extension(b.path);
+    std::string ea = ContentExtension(a), eb = ContentExtension(b);
     if (ea != eb) return ea < eb;
     return a.path < b.path;
   });
@@ -215,6 +241,7 @@ void Order(std::vector<Planned>& plan) {
 void AddOp(PartWriter& w, const Planned& p) {
   switch (p.op) {
     case OpKind::kNew: w.AddNew(p.key.id, p.header, p.payload); break;
+    case OpKind::kNewGzip: w.AddNewGzip(p.key.id, p.header, p.gzip, p.payload); break;
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
     case OpKind::kPatchGzip: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
@@ -300,7 +327,7 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   std::mutex big;
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
     const uint64_t bytes = EncodedBytes(plan[i]);
-    Status s = Encode(store, plan[i], big).WithContext(plan[i].path);
+    Status s = Encode(store, plan[i], big, options.gzip_recipes).WithContext(plan[i].path);
     encoded.Add(bytes);
     return s;
   }, options.threads));

@@ -47,6 +47,9 @@ struct GenerateOptions {
   // Each part as the smaller of zstd and xz. false: zstd only (a version 1
   // superblock), for devices running a Larch that predates xz parts.
   bool xz_parts = true;
+  // gzip members rebuilt by GNU gzip's deflate (patch-gzip's long form) and
+  // the new-gzip operation. false: only what older appliers know.
+  bool gzip_recipes = true;
 };
 
 struct GenerateStats {

@@ -45,6 +45,17 @@ void PartWriter::AddPatch(OpKind engine, const repo::ObjectId& id, const repo::F
   ++count_;
 }
 
+void PartWriter::AddNewGzip(const repo::ObjectId& id, const repo::FileHeader& header,
+                            const GzipRecipe& recipe, ByteSpan content) {
+  encoding::Encoder enc;
+  PutHead(enc, OpKind::kNewGzip, id, header);
+  EncodeGzipRecipe(enc, recipe);
+  enc.U64(content.size());
+  enc.Raw(content);
+  ops_.insert(ops_.end(), enc.bytes().begin(), enc.bytes().end());
+  ++count_;
+}
+
 void PartWriter::AddMeta(const repo::ObjectKey& key, ByteSpan bytes) {
   encoding::Encoder enc;
   enc.U8(static_cast<uint8_t>(OpKind::kMeta));
@@ -112,6 +123,12 @@ Result<uint32_t> PartReader::U32() {
   return dec.U32();
 }
 
+Result<uint64_t> PartReader::U64() {
+  LARCH_ASSIGN_OR_RETURN(Bytes b, Take(8));
+  encoding::Decoder dec(b, "delta part");
+  return dec.U64();
+}
+
 Result<repo::ObjectId> PartReader::Id() {
   LARCH_ASSIGN_OR_RETURN(Bytes b, Take(repo::ObjectId::kSize));
   return repo::ObjectId::FromBytes(b);
@@ -147,6 +164,7 @@ Status PartReader::ReadFileOp(OpHead& head) {
     head.payload_size = head.header.size;
     return Status::Ok();
   }
+  if (head.kind == OpKind::kNewGzip) return ReadNewGzip(head);
   if (head.header.kind != repo::FileKind::kRegular) return Error("patch of a symlink");
   // Only bsdiff patches are applied as a stream; the other engines need
   // base, target and patch in memory.
@@ -156,6 +174,19 @@ Status PartReader::ReadFileOp(OpHead& head) {
   LARCH_ASSIGN_OR_RETURN(uint32_t len, U32());
   if (!streamed && len > kMaxPatchSize) return Error("patch too large");
   head.payload_size = len;
+  return Status::Ok();
+}
+
+// The recipe and the size of the content it rebuilds the object from. The
+// object's size bounds nothing here: deflate may shrink content 1000-fold.
+Status PartReader::ReadNewGzip(OpHead& head) {
+  if (head.header.kind != repo::FileKind::kRegular) return Error("gzip member that is a symlink");
+  uint64_t at = offset_;
+  LARCH_ASSIGN_OR_RETURN(Bytes recipe, Take(kGzipRecipeSize));
+  encoding::Decoder dec(recipe, "delta part: gzip recipe at offset " + std::to_string(at));
+  LARCH_ASSIGN_OR_RETURN(head.gzip, DecodeGzipRecipe(dec));
+  LARCH_ASSIGN_OR_RETURN(head.payload_size, U64());
+  if (head.payload_size > kMaxPartBytes) return Error("gzip content larger than a part");
   return Status::Ok();
 }
 
@@ -271,6 +302,9 @@ Bytes EncodePart(const std::vector<PartOp>& ops) {
       case OpKind::kPatchBsdiff:
       case OpKind::kPatchGzip:
         w.AddPatch(op.head.kind, op.head.key.id, op.head.header, op.head.base, op.payload);
+        break;
+      case OpKind::kNewGzip:
+        w.AddNewGzip(op.head.key.id, op.head.header, op.head.gzip, op.payload);
         break;
       case OpKind::kMeta: w.AddMeta(op.head.key, op.payload); break;
       case OpKind::kReuse: w.AddReuse(op.head.key); break;

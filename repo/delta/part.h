@@ -8,12 +8,16 @@
 //   op patch-zstd:   u8 2 | id | blob file header | id base | blob patch
 //   op patch-bsdiff: u8 3 | (same as patch-zstd)
 //   op patch-gzip:   u8 7 | (same as patch-zstd)
+//   op new-gzip:     u8 8 | id | blob file header | gzip recipe (13 bytes) |
+//                    u64 content size | content bytes (decompressed)
 //   op metadata:     u8 4 | u8 type (2 dirtree, 3 dirmeta) | id | blob bytes
 //   op reuse:        u8 5 | u8 type (1, 2 or 3) | id
 //   op meta-patch:   u8 6 | u8 type (2) | id | id base | u32 size | blob patch
 // The file header is the object's canonical FileHeader encoding; patches
 // are only for regular files, with base and target within kMaxPatchInput,
 // except patch-bsdiff (any target size; its patch is applied as a stream).
+// new-gzip is for regular files of any size: the applier rebuilds the gzip
+// member from the content by the recipe (gzip_recipe.h) as a stream.
 // PartReader is the one decoder: it pulls from a ByteSource while the part
 // is being decompressed, refuses anything off-format, and hands payloads
 // out in pieces, so a large new file never sits in memory.
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "repo/delta/byte_source.h"
+#include "repo/delta/gzip_recipe.h"
 #include "repo/delta/superblock.h"
 #include "repo/objects/file_header.h"
 #include "src/compress/zstd_stream.h"
@@ -37,6 +42,7 @@ struct OpHead {
   repo::ObjectId base;      // patch ops
   uint64_t payload_size = 0;  // content (new), patch, object bytes (metadata)
   uint32_t meta_size = 0;     // meta-patch: the object's size
+  GzipRecipe gzip;            // new-gzip
   bool operator==(const OpHead&) const = default;
 };
 
@@ -47,6 +53,9 @@ class PartWriter {
   void AddPatch(OpKind engine, const repo::ObjectId& id, const repo::FileHeader& header,
                 const repo::ObjectId& base, ByteSpan patch);
   void AddMeta(const repo::ObjectKey& key, ByteSpan bytes);
+  // `content`: the member's decompressed content.
+  void AddNewGzip(const repo::ObjectId& id, const repo::FileHeader& header, const GzipRecipe& recipe,
+                  ByteSpan content);
   void AddReuse(const repo::ObjectKey& key);
   void AddMetaPatch(const repo::ObjectKey& key, const repo::ObjectId& base, uint32_t size,
                     ByteSpan patch);
@@ -83,10 +92,12 @@ class PartReader {
   Result<Bytes> Take(size_t n);
   Result<uint8_t> U8();
   Result<uint32_t> U32();
+  Result<uint64_t> U64();
   Result<repo::ObjectId> Id();
   Result<repo::FileHeader> Header();
   Result<repo::ObjectKey> TypedKey(bool files_allowed);
   Status ReadFileOp(OpHead& head);
+  Status ReadNewGzip(OpHead& head);
 
   ByteSource& src_;
   uint64_t offset_ = 0;

@@ -104,7 +104,24 @@ TEST(SuperblockTest, RefusesUnknownCompressionsAndANeedlessVersion2) {
   EXPECT_TRUE(FailsWith(DecodeSuperblock(all_zstd), StatusCode::kCorruption, "must be version 1"));
   Bytes v3 = bytes;
   v3[4] = 3;
-  EXPECT_TRUE(FailsWith(DecodeSuperblock(v3), StatusCode::kCorruption, "unknown version 3"));
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v3), StatusCode::kCorruption, "must be version 2"));
+  Bytes v4 = bytes;
+  v4[4] = 4;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v4), StatusCode::kCorruption, "unknown version 4"));
+}
+
+TEST(SuperblockTest, VersionThreeExactlyWithNewGzip) {
+  DeltaSuperblock sb = Sample();
+  sb.parts[0].objects[0].op = OpKind::kNewGzip;
+  ASSERT_EQ(sb.parts[0].objects[0].key.type, repo::ObjectType::kFile);
+  Bytes bytes = EncodeSuperblock(sb);
+  EXPECT_EQ(bytes[4], 3);  // older appliers refuse it before reading a part
+  auto decoded = DecodeSuperblock(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, sb);
+  Bytes v2 = bytes;
+  v2[4] = 2;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v2), StatusCode::kCorruption, "must be version 3"));
 }
 
 TEST(SuperblockTest, DirNames) {

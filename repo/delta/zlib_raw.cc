@@ -59,13 +59,51 @@ Result<Bytes> RawInflate(ByteSpan data, size_t max_output) {
   return out;
 }
 
-Result<uint32_t> Crc32(ByteSpan data) {
-  uLong crc = crc32(0, nullptr, 0);
+Result<uint32_t> Crc32(ByteSpan data) { return Crc32Update(0, data); }
+
+uint32_t Crc32Update(uint32_t crc, ByteSpan data) {
+  uLong c = crc;
   for (size_t at = 0; at < data.size(); at += kChunk) {
     size_t n = std::min(kChunk, data.size() - at);
-    crc = crc32(crc, data.data() + at, static_cast<uInt>(n));
+    c = crc32(c, data.data() + at, static_cast<uInt>(n));
   }
-  return static_cast<uint32_t>(crc);
+  return static_cast<uint32_t>(c);
 }
+
+struct RawDeflater::Stream {
+  z_stream z{};
+  ~Stream() { deflateEnd(&z); }
+};
+
+RawDeflater::RawDeflater(std::unique_ptr<Stream> s) : s_(std::move(s)) {}
+RawDeflater::~RawDeflater() = default;
+
+Result<std::unique_ptr<RawDeflater>> RawDeflater::Create(int level, int mem_level) {
+  auto s = std::make_unique<Stream>();
+  if (deflateInit2(&s->z, level, Z_DEFLATED, -15, mem_level, Z_DEFAULT_STRATEGY) != Z_OK) {
+    s->z.state = nullptr;  // nothing for deflateEnd to free
+    return Status::InvalidArgument("zlib: bad deflate parameters");
+  }
+  return std::unique_ptr<RawDeflater>(new RawDeflater(std::move(s)));
+}
+
+Status RawDeflater::Run(ByteSpan in, int flush, Bytes* out) {
+  z_stream& z = s_->z;
+  z.next_in = const_cast<Bytef*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
+  int rc = Drain(z, *out, SIZE_MAX - kChunk, [&] { return deflate(&z, flush); });
+  bool done = flush == Z_FINISH ? rc == Z_STREAM_END : (rc == Z_OK || rc == Z_BUF_ERROR) && z.avail_in == 0;
+  if (!done) return Status::IoError("zlib: deflate failed");
+  return Status::Ok();
+}
+
+Status RawDeflater::Write(ByteSpan in, Bytes* out) {
+  for (size_t at = 0; at < in.size(); at += kChunk) {
+    LARCH_RETURN_IF_ERROR(Run(in.subspan(at, std::min(kChunk, in.size() - at)), Z_NO_FLUSH, out));
+  }
+  return Status::Ok();
+}
+
+Status RawDeflater::Finish(Bytes* out) { return Run({}, Z_FINISH, out); }
 
 }  // namespace larch::delta
