@@ -9,6 +9,7 @@
 
 #include "repo/delta/base_file.h"
 #include "repo/delta/bsdiff.h"
+#include "repo/delta/elf_patch.h"
 #include "repo/delta/engines.h"
 #include "repo/delta/limits.h"
 #include "repo/delta/object_content.h"
@@ -210,7 +211,8 @@ Status Applier::ApplyOp(PartReader& reader, const OpHead& head) {
     case OpKind::kNew: return ApplyNew(reader, head);
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
-    case OpKind::kPatchGzip: return ApplyPatchOp(reader, head);
+    case OpKind::kPatchGzip:
+    case OpKind::kPatchElf: return ApplyPatchOp(reader, head);
   }
   return Status::Corruption("unknown operation");
 }
@@ -343,7 +345,7 @@ Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
     Produced(head.key, false);
     return reader.StreamPayload([](ByteSpan) { return Status::Ok(); });
   }
-  if (head.kind == OpKind::kPatchBsdiff) {
+  if (head.kind == OpKind::kPatchBsdiff || head.kind == OpKind::kPatchElf) {
     LARCH_ASSIGN_OR_RETURN(repo::FileHeader base, BaseHeader(head.base, head.key.id));
     if (!InMemory(head, base)) return StreamPatch(reader, head, base);
   }
@@ -366,7 +368,8 @@ Status Applier::Patch(const OpHead& head, const Bytes& patch) {
 
 // The base is read where the runs point (BaseFile), the patch pulled from
 // the part as the blocks need it, and the target spooled and hashed as
-// produced: memory is one bsdiff block, whatever the file's size.
+// produced: memory is one bsdiff block, whatever the file's size. An ELF
+// patch first rewrites the base into a scratch file in tmp/ and reads that.
 Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::FileHeader& base) {
   // Nothing else in flight meanwhile: the budget holds with a big patch too.
   LARCH_RETURN_IF_ERROR(pool_.Wait());
@@ -374,9 +377,16 @@ Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::
   PayloadSource patch(reader);
   std::string tmp = repo::Transaction::StagedName(head.key) + ".content";
   Result<bool> match = Spool(head, tmp, [&](const compress::Sink& sink) -> Status {
-    LARCH_RETURN_IF_ERROR(BsdiffApplyStream(file->data(), patch, head.header.size, sink,
-                                            kMaxBsdiffBlockControls));
-    if (reader.payload_left() != 0) return Status::Corruption("bsdiff patch: stream lengths do not match");
+    if (head.kind == OpKind::kPatchElf) {
+      LARCH_RETURN_IF_ERROR(ElfPatchApplyStream(file->data(), patch, head.header.size, sink,
+                                                [&](const ScratchWriter& produce) {
+                                                  return WriteScratchFile(store_, produce);
+                                                }));
+    } else {
+      LARCH_RETURN_IF_ERROR(BsdiffApplyStream(file->data(), patch, head.header.size, sink,
+                                              kMaxBsdiffBlockControls));
+    }
+    if (reader.payload_left() != 0) return Status::Corruption("patch: stream lengths do not match");
     return Status::Ok();
   });
   file.reset();  // an archive store's decompressed copy goes now

@@ -22,9 +22,11 @@ struct PatchCandidate {
 
 // Every engine's patch; the smallest estimate first. Engines that are not
 // available (kUnsupported) are left out; other errors are returned. Above
-// kMaxPatchInput (base or target) only bsdiff is tried: the other engines
-// need the whole base and target in the applier's memory.
-Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target);
+// kMaxPatchInput (base or target) only bsdiff and the ELF engine are tried:
+// the other engines need the whole base and target in the applier's memory.
+// `elf`: whether the ELF engine may be used (its patches need a version 3
+// superblock, which devices that predate it refuse).
+Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, bool elf = true);
 // What a target sent whole is expected to cost (zstd at the part's level).
 Result<uint64_t> NewObjectEstimate(ByteSpan target);
 

@@ -147,7 +147,7 @@ Status EncodeMeta(const repo::Store& store, Planned& p) {
 // Decides how one planned object travels and fills in its payload. Big
 // pairs are encoded one at a time under `big`: base, target, suffix array
 // (4 bytes per base byte) and patch of a 300 MB file take about 2.5 GB.
-Status Encode(const repo::Store& store, Planned& p, std::mutex& big) {
+Status Encode(const repo::Store& store, Planned& p, std::mutex& big, bool elf) {
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
   std::unique_lock<std::mutex> lock(big, std::defer_lock);
@@ -166,7 +166,7 @@ Status Encode(const repo::Store& store, Planned& p, std::mutex& big) {
     return Status::Ok();
   }
   LARCH_ASSIGN_OR_RETURN(Bytes base, ReadObjectContent(store, p.base->id, base_header));
-  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload));
+  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload, elf));
   LARCH_ASSIGN_OR_RETURN(uint64_t whole, NewObjectEstimate(p.payload));
   if (patches.empty() || patches.front().wire_estimate >= whole) {
     p.base.reset();
@@ -187,6 +187,7 @@ int Group(OpKind op) {
     case OpKind::kMeta: return 1;
     case OpKind::kMetaPatch: return 1;
     case OpKind::kPatchBsdiff: return 2;
+    case OpKind::kPatchElf: return 2;
     case OpKind::kPatchZstd: return 3;
     case OpKind::kPatchGzip: return 3;
     case OpKind::kNew: return 4;
@@ -217,7 +218,8 @@ void AddOp(PartWriter& w, const Planned& p) {
     case OpKind::kNew: w.AddNew(p.key.id, p.header, p.payload); break;
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
-    case OpKind::kPatchGzip: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
+    case OpKind::kPatchGzip:
+    case OpKind::kPatchElf: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
     case OpKind::kMeta: w.AddMeta(p.key, p.payload); break;
     case OpKind::kReuse: w.AddReuse(p.key); break;
     case OpKind::kMetaPatch:
@@ -300,7 +302,7 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   std::mutex big;
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
     const uint64_t bytes = EncodedBytes(plan[i]);
-    Status s = Encode(store, plan[i], big).WithContext(plan[i].path);
+    Status s = Encode(store, plan[i], big, options.elf_patches).WithContext(plan[i].path);
     encoded.Add(bytes);
     return s;
   }, options.threads));

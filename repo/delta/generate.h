@@ -47,6 +47,9 @@ struct GenerateOptions {
   // Each part as the smaller of zstd and xz. false: zstd only (a version 1
   // superblock), for devices running a Larch that predates xz parts.
   bool xz_parts = true;
+  // Whether ELF files may be sent as ELF patches (a version 3 superblock).
+  // false for devices running a Larch that predates the ELF engine.
+  bool elf_patches = true;
 };
 
 struct GenerateStats {

@@ -270,6 +270,7 @@ Bytes EncodePart(const std::vector<PartOp>& ops) {
       case OpKind::kPatchZstd:
       case OpKind::kPatchBsdiff:
       case OpKind::kPatchGzip:
+      case OpKind::kPatchElf:
         w.AddPatch(op.head.kind, op.head.key.id, op.head.header, op.head.base, op.payload);
         break;
       case OpKind::kMeta: w.AddMeta(op.head.key, op.payload); break;

@@ -6,9 +6,13 @@
 //   [version 2: u8 compression] | u32 object count |
 //   per object: u8 op | u8 type | id  ||  u64 total compressed |
 //   u64 total uncompressed | u64 total objects
-// Version 1 is written exactly when every part is zstd, so a delta that
-// needs nothing new stays readable by devices that predate xz parts; a
-// version 2 superblock whose parts are all zstd is refused (not canonical).
+// Version 1 is written exactly when every part is zstd and no object is an
+// ELF patch, so a delta that needs nothing new stays readable by devices
+// that predate xz parts; version 2 when some part is xz and none is an ELF
+// patch; version 3 (the layout of version 2) exactly when some object is an
+// ELF patch, so devices that predate that engine refuse the delta up front
+// ("unknown version") instead of failing on its first ELF patch. Any other
+// version for the same content is refused (not canonical).
 #include "repo/delta/superblock.h"
 
 #include <algorithm>
@@ -28,6 +32,7 @@ namespace {
 constexpr uint8_t kMagic[4] = {'L', 'X', 'D', 'S'};
 constexpr uint8_t kVersionZstdOnly = 1;
 constexpr uint8_t kVersionPerPartCompression = 2;
+constexpr uint8_t kVersionElfPatches = 3;
 constexpr std::string_view kWhat = "delta superblock";
 // Smallest encodings, for Count()'s "could it possibly fit" check.
 constexpr size_t kPartEntryMin = 8 + 8 + 32 + 4;
@@ -40,7 +45,8 @@ bool TypeFitsOp(OpKind op, repo::ObjectType type) {
     case OpKind::kNew:
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
-    case OpKind::kPatchGzip: return type == repo::ObjectType::kFile;
+    case OpKind::kPatchGzip:
+    case OpKind::kPatchElf: return type == repo::ObjectType::kFile;
     case OpKind::kMetaPatch: return type == repo::ObjectType::kDirTree;
     case OpKind::kMeta:
       return type == repo::ObjectType::kDirTree || type == repo::ObjectType::kDirMeta;
@@ -83,6 +89,19 @@ bool AllZstd(const std::vector<PartInfo>& parts) {
                      [](const PartInfo& p) { return p.compression == PartCompression::kZstd; });
 }
 
+bool HasElfPatches(const std::vector<PartInfo>& parts) {
+  return std::any_of(parts.begin(), parts.end(), [](const PartInfo& p) {
+    return std::any_of(p.objects.begin(), p.objects.end(),
+                       [](const PartObject& o) { return o.op == OpKind::kPatchElf; });
+  });
+}
+
+// The one version `parts` is written with.
+uint8_t VersionFor(const std::vector<PartInfo>& parts) {
+  if (HasElfPatches(parts)) return kVersionElfPatches;
+  return AllZstd(parts) ? kVersionZstdOnly : kVersionPerPartCompression;
+}
+
 Result<PartCompression> DecodeCompression(encoding::Decoder& dec) {
   LARCH_ASSIGN_OR_RETURN(uint8_t c, dec.U8());
   if (c >= kNumPartCompressions) return dec.Error("unknown part compression " + std::to_string(c));
@@ -95,7 +114,7 @@ Result<PartInfo> DecodePart(encoding::Decoder& dec, uint8_t version) {
   LARCH_ASSIGN_OR_RETURN(p.uncompressed_size, dec.U64());
   LARCH_ASSIGN_OR_RETURN(ByteSpan digest, dec.Raw(p.sha256.size()));
   std::copy(digest.begin(), digest.end(), p.sha256.begin());
-  if (version == kVersionPerPartCompression) {
+  if (version != kVersionZstdOnly) {
     LARCH_ASSIGN_OR_RETURN(p.compression, DecodeCompression(dec));
   }
   LARCH_ASSIGN_OR_RETURN(uint32_t count, dec.Count(kMaxDeltaObjects, kObjectEntrySize));
@@ -138,6 +157,7 @@ std::string_view OpKindName(OpKind kind) {
     case OpKind::kReuse: return "reuse";
     case OpKind::kMetaPatch: return "metadata-patch";
     case OpKind::kPatchGzip: return "patch-gzip";
+    case OpKind::kPatchElf: return "patch-elf";
   }
   return "?";
 }
@@ -151,7 +171,8 @@ std::string_view PartCompressionName(PartCompression c) {
 }
 
 bool IsPatch(OpKind kind) {
-  return kind == OpKind::kPatchZstd || kind == OpKind::kPatchBsdiff || kind == OpKind::kPatchGzip;
+  return kind == OpKind::kPatchZstd || kind == OpKind::kPatchBsdiff || kind == OpKind::kPatchGzip ||
+         kind == OpKind::kPatchElf;
 }
 
 uint64_t DeltaSuperblock::TotalCompressed() const {
@@ -187,9 +208,10 @@ Status ValidateSuperblock(const DeltaSuperblock& sb) {
 Bytes EncodeSuperblock(const DeltaSuperblock& sb) {
   assert(ValidateSuperblock(sb).ok());
   encoding::Encoder enc;
-  const bool v1 = AllZstd(sb.parts);
+  const uint8_t version = VersionFor(sb.parts);
+  const bool v1 = version == kVersionZstdOnly;
   enc.Raw(kMagic);
-  enc.U8(v1 ? kVersionZstdOnly : kVersionPerPartCompression);
+  enc.U8(version);
   enc.U8(sb.from ? 1 : 0);
   if (sb.from) repo::internal::EncodeObjectId(enc, *sb.from);
   repo::internal::EncodeObjectId(enc, sb.to);
@@ -220,7 +242,8 @@ Result<DeltaSuperblock> DecodeSuperblock(ByteSpan data) {
   LARCH_ASSIGN_OR_RETURN(ByteSpan magic, dec.Raw(sizeof(kMagic)));
   if (!std::equal(magic.begin(), magic.end(), kMagic)) return dec.Error("not a delta superblock");
   LARCH_ASSIGN_OR_RETURN(uint8_t version, dec.U8());
-  if (version != kVersionZstdOnly && version != kVersionPerPartCompression)
+  if (version != kVersionZstdOnly && version != kVersionPerPartCompression &&
+      version != kVersionElfPatches)
     return dec.Error("unknown version " + std::to_string(version));
   DeltaSuperblock sb;
   LARCH_ASSIGN_OR_RETURN(uint8_t has_from, dec.U8());
@@ -237,8 +260,9 @@ Result<DeltaSuperblock> DecodeSuperblock(ByteSpan data) {
     LARCH_ASSIGN_OR_RETURN(PartInfo p, DecodePart(dec, version));
     sb.parts.push_back(std::move(p));
   }
-  if (version == kVersionPerPartCompression && AllZstd(sb.parts))
-    return dec.Error("version 2 with only zstd parts (must be version 1)");
+  if (version != VersionFor(sb.parts))
+    return dec.Error("version " + std::to_string(version) + " for parts that must be version " +
+                     std::to_string(VersionFor(sb.parts)));
   LARCH_RETURN_IF_ERROR(CheckTotals(dec, sb));
   LARCH_RETURN_IF_ERROR(dec.Finish());
   LARCH_RETURN_IF_ERROR(repo::internal::AsCorruption(ValidateSuperblock(sb)));

@@ -32,8 +32,9 @@ enum class OpKind : uint8_t {
   kReuse = 5,        // an object the device has already (elsewhere in `from`)
   kMetaPatch = 6,    // a dirtree as a zstd patch-from frame against an old dirtree
   kPatchGzip = 7,    // a .gz file object, patched decompressed and recompressed
+  kPatchElf = 8,     // an ELF file object, references rewritten, then bsdiff
 };
-inline constexpr uint8_t kNumOpKinds = 7;
+inline constexpr uint8_t kNumOpKinds = 8;
 
 std::string_view OpKindName(OpKind kind);  // "new", "patch-zstd", ...
 bool IsPatch(OpKind kind);

@@ -104,7 +104,25 @@ TEST(SuperblockTest, RefusesUnknownCompressionsAndANeedlessVersion2) {
   EXPECT_TRUE(FailsWith(DecodeSuperblock(all_zstd), StatusCode::kCorruption, "must be version 1"));
   Bytes v3 = bytes;
   v3[4] = 3;
-  EXPECT_TRUE(FailsWith(DecodeSuperblock(v3), StatusCode::kCorruption, "unknown version 3"));
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v3), StatusCode::kCorruption, "must be version 2"));
+  Bytes v4 = bytes;
+  v4[4] = 4;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v4), StatusCode::kCorruption, "unknown version 4"));
+}
+
+// Devices that predate the ELF engine refuse the whole delta up front.
+TEST(SuperblockTest, Version3ExactlyWithElfPatches) {
+  DeltaSuperblock sb = Sample();
+  sb.parts[1].objects[0].op = OpKind::kPatchElf;
+  Bytes bytes = EncodeSuperblock(sb);
+  EXPECT_EQ(bytes[4], 3);
+  EXPECT_EQ(bytes[CompressionByteAt(sb, 1)], 0);  // the per-part byte, as in version 2
+  auto decoded = DecodeSuperblock(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, sb);
+  Bytes v2 = bytes;
+  v2[4] = 2;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v2), StatusCode::kCorruption, "must be version 3"));
 }
 
 TEST(SuperblockTest, DirNames) {
