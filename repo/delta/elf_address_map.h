@@ -42,10 +42,14 @@ class AddressMap {
   std::vector<AddressAnchor> anchors_;
 };
 
-// Anchors from the matched runs of a bsdiff patch of base against target
-// (runs shorter than a few dozen bytes say little and are skipped); only
-// the points where the shift changes are kept.
-std::vector<AddressAnchor> AnchorsFromMatches(const std::vector<BsdiffMatch>& matches,
-                                              const ElfImage& base, const ElfImage& target);
+// The anchors for a base and target: one at the start of each loaded
+// section where both files have the same sections (the linker's own
+// layout), refined by the matched runs of a bsdiff patch of base against
+// target. A run is trusted only when it is long, not a stretch of a few
+// repeated byte values (zeros match zeros anywhere) and, with sections
+// paired, inside the same section in both files. Only the points where the
+// shift changes are kept.
+std::vector<AddressAnchor> MakeAnchors(const std::vector<BsdiffMatch>& matches, ByteSpan base_bytes,
+                                       const ElfImage& base, const ElfImage& target);
 
 }  // namespace larch::delta

@@ -14,6 +14,7 @@ namespace {
 constexpr uint16_t kEmX86_64 = 62;
 constexpr uint16_t kEmAArch64 = 183;
 constexpr uint32_t kPtLoad = 1;
+constexpr uint32_t kPtGnuEhFrame = 0x6474e550;
 constexpr uint32_t kPfX = 1;
 constexpr uint32_t kShtNobits = 8;
 constexpr size_t kHeaderSize = 64, kPhdrSize = 56, kShdrSize = 64;
@@ -58,7 +59,8 @@ Status ReadLoads(ByteSpan f, ElfImage& image) {
   LARCH_RETURN_IF_ERROR(CheckTable(f, off, n, Le(f, 54, 2), kPhdrSize, "program header"));
   for (uint64_t i = 0; i < n; ++i) {
     size_t at = static_cast<size_t>(off + i * kPhdrSize);
-    if (Le(f, at, 4) != kPtLoad) continue;
+    uint64_t type = Le(f, at, 4);
+    if (type != kPtLoad && type != kPtGnuEhFrame) continue;
     ElfSegment s;
     s.executable = (Le(f, at + 4, 4) & kPfX) != 0;
     s.offset = Le(f, at + 8, 8);
@@ -67,8 +69,12 @@ Status ReadLoads(ByteSpan f, ElfImage& image) {
     s.mem_size = Le(f, at + 40, 8);
     if (!Inside(s.offset, s.file_size, f.size()) || s.file_size > s.mem_size ||
         s.vaddr > UINT64_MAX - s.mem_size)
-      return Unsupported("PT_LOAD outside the file");
-    image.loads.push_back(s);
+      return Unsupported("segment outside the file");
+    if (type == kPtLoad) {
+      image.loads.push_back(s);
+    } else {
+      image.eh_frame_hdr = s;
+    }
   }
   if (image.loads.empty()) return Unsupported("no PT_LOAD");
   return Status::Ok();

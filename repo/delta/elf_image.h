@@ -35,7 +35,9 @@ struct ElfSection {  // a section with bytes in the file (not SHT_NOBITS)
 
 // Section types and flags the engine looks at.
 inline constexpr uint32_t kShtProgbits = 1;
+inline constexpr uint32_t kShtSymtab = 2;
 inline constexpr uint32_t kShtRela = 4;
+inline constexpr uint32_t kShtDynsym = 11;
 inline constexpr uint32_t kShtInitArray = 14;
 inline constexpr uint32_t kShtFiniArray = 15;
 inline constexpr uint64_t kShfWrite = 0x1;
@@ -46,6 +48,8 @@ struct ElfImage {
   ElfMachine machine = ElfMachine::kX86_64;
   std::vector<ElfSegment> loads;
   std::vector<ElfSection> sections;
+  // The PT_GNU_EH_FRAME segment (.eh_frame_hdr), if any.
+  std::optional<ElfSegment> eh_frame_hdr;
 
   // The address `offset` is loaded at, if a PT_LOAD covers it.
   std::optional<uint64_t> VaddrOf(uint64_t offset) const;

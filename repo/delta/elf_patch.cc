@@ -21,10 +21,10 @@ Result<ElfPatchHeader> PlanPatch(ByteSpan base, ByteSpan target, ByteSpan raw_bs
   if (old_image.machine != new_image.machine) return Status::Unsupported("elf: machines differ");
   ElfPatchHeader header;
   header.machine = old_image.machine;
-  LARCH_ASSIGN_OR_RETURN(header.base, LayoutOf(old_image, true));
-  LARCH_ASSIGN_OR_RETURN(header.target, LayoutOf(new_image, false));
+  LARCH_ASSIGN_OR_RETURN(header.base, LayoutOf(old_image, base, true));
+  LARCH_ASSIGN_OR_RETURN(header.target, LayoutOf(new_image, target, false));
   LARCH_ASSIGN_OR_RETURN(std::vector<BsdiffMatch> matches, BsdiffMatches(raw_bsdiff));
-  header.anchors = AnchorsFromMatches(matches, old_image, new_image);
+  header.anchors = MakeAnchors(matches, base, old_image, new_image);
   return header;
 }
 

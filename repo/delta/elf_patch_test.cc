@@ -100,7 +100,7 @@ TEST(ElfRefsTest, StreamedRewriteIgnoresChunkingAndInverts) {
   const Pair* p = ProgramPair("gcc");
   if (p == nullptr) GTEST_SKIP() << "no gcc";
   ElfImage image = Must(ParseElf(p->v2));
-  ScanLayout layout = Must(LayoutOf(image, false));
+  ScanLayout layout = Must(LayoutOf(image, p->v2, false));
   Bytes whole = Must(TransformRefs(image.machine, layout, RefDirection::kToAbsolute, nullptr, p->v2));
   EXPECT_NE(whole, p->v2);
   for (size_t chunk : {1, 3, 7, 4096}) {

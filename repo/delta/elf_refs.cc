@@ -20,6 +20,13 @@ void Store64(uint8_t* p, uint64_t v) {
   Store32(p + 4, static_cast<uint32_t>(v >> 32));
 }
 
+// An .eh_frame record's head, as far as the walk reads it.
+constexpr size_t kEhFrameWindow = 64;
+// The CIEs remembered: a bound on memory, far above real binaries' counts.
+constexpr size_t kMaxCies = 1u << 16;
+// DWARF pointer encodings (DW_EH_PE_*) the walk understands.
+constexpr uint8_t kPcrelSdata4 = 0x1b, kUdata4 = 0x03, kDatarelSdata4 = 0x3b;
+
 // How many bytes ahead a step may look, by kind: the longest x86 pattern
 // (REX, opcode, ModRM, disp32), an AArch64 word, a pointer, a relocation.
 size_t Lookahead(ElfMachine machine, ScanKind kind) {
@@ -27,6 +34,9 @@ size_t Lookahead(ElfMachine machine, ScanKind kind) {
     case ScanKind::kCode: return machine == ElfMachine::kX86_64 ? 7 : 4;
     case ScanKind::kPointers: return 8;
     case ScanKind::kRela: return 24;
+    case ScanKind::kSymbols: return 24;
+    case ScanKind::kEhFrameHdr: return 8;
+    case ScanKind::kEhFrame: return kEhFrameWindow;
   }
   return 1;
 }
@@ -75,8 +85,24 @@ uint32_t SetImm(const Arm64Field& f, uint32_t w, uint32_t imm) {
 
 Status Bad(const std::string& msg) { return Status::Corruption("elf patch: " + msg); }
 
+// .eh_frame_hdr and the .eh_frame it indexes, when the header uses the
+// encodings GCC and the binutils linkers write.
+void AddEhFrame(const ElfImage& image, ByteSpan file, std::vector<ScanRange>& out) {
+  if (!image.eh_frame_hdr || image.eh_frame_hdr->file_size < 12) return;
+  const ElfSegment& hdr = *image.eh_frame_hdr;
+  const uint8_t* h = file.data() + hdr.offset;
+  if (h[0] != 1 || h[1] != kPcrelSdata4 || h[2] != kUdata4 || h[3] != kDatarelSdata4) return;
+  out.push_back({ScanKind::kEhFrameHdr, hdr.offset, hdr.file_size, hdr.vaddr});
+  uint64_t eh_frame = hdr.vaddr + 4 + static_cast<uint64_t>(int64_t{static_cast<int32_t>(Load32(h + 4))});
+  for (const ElfSection& s : image.sections)
+    if (s.vaddr == eh_frame && s.type == kShtProgbits && s.size > 0)
+      out.push_back({ScanKind::kEhFrame, s.offset, s.size, s.vaddr});
+}
+
 void AddRanges(const ElfImage& image, bool base, std::vector<ScanRange>& out) {
   for (const ElfSection& s : image.sections) {
+    if (base && (s.type == kShtSymtab || s.type == kShtDynsym) && s.entry_size == 24 && s.size > 0)
+      out.push_back({ScanKind::kSymbols, s.offset, s.size, s.vaddr});
     if (s.size == 0 || (s.flags & kShfAlloc) == 0) continue;
     if ((s.flags & kShfExecInstr) != 0) {
       if (s.type == kShtProgbits) out.push_back({ScanKind::kCode, s.offset, s.size, s.vaddr});
@@ -93,6 +119,55 @@ void AddRanges(const ElfImage& image, bool base, std::vector<ScanRange>& out) {
   // No section headers (or none marked): the executable loads are the code.
   for (const ElfSegment& s : image.loads)
     if (s.executable && s.file_size > 0) out.push_back({ScanKind::kCode, s.offset, s.file_size, s.vaddr});
+}
+
+// Reads an unsigned LEB128 from in[pos...]; false when it runs out.
+bool Uleb(ByteSpan in, size_t& pos, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; pos < in.size() && shift < 64; shift += 7) {
+    uint8_t b = in[pos++];
+    *v |= uint64_t{b & 0x7Fu} << shift;
+    if ((b & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+// The FDE pointer encoding ('R' augmentation) of the CIE at the start of
+// `cie` (as much of it as the window holds); 0 when unknown.
+uint8_t CieEncoding(ByteSpan cie) {
+  size_t pos = 8;
+  if (pos >= cie.size()) return 0;
+  const uint8_t version = cie[pos++];
+  const size_t aug = pos;
+  while (pos < cie.size() && cie[pos] != 0) ++pos;
+  if (pos >= cie.size() || cie[aug] != 'z') return 0;
+  const size_t aug_end = pos++;
+  uint64_t skip;
+  // Code and data alignment factors, return address register.
+  if (!Uleb(cie, pos, &skip) || !Uleb(cie, pos, &skip)) return 0;
+  if (version == 1) {
+    ++pos;
+  } else if (!Uleb(cie, pos, &skip)) {
+    return 0;
+  }
+  if (!Uleb(cie, pos, &skip)) return 0;  // augmentation data length
+  for (size_t i = aug + 1; i < aug_end; ++i) {
+    if (pos >= cie.size()) return 0;
+    switch (cie[i]) {
+      case 'R': return cie[pos];
+      case 'L': ++pos; break;
+      case 'S': break;
+      case 'P': {
+        uint8_t enc = cie[pos++];
+        size_t size = (enc & 0x7) == 3 ? 4 : (enc & 0x7) == 4 || (enc & 0x7) == 0 ? 8 : 0;
+        if (size == 0) return 0;
+        pos += size;
+        break;
+      }
+      default: return 0;
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -116,12 +191,13 @@ int64_t X86ToRelative(int64_t y, int64_t pc, int64_t lo, int64_t hi) {
   return y;
 }
 
-Result<ScanLayout> LayoutOf(const ElfImage& image, bool base) {
+Result<ScanLayout> LayoutOf(const ElfImage& image, ByteSpan file, bool base) {
   ScanLayout layout;
   layout.image_start = image.ImageStart();
   layout.image_end = image.ImageEnd();
   std::vector<ScanRange> all;
   AddRanges(image, base, all);
+  if (base) AddEhFrame(image, file, all);
   std::sort(all.begin(), all.end(),
             [](const ScanRange& a, const ScanRange& b) { return a.offset < b.offset; });
   for (const ScanRange& r : all) {
@@ -147,8 +223,9 @@ Status CheckLayout(const ScanLayout& layout, ElfMachine machine, uint64_t file_s
   if (layout.ranges.size() > kMaxScanRanges) return Bad("too many ranges");
   uint64_t next = 0;
   for (const ScanRange& r : layout.ranges) {
-    if (r.kind != ScanKind::kCode && (!base || (r.kind != ScanKind::kPointers && r.kind != ScanKind::kRela)))
-      return Bad("bad range kind " + std::to_string(static_cast<int>(r.kind)));
+    const auto kind = static_cast<uint8_t>(r.kind);
+    if (kind < 1 || kind > kMaxScanKind || (!base && r.kind != ScanKind::kCode))
+      return Bad("bad range kind " + std::to_string(kind));
     if (r.size == 0 || r.offset < next || r.offset > file_size || r.size > file_size - r.offset)
       return Bad("range outside the file or out of order");
     if (r.vaddr >= limit || r.size > limit - r.vaddr) return Bad("range addresses out of range");
@@ -160,6 +237,56 @@ Status CheckLayout(const ScanLayout& layout, ElfMachine machine, uint64_t file_s
 RefTransformer::RefTransformer(ElfMachine machine, const ScanLayout& layout, RefDirection direction,
                                const AddressMap* map, compress::Sink out)
     : machine_(machine), layout_(layout), direction_(direction), map_(map), out_(std::move(out)) {}
+
+// A signed 32-bit value stored at address `where`, relative to it (or, in
+// .eh_frame_hdr, to the table): where it points after the map, relative to
+// where the map puts `where`.
+void RefTransformer::MapRelative(uint8_t* field, uint64_t where) {
+  const auto v = static_cast<int64_t>(static_cast<int32_t>(Load32(field)));
+  const auto target = static_cast<int64_t>(where) + v;
+  if (target < static_cast<int64_t>(layout_.image_start) || target >= static_cast<int64_t>(layout_.image_end))
+    return;
+  auto mapped = static_cast<int64_t>(map_->Map(static_cast<uint64_t>(target))) -
+                static_cast<int64_t>(map_->Map(where));
+  if (mapped >= INT32_MIN && mapped <= INT32_MAX) Store32(field, static_cast<uint32_t>(mapped));
+}
+
+size_t RefTransformer::StepSymbols(uint8_t* at, size_t window) {
+  if (window < 24) return window;
+  Store64(at + 8, MapPointer(Load64(at + 8)));  // st_value
+  return 24;
+}
+
+// The 12-byte header as it is, then (initial location, FDE address) pairs
+// relative to the header's address.
+size_t RefTransformer::StepEhFrameHdr(const ScanRange& r, uint8_t* at, size_t window) {
+  const uint64_t rel = pos_ - r.offset;
+  if (rel < 12) return std::min<size_t>(window, static_cast<size_t>(12 - rel));
+  if (window < 8) return window;
+  MapRelative(at, r.vaddr);
+  MapRelative(at + 4, r.vaddr);
+  return 8;
+}
+
+// One record per step: a CIE tells how its FDEs store their start; an
+// FDE's start is mapped when stored pc-relative as 4 bytes. The rest of a
+// record is skipped.
+size_t RefTransformer::StepEhFrame(const ScanRange& r, uint8_t* at, size_t window) {
+  if (window < 8) return window;
+  const uint32_t length = Load32(at);
+  if (length == 0) return 4;  // a terminator
+  if (length == UINT32_MAX) return window;  // 64-bit records: not walked further
+  const uint64_t end = pos_ + 4 + length;
+  skip_to_ = std::min(end, r.offset + r.size);
+  const uint32_t id = Load32(at + 4);
+  if (id == 0) {
+    if (cie_pcrel_.size() < kMaxCies) cie_pcrel_[pos_] = CieEncoding(ByteSpan(at, window)) == kPcrelSdata4;
+  } else if (window >= 12 && id <= pos_ + 4) {
+    auto cie = cie_pcrel_.find(pos_ + 4 - id);
+    if (cie != cie_pcrel_.end() && cie->second) MapRelative(at + 8, r.vaddr + (pos_ + 8 - r.offset));
+  }
+  return window;
+}
 
 uint64_t RefTransformer::MapPointer(uint64_t v) const {
   if (v < layout_.image_start || v >= layout_.image_end) return v;
@@ -247,7 +374,15 @@ size_t RefTransformer::Step(const ScanRange& r, uint8_t* at, size_t window) {
     return machine_ == ElfMachine::kX86_64 ? StepX86(r, at, window) : StepArm64(r, at, window);
   // Data is rewritten in the base only; elsewhere it passes through.
   if (direction_ != RefDirection::kToAbsoluteMapped) return window;
-  return r.kind == ScanKind::kPointers ? StepPointers(at, window) : StepRela(at, window);
+  switch (r.kind) {
+    case ScanKind::kPointers: return StepPointers(at, window);
+    case ScanKind::kRela: return StepRela(at, window);
+    case ScanKind::kSymbols: return StepSymbols(at, window);
+    case ScanKind::kEhFrameHdr: return StepEhFrameHdr(r, at, window);
+    case ScanKind::kEhFrame: return StepEhFrame(r, at, window);
+    case ScanKind::kCode: break;
+  }
+  return window;
 }
 
 Status RefTransformer::Process(bool final) {
@@ -260,8 +395,8 @@ Status RefTransformer::Process(bool final) {
       break;
     }
     const ScanRange& r = ranges[range_];
-    if (pos_ < r.offset) {
-      pos_ = std::min(r.offset, end);
+    if (pos_ < r.offset || pos_ < skip_to_) {
+      pos_ = std::min(std::max(r.offset, skip_to_), end);
       continue;
     }
     // The same window whichever way the file is cut into chunks.

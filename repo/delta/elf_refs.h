@@ -16,15 +16,21 @@
 //   - AArch64 code (exact: instructions are 4-byte words): B, BL, B.cond,
 //     CBZ/CBNZ, TBZ/TBNZ, ADRP, each immediate replaced by the target (or
 //     target page) modulo the field's width;
-//   - in a base only (never inverted): 8-byte pointers in writable data
-//     (.data.rel.ro, .got, init arrays) and the offset and addend of RELA
-//     relocations, mapped when they point into the image.
+//   - in a base only (never inverted), mapped when they point into the
+//     image: 8-byte pointers in writable data (.data.rel.ro, .got, init
+//     arrays), the offset and addend of RELA relocations, symbol values
+//     (.dynsym, .symtab), the .eh_frame_hdr search table (addresses
+//     relative to the table) and each FDE's start address in .eh_frame
+//     (relative to where it is stored): a relative value becomes
+//     map(where + value) - map(where), what it is in the target when both
+//     ends moved as the map says.
 // The scan's decisions depend only on bytes it does not rewrite, so the
 // applier undoes the rewrite on the patched output as it streams, with a
 // few bytes of lookahead.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "repo/delta/elf_address_map.h"
@@ -39,6 +45,9 @@ enum class ScanKind : uint8_t {
   kCode = 1,      // references in machine code
   kPointers = 2,  // 8-byte pointers (base only)
   kRela = 3,      // Elf64_Rela entries (base only)
+  kSymbols = 4,   // Elf64_Sym entries (base only)
+  kEhFrameHdr = 5,  // .eh_frame_hdr with a datarel sdata4 table (base only)
+  kEhFrame = 6,     // .eh_frame records (base only)
 };
 
 struct ScanRange {
@@ -57,12 +66,13 @@ struct ScanLayout {
 };
 
 inline constexpr uint32_t kMaxScanRanges = 4096;
+inline constexpr uint8_t kMaxScanKind = 6;
 // x86-64 references are 32-bit: the image must lie below 2 GiB.
 inline constexpr uint64_t kX86ImageLimit = 1ull << 31;
 
-// The layout of `image`; a base's includes pointer and relocation ranges.
-// kUnsupported when the image does not fit the rewrite's limits.
-Result<ScanLayout> LayoutOf(const ElfImage& image, bool base);
+// The layout of `image` (parsed from `file`); a base's includes its data
+// ranges. kUnsupported when the image does not fit the rewrite's limits.
+Result<ScanLayout> LayoutOf(const ElfImage& image, ByteSpan file, bool base);
 // The decoder's rules for a layout of a file of `file_size` bytes
 // (kCorruption): sorted, disjoint, inside the file and the limits above; a
 // target's ranges are code only.
@@ -91,6 +101,10 @@ class RefTransformer {
   size_t StepArm64(const ScanRange& r, uint8_t* at, size_t window);
   size_t StepPointers(uint8_t* at, size_t window);
   size_t StepRela(uint8_t* at, size_t window);
+  size_t StepSymbols(uint8_t* at, size_t window);
+  size_t StepEhFrameHdr(const ScanRange& r, uint8_t* at, size_t window);
+  size_t StepEhFrame(const ScanRange& r, uint8_t* at, size_t window);
+  void MapRelative(uint8_t* field, uint64_t where);
   void RewriteX86(uint8_t* field, uint64_t pc);
   uint64_t MapPointer(uint64_t v) const;
   Status Process(bool final);
@@ -104,6 +118,9 @@ class RefTransformer {
   uint64_t buf_start_ = 0;
   uint64_t pos_ = 0;      // the next byte to decide on
   size_t range_ = 0;      // the first range that does not end before pos_
+  uint64_t skip_to_ = 0;  // the rest of an .eh_frame record, left as it is
+  // .eh_frame CIEs (by file offset) whose FDEs store their start pc-relative.
+  std::map<uint64_t, bool> cie_pcrel_;
 };
 
 // The whole file at once (the publisher; the in-memory applier).
