@@ -148,9 +148,9 @@ Status PartReader::ReadFileOp(OpHead& head) {
     return Status::Ok();
   }
   if (head.header.kind != repo::FileKind::kRegular) return Error("patch of a symlink");
-  // Only bsdiff patches are applied as a stream; the other engines need
-  // base, target and patch in memory.
-  bool streamed = head.kind == OpKind::kPatchBsdiff;
+  // Only bsdiff and ELF patches are applied as a stream; the other engines
+  // need base, target and patch in memory.
+  bool streamed = head.kind == OpKind::kPatchBsdiff || head.kind == OpKind::kPatchElf;
   if (!streamed && head.header.size > kMaxPatchInput) return Error("patch target above the patch limit");
   LARCH_ASSIGN_OR_RETURN(head.base, Id());
   LARCH_ASSIGN_OR_RETURN(uint32_t len, U32());
