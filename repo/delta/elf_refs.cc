@@ -87,12 +87,12 @@ Status Bad(const std::string& msg) { return Status::Corruption("elf patch: " + m
 
 // .eh_frame_hdr and the .eh_frame it indexes, when the header uses the
 // encodings GCC and the binutils linkers write.
-void AddEhFrame(const ElfImage& image, ByteSpan file, std::vector<ScanRange>& out) {
+void AddEhFrame(const ElfImage& image, ByteSpan file, bool base, std::vector<ScanRange>& out) {
   if (!image.eh_frame_hdr || image.eh_frame_hdr->file_size < 12) return;
   const ElfSegment& hdr = *image.eh_frame_hdr;
   const uint8_t* h = file.data() + hdr.offset;
   if (h[0] != 1 || h[1] != kPcrelSdata4 || h[2] != kUdata4 || h[3] != kDatarelSdata4) return;
-  out.push_back({ScanKind::kEhFrameHdr, hdr.offset, hdr.file_size, hdr.vaddr});
+  if (base) out.push_back({ScanKind::kEhFrameHdr, hdr.offset, hdr.file_size, hdr.vaddr});
   uint64_t eh_frame = hdr.vaddr + 4 + static_cast<uint64_t>(int64_t{static_cast<int32_t>(Load32(h + 4))});
   for (const ElfSection& s : image.sections)
     if (s.vaddr == eh_frame && s.type == kShtProgbits && s.size > 0)
@@ -197,7 +197,7 @@ Result<ScanLayout> LayoutOf(const ElfImage& image, ByteSpan file, bool base) {
   layout.image_end = image.ImageEnd();
   std::vector<ScanRange> all;
   AddRanges(image, base, all);
-  if (base) AddEhFrame(image, file, all);
+  AddEhFrame(image, file, base, all);
   std::sort(all.begin(), all.end(),
             [](const ScanRange& a, const ScanRange& b) { return a.offset < b.offset; });
   for (const ScanRange& r : all) {
@@ -224,8 +224,10 @@ Status CheckLayout(const ScanLayout& layout, ElfMachine machine, uint64_t file_s
   uint64_t next = 0;
   for (const ScanRange& r : layout.ranges) {
     const auto kind = static_cast<uint8_t>(r.kind);
-    if (kind < 1 || kind > kMaxScanKind || (!base && r.kind != ScanKind::kCode))
+    if (kind < 1 || kind > kMaxScanKind)
       return Bad("bad range kind " + std::to_string(kind));
+    if (!base && r.kind != ScanKind::kCode && r.kind != ScanKind::kEhFrame)
+      return Bad("bad range kind " + std::to_string(kind) + " in the target");
     if (r.size == 0 || r.offset < next || r.offset > file_size || r.size > file_size - r.offset)
       return Bad("range outside the file or out of order");
     if (r.vaddr >= limit || r.size > limit - r.vaddr) return Bad("range addresses out of range");
@@ -249,6 +251,22 @@ void RefTransformer::MapRelative(uint8_t* field, uint64_t where) {
   auto mapped = static_cast<int64_t>(map_->Map(static_cast<uint64_t>(target))) -
                 static_cast<int64_t>(map_->Map(where));
   if (mapped >= INT32_MIN && mapped <= INT32_MAX) Store32(field, static_cast<uint32_t>(mapped));
+}
+
+// An FDE's start, stored relative to `where`: absolute (modulo 2^32) like a
+// call's target, so it reads the same wherever the record moved.
+void RefTransformer::RewriteFdeStart(uint8_t* field, uint64_t where) {
+  const uint32_t v = Load32(field);
+  const auto here = static_cast<uint32_t>(where);
+  if (direction_ == RefDirection::kToRelative) {
+    Store32(field, v - here);
+    return;
+  }
+  uint64_t target = where + static_cast<uint64_t>(int64_t{static_cast<int32_t>(v)});
+  if (direction_ == RefDirection::kToAbsoluteMapped && target >= layout_.image_start &&
+      target < layout_.image_end)
+    target = map_->Map(target);
+  Store32(field, static_cast<uint32_t>(target));
 }
 
 size_t RefTransformer::StepSymbols(uint8_t* at, size_t window) {
@@ -283,9 +301,9 @@ size_t RefTransformer::StepEhFrame(const ScanRange& r, uint8_t* at, size_t windo
     if (cie_pcrel_.size() < kMaxCies) cie_pcrel_[pos_] = CieEncoding(ByteSpan(at, window)) == kPcrelSdata4;
   } else if (window >= 12 && id <= pos_ + 4) {
     auto cie = cie_pcrel_.find(pos_ + 4 - id);
-    if (cie != cie_pcrel_.end() && cie->second) MapRelative(at + 8, r.vaddr + (pos_ + 8 - r.offset));
+    if (cie != cie_pcrel_.end() && cie->second) RewriteFdeStart(at + 8, r.vaddr + (pos_ + 8 - r.offset));
   }
-  return window;
+  return static_cast<size_t>(std::min<uint64_t>(window, end - pos_));
 }
 
 uint64_t RefTransformer::MapPointer(uint64_t v) const {
@@ -372,6 +390,7 @@ size_t RefTransformer::StepRela(uint8_t* at, size_t window) {
 size_t RefTransformer::Step(const ScanRange& r, uint8_t* at, size_t window) {
   if (r.kind == ScanKind::kCode)
     return machine_ == ElfMachine::kX86_64 ? StepX86(r, at, window) : StepArm64(r, at, window);
+  if (r.kind == ScanKind::kEhFrame) return StepEhFrame(r, at, window);
   // Data is rewritten in the base only; elsewhere it passes through.
   if (direction_ != RefDirection::kToAbsoluteMapped) return window;
   switch (r.kind) {
@@ -379,7 +398,7 @@ size_t RefTransformer::Step(const ScanRange& r, uint8_t* at, size_t window) {
     case ScanKind::kRela: return StepRela(at, window);
     case ScanKind::kSymbols: return StepSymbols(at, window);
     case ScanKind::kEhFrameHdr: return StepEhFrameHdr(r, at, window);
-    case ScanKind::kEhFrame: return StepEhFrame(r, at, window);
+    case ScanKind::kEhFrame:
     case ScanKind::kCode: break;
   }
   return window;

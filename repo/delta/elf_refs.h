@@ -19,11 +19,13 @@
 //   - in a base only (never inverted), mapped when they point into the
 //     image: 8-byte pointers in writable data (.data.rel.ro, .got, init
 //     arrays), the offset and addend of RELA relocations, symbol values
-//     (.dynsym, .symtab), the .eh_frame_hdr search table (addresses
-//     relative to the table) and each FDE's start address in .eh_frame
-//     (relative to where it is stored): a relative value becomes
-//     map(where + value) - map(where), what it is in the target when both
-//     ends moved as the map says.
+//     (.dynsym, .symtab) and the .eh_frame_hdr search table (addresses
+//     relative to the table: a value becomes map(table + value) -
+//     map(table), what it is in the target when both moved as the map
+//     says);
+//   - in .eh_frame, each FDE's start address (stored relative to itself)
+//     becomes absolute, like a call's target. The walk from record to
+//     record reads only lengths and CIEs, which it does not change.
 // The scan's decisions depend only on bytes it does not rewrite, so the
 // applier undoes the rewrite on the patched output as it streams, with a
 // few bytes of lookahead.
@@ -47,7 +49,7 @@ enum class ScanKind : uint8_t {
   kRela = 3,      // Elf64_Rela entries (base only)
   kSymbols = 4,   // Elf64_Sym entries (base only)
   kEhFrameHdr = 5,  // .eh_frame_hdr with a datarel sdata4 table (base only)
-  kEhFrame = 6,     // .eh_frame records (base only)
+  kEhFrame = 6,     // .eh_frame records
 };
 
 struct ScanRange {
@@ -105,6 +107,7 @@ class RefTransformer {
   size_t StepEhFrameHdr(const ScanRange& r, uint8_t* at, size_t window);
   size_t StepEhFrame(const ScanRange& r, uint8_t* at, size_t window);
   void MapRelative(uint8_t* field, uint64_t where);
+  void RewriteFdeStart(uint8_t* field, uint64_t where);
   void RewriteX86(uint8_t* field, uint64_t pc);
   uint64_t MapPointer(uint64_t v) const;
   Status Process(bool final);

@@ -66,6 +66,10 @@ int Create(const std::string& base_path, const std::string& target_path, const s
   if (!header.ok()) return Fail(header.status());
   std::printf("anchors %zu, header %zu bytes, ranges %zu + %zu\n", header->anchors.size(),
               EncodeElfPatchHeader(*header).size(), header->base.ranges.size(), header->target.ranges.size());
+  if (std::getenv("ELF_BENCH_RANGES"))
+    for (const ScanRange& r : header->base.ranges)
+      std::printf("  base range kind %d offset %#llx size %#llx\n", static_cast<int>(r.kind),
+                  static_cast<unsigned long long>(r.offset), static_cast<unsigned long long>(r.size));
   if (std::getenv("ELF_BENCH_ANCHORS"))
     for (const AddressAnchor& a : header->anchors)
       std::printf("  %#llx %+lld\n", static_cast<unsigned long long>(a.old_vaddr), static_cast<long long>(a.shift));
