@@ -60,10 +60,13 @@ bool SameSection(const std::vector<std::pair<const ElfSection*, const ElfSection
 }  // namespace
 
 std::vector<AddressAnchor> MakeAnchors(const std::vector<BsdiffMatch>& matches, ByteSpan base_bytes,
-                                       const ElfImage& base, const ElfImage& target) {
+                                       const ElfImage& base, const ElfImage& target,
+                                       const std::vector<AddressAnchor>& symbols) {
   std::vector<AddressAnchor> all;
   auto pairs = PairSections(base, target);
   for (const auto& [a, b] : pairs) all.push_back({a->vaddr, static_cast<int64_t>(b->vaddr - a->vaddr)});
+  for (const AddressAnchor& s : symbols)
+    if (SameSection(pairs, s.old_vaddr, s.old_vaddr + static_cast<uint64_t>(s.shift))) all.push_back(s);
   for (const BsdiffMatch& m : matches) {
     if (m.length < kMinAnchorRun || m.base_offset > base_bytes.size() ||
         !Varied(base_bytes.subspan(static_cast<size_t>(m.base_offset))))

@@ -3,8 +3,9 @@
 // Where the code and data of an old ELF file went in the new one: sorted
 // anchors (old address, shift), each saying that from its old address up to
 // the next anchor, things moved by `shift` bytes. The publisher derives the
-// anchors from bsdiff's alignment of the raw files (a run of the base that
-// matches a run of the target gives the local shift); the patch carries
+// anchors from the sections, the symbols both files define and bsdiff's
+// alignment of the raw files (a run of the base that matches a run of the
+// target gives the local shift); the patch carries
 // them; the applier maps every reference target in the base through them,
 // so references into unchanged code read the same in the mapped base as in
 // the target, whatever moved in between.
@@ -44,12 +45,15 @@ class AddressMap {
 
 // The anchors for a base and target: one at the start of each loaded
 // section where both files have the same sections (the linker's own
-// layout), refined by the matched runs of a bsdiff patch of base against
-// target. A run is trusted only when it is long, not a stretch of a few
+// layout), one per symbol defined in both (elf_symbols.h), then the
+// matched runs of a bsdiff patch of base against target (all a stripped
+// file without .dynsym has). A run is trusted only when it is long, not a stretch of a few
 // repeated byte values (zeros match zeros anywhere) and, with sections
 // paired, inside the same section in both files. Only the points where the
 // shift changes are kept.
+// `symbols`: from SymbolAnchors, trusted next after section starts.
 std::vector<AddressAnchor> MakeAnchors(const std::vector<BsdiffMatch>& matches, ByteSpan base_bytes,
-                                       const ElfImage& base, const ElfImage& target);
+                                       const ElfImage& base, const ElfImage& target,
+                                       const std::vector<AddressAnchor>& symbols);
 
 }  // namespace larch::delta

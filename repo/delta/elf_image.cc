@@ -87,15 +87,18 @@ Status ReadSections(ByteSpan f, ElfImage& image) {
     size_t at = static_cast<size_t>(off + i * kShdrSize);
     ElfSection s;
     s.type = static_cast<uint32_t>(Le(f, at + 4, 4));
+    image.section_at.push_back(0);
     if (s.type == 0 || s.type == kShtNobits) continue;
     s.flags = Le(f, at + 8, 8);
     s.vaddr = Le(f, at + 16, 8);
     s.offset = Le(f, at + 24, 8);
     s.size = Le(f, at + 32, 8);
     s.entry_size = Le(f, at + 56, 8);
+    s.link = static_cast<uint32_t>(Le(f, at + 40, 4));
     if (!Inside(s.offset, s.size, f.size()) || s.vaddr > UINT64_MAX - s.size)
       return Unsupported("section outside the file");
     image.sections.push_back(s);
+    image.section_at.back() = static_cast<uint32_t>(image.sections.size());
   }
   return Status::Ok();
 }

@@ -31,6 +31,7 @@ struct ElfSection {  // a section with bytes in the file (not SHT_NOBITS)
   uint32_t type = 0;
   uint64_t flags = 0;
   uint64_t offset = 0, size = 0, vaddr = 0, entry_size = 0;
+  uint32_t link = 0;  // the index of a symbol table's string table
 };
 
 // Section types and flags the engine looks at.
@@ -48,6 +49,9 @@ struct ElfImage {
   ElfMachine machine = ElfMachine::kX86_64;
   std::vector<ElfSegment> loads;
   std::vector<ElfSection> sections;
+  // By section index (0 for SHT_NULL and SHT_NOBITS sections): where in
+  // `sections` each one is, +1.
+  std::vector<uint32_t> section_at;
   // The PT_GNU_EH_FRAME segment (.eh_frame_hdr), if any.
   std::optional<ElfSegment> eh_frame_hdr;
 

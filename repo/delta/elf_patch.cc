@@ -6,6 +6,7 @@
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/elf_image.h"
 #include "repo/delta/elf_patch_header.h"
+#include "repo/delta/elf_symbols.h"
 #include "repo/delta/limits.h"
 
 namespace larch::delta {
@@ -24,7 +25,8 @@ Result<ElfPatchHeader> PlanPatch(ByteSpan base, ByteSpan target, ByteSpan raw_bs
   LARCH_ASSIGN_OR_RETURN(header.base, LayoutOf(old_image, base, true));
   LARCH_ASSIGN_OR_RETURN(header.target, LayoutOf(new_image, target, false));
   LARCH_ASSIGN_OR_RETURN(std::vector<BsdiffMatch> matches, BsdiffMatches(raw_bsdiff));
-  header.anchors = MakeAnchors(matches, base, old_image, new_image);
+  header.anchors = MakeAnchors(matches, base, old_image, new_image,
+                               SymbolAnchors(base, old_image, target, new_image));
   return header;
 }
 
