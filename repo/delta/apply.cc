@@ -350,8 +350,9 @@ Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
     if (!InMemory(head, base)) return StreamPatch(reader, head, base);
   }
   LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
-  // Base, target and patch are held until the object is staged.
-  uint64_t cost = patch.size() + 2 * head.header.size;
+  // Base, target and patch are held until the object is staged (and for
+  // an ELF patch the rewritten base, about the target's size).
+  uint64_t cost = patch.size() + (head.kind == OpKind::kPatchElf ? 3 : 2) * head.header.size;
   return pool_.Submit(cost, [this, head, patch = std::move(patch)] { return Patch(head, patch); });
 }
 

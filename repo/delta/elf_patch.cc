@@ -88,13 +88,9 @@ Result<Bytes> ElfPatchCreate(ByteSpan base, ByteSpan target, ByteSpan raw_bsdiff
 
 Status ElfPatchApplyStream(RandomAccess& base, ByteSource& patch, uint64_t target_size,
                            const compress::Sink& out, const Scratch& scratch) {
-  std::unique_ptr<RandomAccess> rewritten;
-  ElfPatchHeader header;
-  {
-    LARCH_ASSIGN_OR_RETURN(header, ReadElfPatchHeader(patch, base.size(), target_size));
-    LARCH_ASSIGN_OR_RETURN(rewritten, RewriteBase(base, header, scratch));
-    header.anchors = {};  // not needed any more: memory for the blocks
-  }
+  LARCH_ASSIGN_OR_RETURN(ElfPatchHeader header, ReadElfPatchHeader(patch, base.size(), target_size));
+  LARCH_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccess> rewritten, RewriteBase(base, header, scratch));
+  header.anchors = {};  // not needed any more: memory for the blocks
   RefTransformer undo(header.machine, header.target, RefDirection::kToRelative, nullptr, out);
   LARCH_RETURN_IF_ERROR(BsdiffApplyStream(*rewritten, patch, target_size,
                                           [&](ByteSpan block) { return undo.Feed(block); },

@@ -46,16 +46,30 @@ int64_t FloorMod(int64_t a, int64_t m) {
   return r < 0 ? r + m : r;
 }
 
-// Opcodes that take a ModRM operand and no immediate, so a REX prefix, one
-// of these and ModRM mod=00 rm=101 end with the RIP-relative disp32: mov
-// loads and stores, lea, movsxd and the usual ALU and test forms.
+// One-byte opcodes with a ModRM operand: with ModRM mod=00 rm=101 the
+// disp32 that follows is RIP-relative. mov loads and stores, lea, movsxd,
+// the usual ALU and test forms, and the immediate groups (an immediate
+// after the disp32 is left to the scan).
 bool RipOpcode(uint8_t op) {
   switch (op) {
     case 0x8B: case 0x89: case 0x8D: case 0x63: case 0x03: case 0x0B: case 0x13: case 0x1B:
-    case 0x23: case 0x2B: case 0x33: case 0x3B: case 0x39: case 0x85: case 0x87: return true;
+    case 0x23: case 0x2B: case 0x33: case 0x3B: case 0x39: case 0x85: case 0x87:
+    case 0x80: case 0x81: case 0x83: case 0xC6: case 0xC7: case 0xFF: return true;
     default: return false;
   }
 }
+
+// Two-byte (0F xx) opcodes likewise: SSE moves and arithmetic, movzx, movsx.
+bool RipOpcode0F(uint8_t op) {
+  switch (op) {
+    case 0x10: case 0x11: case 0x28: case 0x29: case 0x2E: case 0x2F: case 0x51: case 0x54:
+    case 0x57: case 0x58: case 0x59: case 0x5C: case 0x5E: case 0x6F: case 0x7F: case 0xB6:
+    case 0xB7: case 0xBE: case 0xBF: return true;
+    default: return false;
+  }
+}
+
+bool RipModrm(uint8_t modrm) { return (modrm & 0xC7) == 0x05; }
 
 // An AArch64 PC-relative immediate: where its bits are and what unit it
 // counts in (words for branches, 4 KiB pages for ADRP).
@@ -335,10 +349,12 @@ size_t RefTransformer::StepX86(const ScanRange& r, uint8_t* at, size_t window) {
     field = 1;
   } else if (at[0] == 0x0F && window >= 6 && (at[1] & 0xF0) == 0x80) {
     field = 2;
-  } else if (at[0] == 0xFF && window >= 6 && (at[1] == 0x15 || at[1] == 0x25)) {
-    field = 2;
-  } else if ((at[0] & 0xF0) == 0x40 && window >= 7 && RipOpcode(at[1]) && (at[2] & 0xC7) == 0x05) {
+  } else if ((at[0] & 0xF0) == 0x40 && window >= 7 && RipOpcode(at[1]) && RipModrm(at[2])) {
+    field = 3;  // REX, opcode, ModRM
+  } else if (at[0] == 0x0F && window >= 7 && RipOpcode0F(at[1]) && RipModrm(at[2])) {
     field = 3;
+  } else if (window >= 6 && RipOpcode(at[0]) && RipModrm(at[1])) {
+    field = 2;
   }
   if (field == 0) return 1;
   uint64_t end = pos_ + field + 4;
