@@ -20,6 +20,8 @@ void Store64(uint8_t* p, uint64_t v) {
   Store32(p + 4, static_cast<uint32_t>(v >> 32));
 }
 
+// What Feed copies into its buffer at once.
+constexpr size_t kFeedPiece = 64u << 10;
 // An .eh_frame record's head, as far as the walk reads it.
 constexpr size_t kEhFrameWindow = 64;
 // The CIEs remembered: a bound on memory, far above real binaries' counts.
@@ -452,8 +454,13 @@ Status RefTransformer::Process(bool final) {
 }
 
 Status RefTransformer::Feed(ByteSpan chunk) {
-  buf_.insert(buf_.end(), chunk.begin(), chunk.end());
-  return Process(false);
+  // A piece at a time: the buffer never holds a copy of a whole bsdiff block.
+  for (size_t at = 0; at < chunk.size(); at += kFeedPiece) {
+    ByteSpan piece = chunk.subspan(at, std::min(kFeedPiece, chunk.size() - at));
+    buf_.insert(buf_.end(), piece.begin(), piece.end());
+    LARCH_RETURN_IF_ERROR(Process(false));
+  }
+  return Status::Ok();
 }
 
 Status RefTransformer::Finish() {
