@@ -50,8 +50,7 @@ Result<std::unique_ptr<RandomAccess>> InMemory(const ScratchWriter& produce) {
 
 // The base, read in order, rewritten into scratch space.
 Result<std::unique_ptr<RandomAccess>> RewriteBase(RandomAccess& base, const ElfPatchHeader& header,
-                                                  const Scratch& scratch) {
-  AddressMap map(header.anchors);
+                                                  const AddressMap& map, const Scratch& scratch) {
   return scratch([&](const compress::Sink& sink) -> Status {
     RefTransformer rewrite(header.machine, header.base, RefDirection::kToAbsoluteMapped, &map, sink);
     Bytes chunk;
@@ -89,8 +88,12 @@ Result<Bytes> ElfPatchCreate(ByteSpan base, ByteSpan target, ByteSpan raw_bsdiff
 Status ElfPatchApplyStream(RandomAccess& base, ByteSource& patch, uint64_t target_size,
                            const compress::Sink& out, const Scratch& scratch) {
   LARCH_ASSIGN_OR_RETURN(ElfPatchHeader header, ReadElfPatchHeader(patch, base.size(), target_size));
-  LARCH_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccess> rewritten, RewriteBase(base, header, scratch));
-  header.anchors = {};  // not needed any more: memory for the blocks
+  std::unique_ptr<RandomAccess> rewritten;
+  {
+    // Held only while the base is rewritten: memory for the blocks after.
+    AddressMap map(std::move(header.anchors));
+    LARCH_ASSIGN_OR_RETURN(rewritten, RewriteBase(base, header, map, scratch));
+  }
   RefTransformer undo(header.machine, header.target, RefDirection::kToRelative, nullptr, out);
   LARCH_RETURN_IF_ERROR(BsdiffApplyStream(*rewritten, patch, target_size,
                                           [&](ByteSpan block) { return undo.Feed(block); },
