@@ -312,14 +312,17 @@ size_t RefTransformer::StepEhFrame(const ScanRange& r, uint8_t* at, size_t windo
   if (length == UINT32_MAX) return window;  // 64-bit records: not walked further
   const uint64_t end = pos_ + 4 + length;
   skip_to_ = std::min(end, r.offset + r.size);
+  // Only this record's bytes decide: the next one's may be rewritten
+  // already (on the applier's side) or not yet (on the publisher's).
+  const size_t record = static_cast<size_t>(std::min<uint64_t>(window, end - pos_));
   const uint32_t id = Load32(at + 4);
   if (id == 0) {
-    if (cie_pcrel_.size() < kMaxCies) cie_pcrel_[pos_] = CieEncoding(ByteSpan(at, window)) == kPcrelSdata4;
-  } else if (window >= 12 && id <= pos_ + 4) {
+    if (cie_pcrel_.size() < kMaxCies) cie_pcrel_[pos_] = CieEncoding(ByteSpan(at, record)) == kPcrelSdata4;
+  } else if (record >= 12 && id <= pos_ + 4) {
     auto cie = cie_pcrel_.find(pos_ + 4 - id);
     if (cie != cie_pcrel_.end() && cie->second) RewriteFdeStart(at + 8, r.vaddr + (pos_ + 8 - r.offset));
   }
-  return static_cast<size_t>(std::min<uint64_t>(window, end - pos_));
+  return record;
 }
 
 uint64_t RefTransformer::MapPointer(uint64_t v) const {
