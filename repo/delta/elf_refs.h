@@ -7,9 +7,10 @@
 // branch filters do) makes unchanged code byte-identical again as long as
 // its targets did not move; mapping the base's targets through the address
 // map (elf_address_map.h) covers the targets that did. Rewrites:
-//   - x86-64 code: the rel32 of call (E8), jmp (E9), jcc (0F 8x), call/jmp
-//     through memory (FF 15, FF 25) and REX-prefixed loads and address
-//     computations with a RIP-relative operand. Found by a scan (x86 has
+//   - x86-64 code: the rel32 of call (E8), jmp (E9), jcc (0F 8x) and the
+//     disp32 of one- and two-byte opcodes with a RIP-relative ModRM
+//     operand (loads, stores, lea, ALU, SSE moves, call/jmp through
+//     memory), with or without a REX prefix. Found by a scan (x86 has
 //     no alignment): a byte that looks like one of those opcodes is taken
 //     as one. The field becomes a bijection of its value (X86ToAbsolute),
 //     so a wrong guess is undone exactly by the inverse;
