@@ -20,6 +20,8 @@ void Store64(uint8_t* p, uint64_t v) {
   Store32(p + 4, static_cast<uint32_t>(v >> 32));
 }
 
+// Switch table bases remembered (8 bytes each).
+constexpr size_t kMaxTableBases = 1u << 18;
 // What Feed copies into its buffer at once.
 constexpr size_t kFeedPiece = 64u << 10;
 // An .eh_frame record's head, as far as the walk reads it.
@@ -39,6 +41,7 @@ size_t Lookahead(ElfMachine machine, ScanKind kind) {
     case ScanKind::kSymbols: return 24;
     case ScanKind::kEhFrameHdr: return 8;
     case ScanKind::kEhFrame: return kEhFrameWindow;
+    case ScanKind::kJumpTables: return 4;
   }
   return 1;
 }
@@ -137,6 +140,14 @@ void AddRanges(const ElfImage& image, bool base, std::vector<ScanRange>& out) {
     if (s.executable && s.file_size > 0) out.push_back({ScanKind::kCode, s.offset, s.file_size, s.vaddr});
 }
 
+// Read-only data sections, where GCC puts x86 switch tables.
+void AddJumpTables(const ElfImage& image, std::vector<ScanRange>& out) {
+  for (const ElfSection& s : image.sections)
+    if (s.type == kShtProgbits && s.size > 0 && (s.flags & (kShfAlloc | kShfWrite | kShfExecInstr)) == kShfAlloc &&
+        s.vaddr % 4 == 0)
+      out.push_back({ScanKind::kJumpTables, s.offset, s.size, s.vaddr});
+}
+
 // Reads an unsigned LEB128 from in[pos...]; false when it runs out.
 bool Uleb(ByteSpan in, size_t& pos, uint64_t* v) {
   *v = 0;
@@ -214,7 +225,9 @@ Result<ScanLayout> LayoutOf(const ElfImage& image, ByteSpan file, bool base) {
   std::vector<ScanRange> all;
   AddRanges(image, base, all);
   AddEhFrame(image, file, base, all);
-  std::sort(all.begin(), all.end(),
+  if (base && image.machine == ElfMachine::kX86_64) AddJumpTables(image, all);
+  // Stable: at equal offsets the range added first (jump tables last) is kept.
+  std::stable_sort(all.begin(), all.end(),
             [](const ScanRange& a, const ScanRange& b) { return a.offset < b.offset; });
   for (const ScanRange& r : all) {
     if (!layout.ranges.empty()) {
@@ -254,7 +267,47 @@ Status CheckLayout(const ScanLayout& layout, ElfMachine machine, uint64_t file_s
 
 RefTransformer::RefTransformer(ElfMachine machine, const ScanLayout& layout, RefDirection direction,
                                const AddressMap* map, compress::Sink out)
-    : machine_(machine), layout_(layout), direction_(direction), map_(map), out_(std::move(out)) {}
+    : machine_(machine), layout_(layout), direction_(direction), map_(map), out_(std::move(out)) {
+  for (const ScanRange& r : layout_.ranges) {
+    if (r.kind != ScanKind::kCode) continue;
+    code_start_ = std::min(code_start_, r.vaddr);
+    code_end_ = std::max(code_end_, r.vaddr + r.size);
+  }
+}
+
+// A lea (REX.W 8D) whose RIP-relative operand, ending at `pc`, is outside
+// the code: perhaps a switch table.
+void RefTransformer::NoteLeaTarget(const uint8_t* at, uint64_t pc) {
+  if (direction_ != RefDirection::kToAbsoluteMapped || (at[0] & 0xF8) != 0x48 || at[1] != 0x8D) return;
+  uint64_t target = pc + static_cast<uint64_t>(int64_t{static_cast<int32_t>(Load32(at + 3))});
+  if (target >= code_start_ && target < code_end_) return;
+  if (table_bases_.size() < kMaxTableBases) table_bases_.push_back(target);
+}
+
+// 4-byte entries; an entry at a noted table base starts a table, which
+// goes on while its entries point into the code.
+size_t RefTransformer::StepJumpTables(const ScanRange& r, uint8_t* at, size_t window) {
+  if (window < 4) return window;
+  if (!tables_sorted_) {
+    std::sort(table_bases_.begin(), table_bases_.end());
+    table_bases_.erase(std::unique(table_bases_.begin(), table_bases_.end()), table_bases_.end());
+    tables_sorted_ = true;
+  }
+  const uint64_t here = r.vaddr + (pos_ - r.offset);
+  while (next_table_ < table_bases_.size() && table_bases_[next_table_] < here) ++next_table_;
+  if (next_table_ < table_bases_.size() && table_bases_[next_table_] == here) {
+    table_ = here;
+    ++next_table_;
+  }
+  if (table_ == 0) return 4;
+  uint64_t target = table_ + static_cast<uint64_t>(int64_t{static_cast<int32_t>(Load32(at))});
+  if (target < code_start_ || target >= code_end_) {
+    table_ = 0;  // the table ended
+    return 4;
+  }
+  MapRelative(at, table_);
+  return 4;
+}
 
 // A signed 32-bit value stored at address `where`, relative to it (or, in
 // .eh_frame_hdr, to the table): where it points after the map, relative to
@@ -363,6 +416,7 @@ size_t RefTransformer::StepX86(const ScanRange& r, uint8_t* at, size_t window) {
   }
   if (field == 0) return 1;
   uint64_t end = pos_ + field + 4;
+  if (field == 3) NoteLeaTarget(at, r.vaddr + (end - r.offset));
   RewriteX86(at + field, r.vaddr + (end - r.offset));
   return field + 4;
 }
@@ -419,6 +473,7 @@ size_t RefTransformer::Step(const ScanRange& r, uint8_t* at, size_t window) {
     case ScanKind::kRela: return StepRela(at, window);
     case ScanKind::kSymbols: return StepSymbols(at, window);
     case ScanKind::kEhFrameHdr: return StepEhFrameHdr(r, at, window);
+    case ScanKind::kJumpTables: return StepJumpTables(r, at, window);
     case ScanKind::kEhFrame:
     case ScanKind::kCode: break;
   }

@@ -24,6 +24,11 @@
 //     relative to the table: a value becomes map(table + value) -
 //     map(table), what it is in the target when both moved as the map
 //     says);
+//   - in an x86 base's read-only data, switch tables: where code takes the
+//     address of read-only data with lea, entries from there on that
+//     point into the code relative to that address (GCC's PIC tables) are
+//     mapped like the .eh_frame_hdr table. The bases are collected while
+//     the code is rewritten, which comes first in the file;
 //   - in .eh_frame, each FDE's start address (stored relative to itself)
 //     becomes absolute, like a call's target. The walk from record to
 //     record reads only lengths and CIEs, which it does not change.
@@ -51,6 +56,7 @@ enum class ScanKind : uint8_t {
   kSymbols = 4,   // Elf64_Sym entries (base only)
   kEhFrameHdr = 5,  // .eh_frame_hdr with a datarel sdata4 table (base only)
   kEhFrame = 6,     // .eh_frame records
+  kJumpTables = 7,  // read-only data holding x86 switch tables (base only)
 };
 
 struct ScanRange {
@@ -69,7 +75,7 @@ struct ScanLayout {
 };
 
 inline constexpr uint32_t kMaxScanRanges = 4096;
-inline constexpr uint8_t kMaxScanKind = 6;
+inline constexpr uint8_t kMaxScanKind = 7;
 // x86-64 references are 32-bit: the image must lie below 2 GiB.
 inline constexpr uint64_t kX86ImageLimit = 1ull << 31;
 
@@ -107,6 +113,8 @@ class RefTransformer {
   size_t StepSymbols(uint8_t* at, size_t window);
   size_t StepEhFrameHdr(const ScanRange& r, uint8_t* at, size_t window);
   size_t StepEhFrame(const ScanRange& r, uint8_t* at, size_t window);
+  size_t StepJumpTables(const ScanRange& r, uint8_t* at, size_t window);
+  void NoteLeaTarget(const uint8_t* at, uint64_t pc);
   void MapRelative(uint8_t* field, uint64_t where);
   void RewriteFdeStart(uint8_t* field, uint64_t where);
   void RewriteX86(uint8_t* field, uint64_t pc);
@@ -125,6 +133,14 @@ class RefTransformer {
   uint64_t skip_to_ = 0;  // the rest of an .eh_frame record, left as it is
   // .eh_frame CIEs (by file offset) whose FDEs store their start pc-relative.
   std::map<uint64_t, bool> cie_pcrel_;
+  // Switch table candidates: lea targets outside the code (sorted when the
+  // first jump table range is reached), the next one to meet, the table
+  // being read (0: none) and the code's span its entries point into.
+  std::vector<uint64_t> table_bases_;
+  bool tables_sorted_ = false;
+  size_t next_table_ = 0;
+  uint64_t table_ = 0;
+  uint64_t code_start_ = UINT64_MAX, code_end_ = 0;
 };
 
 // The whole file at once (the publisher; the in-memory applier).
