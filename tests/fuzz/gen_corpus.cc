@@ -244,8 +244,9 @@ void ElfPatches() {
                {ScanKind::kRela, 2560, 480, 0x1a00},
                {ScanKind::kSymbols, 3040, 240, 0x1be0},
                {ScanKind::kEhFrameHdr, 3280, 200, 0x1cd0},
-               {ScanKind::kEhFrame, 3480, 600, 0x1d98}}};
-    h.target = {0x1000, 0x3000, {{ScanKind::kCode, 0, 2048, 0x1000}, {ScanKind::kEhFrame, 3480, 600, 0x1d98}}};
+               {ScanKind::kEhFrame, 3480, 400, 0x1d98},
+               {ScanKind::kJumpTables, 3880, 200, 0x1f28}}};
+    h.target = {0x1000, 0x3000, {{ScanKind::kCode, 0, 2048, 0x1000}, {ScanKind::kEhFrame, 3480, 400, 0x1d98}}};
     h.anchors = {{0x1100, 16}, {0x1800, -8}};
     delta::AddressMap map(h.anchors);
     Result<Bytes> old_rewritten = delta::TransformRefs(machine, h.base, delta::RefDirection::kToAbsoluteMapped, &map, base);
