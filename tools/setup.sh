@@ -51,6 +51,9 @@ packages=(
     # liblzma (xz): delta parts of new files, LZMA2 with x86/ARM64 branch
     # filters, where it beats zstd (repo/delta/part_xz.h)
     liblzma-dev
+    # an AArch64 cross compiler: the ELF delta engine's AArch64 test builds
+    # its pair with it (skipped without)
+    gcc-aarch64-linux-gnu
     # later work: an HTTP server for pull tests, VM boot tests, initramfs
     nginx qemu-system-x86 cpio busybox-static e2fsprogs xz-utils dracut-core initramfs-tools-core
     # grub-script-check and grub-mkrelpath: the grub.cfg larch writes

@@ -9,6 +9,7 @@
 
 #include "repo/delta/base_file.h"
 #include "repo/delta/bsdiff.h"
+#include "repo/delta/elf_patch.h"
 #include "repo/delta/engines.h"
 #include "repo/delta/gzip_recipe.h"
 #include "repo/delta/limits.h"
@@ -213,7 +214,8 @@ Status Applier::ApplyOp(PartReader& reader, const OpHead& head) {
     case OpKind::kNewGzip: return ApplyNewGzip(reader, head);
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
-    case OpKind::kPatchGzip: return ApplyPatchOp(reader, head);
+    case OpKind::kPatchGzip:
+    case OpKind::kPatchElf: return ApplyPatchOp(reader, head);
   }
   return Status::Corruption("unknown operation");
 }
@@ -382,13 +384,14 @@ Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
     Produced(head.key, false);
     return reader.StreamPayload([](ByteSpan) { return Status::Ok(); });
   }
-  if (head.kind == OpKind::kPatchBsdiff) {
+  if (head.kind == OpKind::kPatchBsdiff || head.kind == OpKind::kPatchElf) {
     LARCH_ASSIGN_OR_RETURN(repo::FileHeader base, BaseHeader(head.base, head.key.id));
     if (!InMemory(head, base)) return StreamPatch(reader, head, base);
   }
   LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
-  // Base, target and patch are held until the object is staged.
-  uint64_t cost = patch.size() + 2 * head.header.size;
+  // Base, target and patch are held until the object is staged (and for
+  // an ELF patch the rewritten base, about the target's size).
+  uint64_t cost = patch.size() + (head.kind == OpKind::kPatchElf ? 3 : 2) * head.header.size;
   return pool_.Submit(cost, [this, head, patch = std::move(patch)] { return Patch(head, patch); });
 }
 
@@ -405,7 +408,8 @@ Status Applier::Patch(const OpHead& head, const Bytes& patch) {
 
 // The base is read where the runs point (BaseFile), the patch pulled from
 // the part as the blocks need it, and the target spooled and hashed as
-// produced: memory is one bsdiff block, whatever the file's size.
+// produced: memory is one bsdiff block, whatever the file's size. An ELF
+// patch first rewrites the base into a scratch file in tmp/ and reads that.
 Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::FileHeader& base) {
   // Nothing else in flight meanwhile: the budget holds with a big patch too.
   LARCH_RETURN_IF_ERROR(pool_.Wait());
@@ -413,9 +417,16 @@ Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::
   PayloadSource patch(reader);
   std::string tmp = repo::Transaction::StagedName(head.key) + ".content";
   Result<bool> match = Spool(head, tmp, [&](const compress::Sink& sink) -> Status {
-    LARCH_RETURN_IF_ERROR(BsdiffApplyStream(file->data(), patch, head.header.size, sink,
-                                            kMaxBsdiffBlockControls));
-    if (reader.payload_left() != 0) return Status::Corruption("bsdiff patch: stream lengths do not match");
+    if (head.kind == OpKind::kPatchElf) {
+      LARCH_RETURN_IF_ERROR(ElfPatchApplyStream(file->data(), patch, head.header.size, sink,
+                                                [&](const ScratchWriter& produce) {
+                                                  return WriteScratchFile(store_, produce);
+                                                }));
+    } else {
+      LARCH_RETURN_IF_ERROR(BsdiffApplyStream(file->data(), patch, head.header.size, sink,
+                                              kMaxBsdiffBlockControls));
+    }
+    if (reader.payload_left() != 0) return Status::Corruption("patch: stream lengths do not match");
     return Status::Ok();
   });
   file.reset();  // an archive store's decompressed copy goes now

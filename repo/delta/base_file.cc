@@ -50,4 +50,47 @@ Status BaseFile::Decompress(const repo::ObjectId& id, const repo::FileHeader& he
   return Status::Ok();
 }
 
+namespace {
+
+class ScratchFile : public RandomAccess {
+ public:
+  ScratchFile(const repo::Store& store, std::string name) : store_(store), name_(std::move(name)) {}
+  ~ScratchFile() override {
+    fd_.Reset();
+    (void)store_.fs().Unlink(store_.tmp_fd(), name_);
+  }
+  uint64_t size() const override { return size_; }
+  Status ReadAt(uint64_t offset, MutableByteSpan buf) override {
+    return FdRandomAccess(store_.fs(), fd_.get(), size_).ReadAt(offset, buf);
+  }
+  Status Write(const ScratchWriter& produce) {
+    fs::Fs& fs = store_.fs();
+    LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs.CreateExclusive(store_.tmp_fd(), name_, 0600));
+    // Not synced: a crash makes it garbage anyway.
+    LARCH_RETURN_IF_ERROR(produce([&](ByteSpan chunk) {
+      size_ += chunk.size();
+      return fs.Write(out.get(), chunk);
+    }));
+    out.Reset();
+    LARCH_ASSIGN_OR_RETURN(fd_, fs.OpenRead(store_.tmp_fd(), name_));
+    return Status::Ok();
+  }
+
+ private:
+  const repo::Store& store_;
+  std::string name_;
+  UniqueFd fd_;
+  uint64_t size_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RandomAccess>> WriteScratchFile(const repo::Store& store,
+                                                       const ScratchWriter& produce) {
+  // Removed by the destructor from here on, also when writing fails.
+  auto file = std::make_unique<ScratchFile>(store, fs::TempName(kTempPrefix));
+  LARCH_RETURN_IF_ERROR(file->Write(produce));
+  return std::unique_ptr<RandomAccess>(std::move(file));
+}
+
 }  // namespace larch::delta

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "repo/delta/elf_patch.h"
 #include "repo/delta/random_access.h"
 #include "repo/objects/file_header.h"
 #include "repo/store.h"
@@ -40,5 +41,11 @@ class BaseFile {
   std::string temp_;  // the decompressed copy in tmp/, if any
   std::unique_ptr<FdRandomAccess> data_;
 };
+
+// What `produce` writes, in a file in the store's tmp/ (named like the
+// decompressed copies above) readable at any position, removed when the
+// result is destroyed: the ELF engine's rewritten base.
+Result<std::unique_ptr<RandomAccess>> WriteScratchFile(const repo::Store& store,
+                                                       const ScratchWriter& produce);
 
 }  // namespace larch::delta

@@ -51,26 +51,10 @@ class BigPatchTest : public ::testing::TestWithParam<StoreMode> {
   // Lets `edit` change the big file's patch operation.
   template <typename Edit>
   void EditBigPatch(Edit edit) {
-    ObjectKey big = FileKeyAt(*pub_->store, pub_->v2, kBigPath);
-    bool found = false;
-    EditOps(d, [&](std::vector<PartOp>& ops, std::vector<PartObject>&) {
-      for (PartOp& op : ops) {
-        if (op.head.key != big) continue;
-        ASSERT_EQ(op.head.kind, OpKind::kPatchBsdiff);
-        edit(op);
-        found = true;
-      }
-    });
-    ASSERT_TRUE(found);
+    EditObjectOp(d, FileKeyAt(*pub_->store, pub_->v2, kBigPath), OpKind::kPatchBsdiff, edit);
   }
 
-  void ExpectRefused(const std::string& needle) {
-    auto before = SnapshotTree(device->path());
-    auto source = Publish(pub_->dir, "bad-" + name_, d);
-    EXPECT_TRUE(FailsWith(ApplyDelta(*device, *source, Unverified()), StatusCode::kCorruption, needle));
-    EXPECT_EQ(SnapshotTree(device->path()), before);
-    EXPECT_EQ(*Must(ReadRef(*device, kBranch)), pub_->v1);
-  }
+  void ExpectRefused(const std::string& needle) { ExpectApplyRefused(*pub_, *device, name_, d, needle); }
 
   ObjectId V1File(const std::string& path) { return FileKeyAt(*pub_->store, pub_->v1, path).id; }
 

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "repo/delta/byte_source.h"
 #include "repo/delta/random_access.h"
@@ -44,5 +45,12 @@ Status BsdiffApplyStream(RandomAccess& base, ByteSource& patch, uint64_t target_
                          const compress::Sink& out, uint32_t max_controls);
 // The same over whole buffers; the patch must end with its last block.
 Result<Bytes> BsdiffApply(ByteSpan base, ByteSpan patch, size_t target_size);
+
+// Where a patch aligns the target with the base: each diff run (an
+// approximate match), in target order. For the ELF engine's address map.
+struct BsdiffMatch {
+  uint64_t base_offset = 0, target_offset = 0, length = 0;
+};
+Result<std::vector<BsdiffMatch>> BsdiffMatches(ByteSpan patch);
 
 }  // namespace larch::delta

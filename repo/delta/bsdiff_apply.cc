@@ -150,4 +150,29 @@ Result<Bytes> BsdiffApply(ByteSpan base, ByteSpan patch, size_t target_size) {
   return out;
 }
 
+Result<std::vector<BsdiffMatch>> BsdiffMatches(ByteSpan patch) {
+  encoding::Decoder dec(patch, "bsdiff patch");
+  std::vector<BsdiffMatch> out;
+  uint64_t target = 0;
+  int64_t base = 0;
+  while (dec.remaining() > 0) {
+    LARCH_ASSIGN_OR_RETURN(uint32_t n, dec.Count(UINT32_MAX, kControlSize));
+    uint64_t payload = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      LARCH_ASSIGN_OR_RETURN(uint32_t diff_len, dec.U32());
+      LARCH_ASSIGN_OR_RETURN(uint32_t extra_len, dec.U32());
+      LARCH_ASSIGN_OR_RETURN(uint64_t seek, dec.U64());
+      if (static_cast<int64_t>(seek) > kMaxSeek || static_cast<int64_t>(seek) < -kMaxSeek || base < 0)
+        return Bad("seek out of range");
+      if (diff_len > 0) out.push_back({static_cast<uint64_t>(base), target, diff_len});
+      target += uint64_t{diff_len} + extra_len;
+      base += int64_t{diff_len} + static_cast<int64_t>(seek);
+      payload += uint64_t{diff_len} + extra_len;
+    }
+    if (payload > dec.remaining()) return Bad("truncated");
+    LARCH_RETURN_IF_ERROR(dec.Raw(static_cast<size_t>(payload)).status());
+  }
+  return out;
+}
+
 }  // namespace larch::delta

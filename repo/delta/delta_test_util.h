@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "repo/delta/apply.h"
@@ -92,12 +93,18 @@ struct Publisher {
   ObjectId v1, v2;
   std::string tree1 = dir.Sub("v1"), tree2 = dir.Sub("v2");
 
-  explicit Publisher(StoreMode mode = StoreMode::kArchive, bool big = false) {
+  // `add`: writes further files of version v (1 or 2) below a root.
+  explicit Publisher(StoreMode mode = StoreMode::kArchive, bool big = false,
+                     const std::function<void(const std::string&, int)>& add = nullptr) {
     MakeVersion(tree1, 1);
     MakeVersion(tree2, 2);
     if (big) {
       AddBigFiles(tree1, 1);
       AddBigFiles(tree2, 2);
+    }
+    if (add) {
+      add(tree1, 1);
+      add(tree2, 2);
     }
     store = NewStore(dir.Sub("publisher"), mode);
     v1 = Must(CommitTree(*store, tree1, VersionOptions(1))).commit;
@@ -160,6 +167,33 @@ inline ApplyOptions Unverified() {
   ApplyOptions o;
   o.ref = kBranch;
   return o;
+}
+
+// Lets `edit` change the operation of `d` producing `key`, which must be
+// of `kind`.
+template <typename Edit>
+void EditObjectOp(GeneratedDelta& d, const ObjectKey& key, OpKind kind, Edit edit) {
+  bool found = false;
+  EditOps(d, [&](std::vector<PartOp>& ops, std::vector<PartObject>&) {
+    for (PartOp& op : ops) {
+      if (op.head.key != key) continue;
+      ASSERT_EQ(op.head.kind, kind);
+      edit(op);
+      found = true;
+    }
+  });
+  ASSERT_TRUE(found);
+}
+
+// Applying `d` (published as <pub dir>/bad-<name>) to `device`, which holds
+// v1, fails with kCorruption mentioning `needle` and changes nothing.
+inline void ExpectApplyRefused(const Publisher& pub, Store& device, const std::string& name,
+                               const GeneratedDelta& d, const std::string& needle) {
+  auto before = SnapshotTree(device.path());
+  auto source = Publish(pub.dir, "bad-" + name, d);
+  EXPECT_TRUE(FailsWith(ApplyDelta(device, *source, Unverified()), StatusCode::kCorruption, needle));
+  EXPECT_EQ(SnapshotTree(device.path()), before);
+  EXPECT_EQ(*Must(ReadRef(device, kBranch)), pub.v1);
 }
 
 }  // namespace larch::delta::testing

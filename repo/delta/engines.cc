@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "repo/delta/bsdiff.h"
+#include "repo/delta/elf_patch.h"
 #include "repo/delta/gzip_patch.h"
 #include "repo/delta/limits.h"
 #include "repo/delta/zstd_patch.h"
@@ -20,6 +21,14 @@ bool Big(ByteSpan data) { return data.size() > kMaxPatchInput; }
 constexpr uint64_t kTextInPartNum = 3;
 constexpr uint64_t kTextInPartDen = 4;
 
+// The candidates, the smallest expected wire size first.
+std::vector<PatchCandidate> Sorted(std::vector<PatchCandidate> out) {
+  std::stable_sort(out.begin(), out.end(), [](const PatchCandidate& a, const PatchCandidate& b) {
+    return a.wire_estimate < b.wire_estimate;
+  });
+  return out;
+}
+
 // What `data` costs once compressed with the part. A big input is measured
 // at a fast level: level 19 would take minutes on hundreds of MiB, and the
 // estimate only has to rank a patch against the whole file.
@@ -30,9 +39,21 @@ Result<uint64_t> CompressedSize(ByteSpan data) {
   return z.size();
 }
 
+// The ELF engine's candidate, made from the raw bsdiff patch's matches;
+// nullopt for files it does not handle.
+Result<std::optional<PatchCandidate>> ElfCandidate(ByteSpan base, ByteSpan target, ByteSpan raw_bsdiff) {
+  Result<Bytes> patch = ElfPatchCreate(base, target, raw_bsdiff);
+  if (!patch.ok()) {
+    if (patch.status().code() == StatusCode::kUnsupported) return std::optional<PatchCandidate>();
+    return patch.status();
+  }
+  LARCH_ASSIGN_OR_RETURN(uint64_t size, CompressedSize(*patch));
+  return std::optional<PatchCandidate>(PatchCandidate{OpKind::kPatchElf, std::move(patch).value(), size});
+}
+
 }  // namespace
 
-Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, bool gnu_gzip) {
+Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, PatchFeatures features) {
   std::vector<PatchCandidate> out;
   // zstd patch-from and the gzip engine need base and target whole in the
   // applier's memory (and zstd's window over both): small files only.
@@ -45,24 +66,25 @@ Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, 
   }
   Result<Bytes> bpatch = BsdiffCreate(base, target);
   if (bpatch.ok()) {
+    if (features.elf) {
+      LARCH_ASSIGN_OR_RETURN(std::optional<PatchCandidate> epatch, ElfCandidate(base, target, *bpatch));
+      if (epatch) out.push_back(std::move(*epatch));
+    }
     // Stored raw and compressed with the part: estimate with the part's level.
     LARCH_ASSIGN_OR_RETURN(uint64_t size, CompressedSize(*bpatch));
     out.push_back({OpKind::kPatchBsdiff, std::move(bpatch).value(), size});
   } else if (bpatch.status().code() != StatusCode::kUnsupported) {
     return bpatch.status();
   }
-  if (!small) return out;
-  Result<Bytes> gpatch = GzipPatchCreate(base, target, gnu_gzip);
+  if (!small) return Sorted(std::move(out));
+  Result<Bytes> gpatch = GzipPatchCreate(base, target, features.gnu_gzip);
   if (gpatch.ok()) {
     uint64_t gsize = gpatch->size();  // its inner patch is already compressed
     out.push_back({OpKind::kPatchGzip, std::move(gpatch).value(), gsize});
   } else if (gpatch.status().code() != StatusCode::kUnsupported) {
     return gpatch.status();
   }
-  std::stable_sort(out.begin(), out.end(), [](const PatchCandidate& a, const PatchCandidate& b) {
-    return a.wire_estimate < b.wire_estimate;
-  });
-  return out;
+  return Sorted(std::move(out));
 }
 
 Result<uint64_t> NewObjectEstimate(ByteSpan target) { return CompressedSize(target); }
@@ -92,6 +114,7 @@ Result<Bytes> ApplyPatch(OpKind engine, ByteSpan base, ByteSpan patch, size_t ta
     case OpKind::kPatchZstd: return ZstdPatchApply(base, patch, target_size);
     case OpKind::kPatchBsdiff: return BsdiffApply(base, patch, target_size);
     case OpKind::kPatchGzip: return GzipPatchApply(base, patch, target_size);
+    case OpKind::kPatchElf: return ElfPatchApply(base, patch, target_size);
     default: return Status::InvalidArgument("not a patch operation");
   }
 }

@@ -23,11 +23,17 @@ struct PatchCandidate {
 
 // Every engine's patch; the smallest estimate first. Engines that are not
 // available (kUnsupported) are left out; other errors are returned. Above
-// kMaxPatchInput (base or target) only bsdiff is tried: the other engines
-// need the whole base and target in the applier's memory. `gnu_gzip`: the
-// gzip engine may rebuild with GNU gzip's deflate (a patch layout older
-// appliers refuse).
-Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, bool gnu_gzip);
+// kMaxPatchInput (base or target) only bsdiff and the ELF engine are tried:
+// the other engines need the whole base and target in the applier's memory.
+// `features`: what beyond the oldest appliers' engines may be used.
+struct PatchFeatures {
+  // The gzip engine may rebuild with GNU gzip's deflate (patch-gzip's long
+  // form, which appliers from before it refuse).
+  bool gnu_gzip = true;
+  // The ELF engine (patch-elf: a version 3 superblock).
+  bool elf = true;
+};
+Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, PatchFeatures features = {});
 // What a target sent whole is expected to cost (zstd at the part's level).
 Result<uint64_t> NewObjectEstimate(ByteSpan target);
 

@@ -145,7 +145,7 @@ TEST(BsdiffTest, StreamRefusesBlocksOutsideTheLimits) {
 
 TEST(EnginesTest, CandidatesSmallestFirst) {
   Bytes base = B(Binary(1, 100000)), target = B(Binary(2, 100500));
-  auto candidates = MakePatches(base, target, true);
+  auto candidates = MakePatches(base, target);
   ASSERT_TRUE(candidates.ok());
   ASSERT_FALSE(candidates->empty());
   for (size_t i = 1; i < candidates->size(); ++i)

@@ -155,7 +155,7 @@ void UseNewGzip(Planned& p, GzipCandidate gz) {
 // Decides how one planned object travels and fills in its payload. Big
 // pairs are encoded one at a time under `big`: base, target, suffix array
 // (4 bytes per base byte) and patch of a 300 MB file take about 2.5 GB.
-Status Encode(const repo::Store& store, Planned& p, std::mutex& big, bool gzip_recipes) {
+Status Encode(const repo::Store& store, Planned& p, std::mutex& big, const GenerateOptions& options) {
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
   std::unique_lock<std::mutex> lock(big, std::defer_lock);
@@ -167,7 +167,7 @@ Status Encode(const repo::Store& store, Planned& p, std::mutex& big, bool gzip_r
   p.content = ClassifyContent(p.payload);
   bool regular = p.header.kind == repo::FileKind::kRegular;
   std::optional<GzipCandidate> gz;
-  if (gzip_recipes && regular) {
+  if (options.gzip_recipes && regular) {
     LARCH_ASSIGN_OR_RETURN(gz, MakeNewGzip(p.payload));
   }
   if (gz && gz->wire_estimate >= p.payload.size()) gz.reset();
@@ -180,7 +180,10 @@ Status Encode(const repo::Store& store, Planned& p, std::mutex& big, bool gzip_r
   LARCH_ASSIGN_OR_RETURN(repo::FileHeader base_header, repo::ReadFileObjectHeader(store, p.base->id));
   if (base_header.kind != repo::FileKind::kRegular) return whole_or_gzip();
   LARCH_ASSIGN_OR_RETURN(Bytes base, ReadObjectContent(store, p.base->id, base_header));
-  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload, gzip_recipes));
+  PatchFeatures features;
+  features.gnu_gzip = options.gzip_recipes;
+  features.elf = options.elf_patches;
+  LARCH_ASSIGN_OR_RETURN(std::vector<PatchCandidate> patches, MakePatches(base, p.payload, features));
   uint64_t whole = 0;
   if (gz) {
     whole = gz->wire_estimate;
@@ -203,6 +206,7 @@ int Group(OpKind op) {
     case OpKind::kMeta: return 1;
     case OpKind::kMetaPatch: return 1;
     case OpKind::kPatchBsdiff: return 2;
+    case OpKind::kPatchElf: return 2;
     case OpKind::kPatchZstd: return 3;
     case OpKind::kPatchGzip: return 3;
     case OpKind::kNew:
@@ -244,7 +248,8 @@ void AddOp(PartWriter& w, const Planned& p) {
     case OpKind::kNewGzip: w.AddNewGzip(p.key.id, p.header, p.gzip, p.payload); break;
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
-    case OpKind::kPatchGzip: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
+    case OpKind::kPatchGzip:
+    case OpKind::kPatchElf: w.AddPatch(p.op, p.key.id, p.header, p.base->id, p.payload); break;
     case OpKind::kMeta: w.AddMeta(p.key, p.payload); break;
     case OpKind::kReuse: w.AddReuse(p.key); break;
     case OpKind::kMetaPatch:
@@ -327,7 +332,7 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   std::mutex big;
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
     const uint64_t bytes = EncodedBytes(plan[i]);
-    Status s = Encode(store, plan[i], big, options.gzip_recipes).WithContext(plan[i].path);
+    Status s = Encode(store, plan[i], big, options).WithContext(plan[i].path);
     encoded.Add(bytes);
     return s;
   }, options.threads));

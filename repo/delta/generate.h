@@ -47,9 +47,12 @@ struct GenerateOptions {
   // Each part as the smaller of zstd and xz. false: zstd only (a version 1
   // superblock), for devices running a Larch that predates xz parts.
   bool xz_parts = true;
-  // gzip members rebuilt by GNU gzip's deflate (patch-gzip's long form) and
-  // the new-gzip operation. false: only what older appliers know.
+  // What beyond the oldest appliers' engines may be used: gzip members
+  // rebuilt by GNU gzip's deflate (patch-gzip's long form), the new-gzip
+  // operation and ELF patches (both a version 3 superblock). false: only
+  // what older appliers know (--zstd-only).
   bool gzip_recipes = true;
+  bool elf_patches = true;
 };
 
 struct GenerateStats {

@@ -166,9 +166,9 @@ Status PartReader::ReadFileOp(OpHead& head) {
   }
   if (head.kind == OpKind::kNewGzip) return ReadNewGzip(head);
   if (head.header.kind != repo::FileKind::kRegular) return Error("patch of a symlink");
-  // Only bsdiff patches are applied as a stream; the other engines need
-  // base, target and patch in memory.
-  bool streamed = head.kind == OpKind::kPatchBsdiff;
+  // Only bsdiff and ELF patches are applied as a stream; the other engines
+  // need base, target and patch in memory.
+  bool streamed = head.kind == OpKind::kPatchBsdiff || head.kind == OpKind::kPatchElf;
   if (!streamed && head.header.size > kMaxPatchInput) return Error("patch target above the patch limit");
   LARCH_ASSIGN_OR_RETURN(head.base, Id());
   LARCH_ASSIGN_OR_RETURN(uint32_t len, U32());
@@ -301,6 +301,7 @@ Bytes EncodePart(const std::vector<PartOp>& ops) {
       case OpKind::kPatchZstd:
       case OpKind::kPatchBsdiff:
       case OpKind::kPatchGzip:
+      case OpKind::kPatchElf:
         w.AddPatch(op.head.kind, op.head.key.id, op.head.header, op.head.base, op.payload);
         break;
       case OpKind::kNewGzip:

@@ -63,8 +63,8 @@ TEST(PartTest, RefusesAPatchOfASymlink) {
 
 TEST(PartTest, RefusesUnknownOpsAndTypes) {
   Bytes bytes = EncodePart({SampleOps()[4]});
-  bytes[9] = 9;
-  EXPECT_TRUE(FailsWith(DecodePart(bytes), StatusCode::kCorruption, "bad operation 9"));
+  bytes[9] = kNumOpKinds + 1;
+  EXPECT_TRUE(FailsWith(DecodePart(bytes), StatusCode::kCorruption, "bad operation 10"));
   bytes[9] = static_cast<uint8_t>(OpKind::kReuse);
   bytes[10] = 4;  // a commit
   EXPECT_TRUE(FailsWith(DecodePart(bytes), StatusCode::kCorruption, "not allowed"));

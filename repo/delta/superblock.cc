@@ -6,12 +6,14 @@
 //   [version 2, 3: u8 compression] | u32 object count |
 //   per object: u8 op | u8 type | id  ||  u64 total compressed |
 //   u64 total uncompressed | u64 total objects
-// Version 1 is written exactly when every part is zstd, so a delta that
-// needs nothing new stays readable by devices that predate xz parts; a
-// version 2 superblock whose parts are all zstd is refused (not canonical).
-// Version 3 (the layout of version 2) is written exactly when an object is
-// a new-gzip operation, which appliers from before it refuse as an unknown
-// version before reading a part.
+// Version 1 is written exactly when every part is zstd and no object uses an
+// op of version 3, so a delta that needs nothing new stays readable by
+// devices that predate xz parts; version 2 when some part is xz and no
+// object uses an op of version 3; version 3 (the layout of version 2)
+// exactly when some object is a patch-elf or a new-gzip operation, so
+// devices that predate those refuse the delta up front ("unknown version")
+// instead of failing at the first such object. Any other version for the
+// same content is refused (not canonical).
 #include "repo/delta/superblock.h"
 
 #include <algorithm>
@@ -31,7 +33,7 @@ namespace {
 constexpr uint8_t kMagic[4] = {'L', 'X', 'D', 'S'};
 constexpr uint8_t kVersionZstdOnly = 1;
 constexpr uint8_t kVersionPerPartCompression = 2;
-constexpr uint8_t kVersionGzipRecipes = 3;
+constexpr uint8_t kVersionNewOps = 3;  // patch-elf, new-gzip
 constexpr std::string_view kWhat = "delta superblock";
 // Smallest encodings, for Count()'s "could it possibly fit" check.
 constexpr size_t kPartEntryMin = 8 + 8 + 32 + 4;
@@ -45,6 +47,7 @@ bool TypeFitsOp(OpKind op, repo::ObjectType type) {
     case OpKind::kPatchZstd:
     case OpKind::kPatchBsdiff:
     case OpKind::kPatchGzip:
+    case OpKind::kPatchElf:
     case OpKind::kNewGzip: return type == repo::ObjectType::kFile;
     case OpKind::kMetaPatch: return type == repo::ObjectType::kDirTree;
     case OpKind::kMeta:
@@ -88,17 +91,19 @@ bool AllZstd(const std::vector<PartInfo>& parts) {
                      [](const PartInfo& p) { return p.compression == PartCompression::kZstd; });
 }
 
-bool AnyNewGzip(const std::vector<PartInfo>& parts) {
+// Ops that appliers from before superblock version 3 do not know.
+bool IsVersion3Op(OpKind op) { return op == OpKind::kPatchElf || op == OpKind::kNewGzip; }
+
+bool HasVersion3Ops(const std::vector<PartInfo>& parts) {
   return std::any_of(parts.begin(), parts.end(), [](const PartInfo& p) {
     return std::any_of(p.objects.begin(), p.objects.end(),
-                       [](const PartObject& o) { return o.op == OpKind::kNewGzip; });
+                       [](const PartObject& o) { return IsVersion3Op(o.op); });
   });
 }
 
-// The oldest version that can describe `parts`: the one written, and the
-// only one accepted.
+// The one version `parts` is written with, and the only one accepted.
 uint8_t VersionFor(const std::vector<PartInfo>& parts) {
-  if (AnyNewGzip(parts)) return kVersionGzipRecipes;
+  if (HasVersion3Ops(parts)) return kVersionNewOps;
   return AllZstd(parts) ? kVersionZstdOnly : kVersionPerPartCompression;
 }
 
@@ -157,6 +162,7 @@ std::string_view OpKindName(OpKind kind) {
     case OpKind::kReuse: return "reuse";
     case OpKind::kMetaPatch: return "metadata-patch";
     case OpKind::kPatchGzip: return "patch-gzip";
+    case OpKind::kPatchElf: return "patch-elf";
     case OpKind::kNewGzip: return "new-gzip";
   }
   return "?";
@@ -171,7 +177,8 @@ std::string_view PartCompressionName(PartCompression c) {
 }
 
 bool IsPatch(OpKind kind) {
-  return kind == OpKind::kPatchZstd || kind == OpKind::kPatchBsdiff || kind == OpKind::kPatchGzip;
+  return kind == OpKind::kPatchZstd || kind == OpKind::kPatchBsdiff || kind == OpKind::kPatchGzip ||
+         kind == OpKind::kPatchElf;
 }
 
 uint64_t DeltaSuperblock::TotalCompressed() const {
@@ -241,7 +248,7 @@ Result<DeltaSuperblock> DecodeSuperblock(ByteSpan data) {
   LARCH_ASSIGN_OR_RETURN(ByteSpan magic, dec.Raw(sizeof(kMagic)));
   if (!std::equal(magic.begin(), magic.end(), kMagic)) return dec.Error("not a delta superblock");
   LARCH_ASSIGN_OR_RETURN(uint8_t version, dec.U8());
-  if (version != kVersionZstdOnly && version != kVersionPerPartCompression && version != kVersionGzipRecipes)
+  if (version != kVersionZstdOnly && version != kVersionPerPartCompression && version != kVersionNewOps)
     return dec.Error("unknown version " + std::to_string(version));
   DeltaSuperblock sb;
   LARCH_ASSIGN_OR_RETURN(uint8_t has_from, dec.U8());
@@ -259,8 +266,8 @@ Result<DeltaSuperblock> DecodeSuperblock(ByteSpan data) {
     sb.parts.push_back(std::move(p));
   }
   if (version != VersionFor(sb.parts))
-    return dec.Error("version " + std::to_string(version) + " for these parts (must be version " +
-                     std::to_string(VersionFor(sb.parts)) + ")");
+    return dec.Error("version " + std::to_string(version) + " for parts that must be version " +
+                     std::to_string(VersionFor(sb.parts)));
   LARCH_RETURN_IF_ERROR(CheckTotals(dec, sb));
   LARCH_RETURN_IF_ERROR(dec.Finish());
   LARCH_RETURN_IF_ERROR(repo::internal::AsCorruption(ValidateSuperblock(sb)));

@@ -32,9 +32,10 @@ enum class OpKind : uint8_t {
   kReuse = 5,        // an object the device has already (elsewhere in `from`)
   kMetaPatch = 6,    // a dirtree as a zstd patch-from frame against an old dirtree
   kPatchGzip = 7,    // a .gz file object, patched decompressed and recompressed
-  kNewGzip = 8,      // a .gz file object sent decompressed, rebuilt by its recipe
+  kPatchElf = 8,     // an ELF file object, references rewritten, then bsdiff
+  kNewGzip = 9,      // a .gz file object sent decompressed, rebuilt by its recipe
 };
-inline constexpr uint8_t kNumOpKinds = 8;
+inline constexpr uint8_t kNumOpKinds = 9;
 
 std::string_view OpKindName(OpKind kind);  // "new", "patch-zstd", ...
 bool IsPatch(OpKind kind);

@@ -110,12 +110,17 @@ TEST(SuperblockTest, RefusesUnknownCompressionsAndANeedlessVersion2) {
   EXPECT_TRUE(FailsWith(DecodeSuperblock(v4), StatusCode::kCorruption, "unknown version 4"));
 }
 
-TEST(SuperblockTest, VersionThreeExactlyWithNewGzip) {
+// Devices that predate patch-elf and new-gzip refuse the whole delta up
+// front: either op makes the superblock version 3.
+class SuperblockVersion3Test : public ::testing::TestWithParam<OpKind> {};
+
+TEST_P(SuperblockVersion3Test, ExactlyWithTheNewOps) {
   DeltaSuperblock sb = Sample();
-  sb.parts[0].objects[0].op = OpKind::kNewGzip;
-  ASSERT_EQ(sb.parts[0].objects[0].key.type, repo::ObjectType::kFile);
+  sb.parts[1].objects[0].op = GetParam();
+  ASSERT_EQ(sb.parts[1].objects[0].key.type, repo::ObjectType::kFile);
   Bytes bytes = EncodeSuperblock(sb);
-  EXPECT_EQ(bytes[4], 3);  // older appliers refuse it before reading a part
+  EXPECT_EQ(bytes[4], 3);
+  EXPECT_EQ(bytes[CompressionByteAt(sb, 1)], 0);  // the per-part byte, as in version 2
   auto decoded = DecodeSuperblock(bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(*decoded, sb);
@@ -123,6 +128,9 @@ TEST(SuperblockTest, VersionThreeExactlyWithNewGzip) {
   v2[4] = 2;
   EXPECT_TRUE(FailsWith(DecodeSuperblock(v2), StatusCode::kCorruption, "must be version 3"));
 }
+
+INSTANTIATE_TEST_SUITE_P(NewOps, SuperblockVersion3Test, ::testing::Values(OpKind::kPatchElf, OpKind::kNewGzip),
+                         [](const auto& param_info) { return std::string(param_info.param == OpKind::kPatchElf ? "PatchElf" : "NewGzip"); });
 
 TEST(SuperblockTest, DirNames) {
   repo::ObjectId a = repo::ObjectId::HashOf(AsBytes("a")), b = repo::ObjectId::HashOf(AsBytes("b"));

@@ -5,21 +5,18 @@
 // block over kMaxBsdiffBlock, and never read base bytes outside the base.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/limits.h"
+#include "tests/fuzz/patch_fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 4) return 0;
-  uint64_t target_size = uint64_t{data[0]} | uint64_t{data[1]} << 8 | uint64_t{data[2]} << 16 |
-                         uint64_t{data[3]} << 24;
-  static const larch::Bytes base_bytes = [] {
-    larch::Bytes b(4096);
-    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(i * 31);
-    return b;
-  }();
-  larch::delta::SpanRandomAccess base(base_bytes);
-  larch::delta::SpanSource patch(larch::ByteSpan(data + 4, size - 4));
+  std::optional<larch::fuzz::PatchInput> in = larch::fuzz::SplitPatchInput(data, size);
+  if (!in) return 0;
+  const uint64_t target_size = in->target_size;
+  larch::delta::SpanRandomAccess base(larch::fuzz::PatchFuzzBase());
+  larch::delta::SpanSource patch(in->patch);
   uint64_t produced = 0;
   larch::Status s = larch::delta::BsdiffApplyStream(
       base, patch, target_size,

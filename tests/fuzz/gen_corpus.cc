@@ -17,6 +17,7 @@
 #include <string>
 
 #include "repo/delta/bsdiff.h"
+#include "repo/delta/elf_patch_header.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_xz.h"
 #include "repo/delta/part_zstd.h"
@@ -29,6 +30,7 @@
 #include "repo/objects/file_header.h"
 #include "src/compress/zstd_stream.h"
 #include "src/encoding/encoding.h"
+#include "tests/fuzz/patch_fuzz_input.h"
 
 namespace larch {
 namespace {
@@ -51,7 +53,7 @@ void Write(const std::string& fuzzer, const std::string& name, const Bytes& data
 repo::ObjectId Id(uint8_t seed) { return repo::ObjectId::HashOf(Bytes{seed}); }
 
 // fuzz_bsdiff_patch's input: u32 target size, then the patch.
-Bytes WithSize(uint32_t size, const Bytes& patch) {
+Bytes WithSize(uint32_t size, const Bytes& patch) {  // fuzz_elf_patch's too
   Bytes out{static_cast<uint8_t>(size), static_cast<uint8_t>(size >> 8),
             static_cast<uint8_t>(size >> 16), static_cast<uint8_t>(size >> 24)};
   out.insert(out.end(), patch.begin(), patch.end());
@@ -224,6 +226,41 @@ void Deltas() {
   PartStreams(delta::EncodePart(ops));
 }
 
+// fuzz_elf_patch's seeds: patches over its 4 KiB base whose ranges cover
+// every kind, so fuzzing starts past the header and into the rewrite.
+void ElfPatches() {
+  const Bytes& base = fuzz::PatchFuzzBase();
+  Bytes target = base;
+  target[100] ^= 1;
+  target.insert(target.begin() + 300, 16, 0x90);
+  target.resize(base.size());
+  using delta::ScanKind;
+  for (delta::ElfMachine machine : {delta::ElfMachine::kX86_64, delta::ElfMachine::kAArch64}) {
+    delta::ElfPatchHeader h;
+    h.machine = machine;
+    h.base = {0x1000, 0x3000,
+              {{ScanKind::kCode, 0, 2048, 0x1000},
+               {ScanKind::kPointers, 2048, 512, 0x1800},
+               {ScanKind::kRela, 2560, 480, 0x1a00},
+               {ScanKind::kSymbols, 3040, 240, 0x1be0},
+               {ScanKind::kEhFrameHdr, 3280, 200, 0x1cd0},
+               {ScanKind::kEhFrame, 3480, 400, 0x1d98},
+               {ScanKind::kJumpTables, 3880, 200, 0x1f28}}};
+    h.target = {0x1000, 0x3000, {{ScanKind::kCode, 0, 2048, 0x1000}, {ScanKind::kEhFrame, 3480, 400, 0x1d98}}};
+    h.anchors = {{0x1100, 16}, {0x1800, -8}};
+    delta::AddressMap map(h.anchors);
+    Result<Bytes> old_rewritten = delta::TransformRefs(machine, h.base, delta::RefDirection::kToAbsoluteMapped, &map, base);
+    Result<Bytes> new_rewritten = delta::TransformRefs(machine, h.target, delta::RefDirection::kToAbsolute, nullptr, target);
+    if (!old_rewritten.ok() || !new_rewritten.ok()) std::exit(1);
+    Result<Bytes> inner = delta::BsdiffCreate(*old_rewritten, *new_rewritten);
+    if (!inner.ok()) std::exit(1);
+    Bytes patch = delta::EncodeElfPatchHeader(h);
+    patch.insert(patch.end(), inner->begin(), inner->end());
+    Write("fuzz_elf_patch", machine == delta::ElfMachine::kX86_64 ? "x86-64" : "aarch64",
+          WithSize(static_cast<uint32_t>(target.size()), patch));
+  }
+}
+
 }  // namespace
 }  // namespace larch
 
@@ -238,5 +275,6 @@ int main(int argc, char** argv) {
   larch::Commits();
   larch::Zstd();
   larch::Deltas();
+  larch::ElfPatches();
   return 0;
 }

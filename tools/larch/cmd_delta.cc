@@ -61,6 +61,7 @@ Status Generate(const GlobalOptions& global, const GenerateArgs& a) {
     options.progress = progress.Fn();
     options.xz_parts = !a.zstd_only;
     options.gzip_recipes = !a.zstd_only;
+    options.elf_patches = !a.zstd_only;
     LARCH_ASSIGN_OR_RETURN(delta::GeneratedDelta d, delta::GenerateDelta(*store, options));
     progress.Finish();
     const delta::GenerateStats& st = d.stats;
@@ -123,8 +124,8 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   g->add_option("--sign-key", gen->sign_keys, "Private key to sign the superblock with (repeatable)")->transform(AsAbsolutePath());
   AddProgressOptions(g, gen->progress);
   g->add_flag("--zstd-only", gen->zstd_only,
-              "Compress every part with zstd and use no gzip recipes (new-gzip, GNU gzip patch-gzip), "
-              "for devices whose Larch predates xz parts");
+              "Compress every part with zstd and use neither gzip recipes (new-gzip, GNU gzip patch-gzip) "
+              "nor ELF patches, for devices whose Larch predates xz parts");
 
   auto json = std::make_shared<bool>(false);
   CLI::App* l = app->add_subcommand("list", "List the deltas the store offers");
