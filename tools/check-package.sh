@@ -72,6 +72,10 @@ else
 fi
 rm -f "$out"/larch*_"$version"_*.deb "$out"/larch_"$version"_*.changes "$out"/larch_"$version"_*.buildinfo
 export DEB_BUILD_OPTIONS="parallel=2 noautodbgsym ${DEB_BUILD_OPTIONS:-}"
+# A check build ships no debug symbols (noautodbgsym), so it compiles line
+# tables only: a third less compile time, same code (set the variables to
+# build with Debian's full -g).
+export DEB_CFLAGS_APPEND=${DEB_CFLAGS_APPEND--g1} DEB_CXXFLAGS_APPEND=${DEB_CXXFLAGS_APPEND--g1}
 # ccache when installed. debhelper (compat 13) points HOME at a scratch
 # directory during the build, where ccache would find an empty cache: name
 # the real one.
