@@ -125,7 +125,7 @@ bool GnuDeflate::State::Fill() {
   }
   unsigned end = strstart + lookahead;
   size_t n = std::min<size_t>(kWindowSize - end, input.size());
-  std::memcpy(window.data() + end, input.data(), n);
+  if (n > 0) std::memcpy(window.data() + end, input.data(), n);  // (an empty input's data() may be null)
   input = input.subspan(n);
   lookahead += static_cast<unsigned>(n);
   if (strstart + lookahead < kWindowSize && !input_done) return false;
