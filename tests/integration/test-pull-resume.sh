@@ -21,7 +21,8 @@
 #               corpus v2; nothing verified was fetched again: the commit
 #               and commitmeta sent whole at most twice, no object or delta
 #               file reached the device whole twice, at most 64 kB per kill
-#               received twice; bytes at the device <= 1.10x (guard).
+#               received twice; bytes at the device <= 1.10x + 2 KiB per
+#               kill + what was in flight (guard).
 #
 # Prints every figure. Env: LARCH_KILL_RUNS (default 20), LARCH_KILL_SEED
 # (to replay the random kill moments of a run; it is printed),
@@ -211,8 +212,8 @@ section "cut every 1 MB, object update: completes, <= 1.05x bytes" cut_section o
 # more than once are at most 64 kB per kill (what was in flight in its
 # socket buffers, never written, when it died). Only the summary is fetched
 # by every run, on purpose: it is what says whether the release is still
-# current. The ratio of bytes at the device is held to 1.10x as a
-# regression guard; nginx's own ratio is printed, not held: it also counts
+# current. The bytes at the device are held to 1.10x (plus the per-kill
+# costs, see the guard below) as a regression guard; nginx's own ratio is printed, not held: it also counts
 # what waited in the socket buffers between nginx and the pacing proxy at
 # every kill, which never reached the device (docs/pull.md).
 #
@@ -343,8 +344,17 @@ kill_section() {
     figure "kill_${update}_commitmeta_sent_whole" "$wm"
     [ "$wc" -le 2 ] && [ "$wm" -le 2 ] ||
         fail "the commit ($wc) or its commitmeta ($wm) was sent whole more than twice over $kills kills: verified, yet fetched again"
-    le "$total_p" "$ref_p" 1.10 ||
-        fail "the device received $total_p bytes over $kills kills and the final pull: $(ratio "$total_p" "$ref_p")x the uninterrupted $ref_p (guard 1.10x)"
+    # The guard: 1.10x the uninterrupted pull, plus what each kill costs by
+    # design - the next run fetches the summary again (it says whether the
+    # release is still current) and sends the headers of the requests it
+    # resumes, 2 KiB allowed per kill - plus what was in flight when it died
+    # (pagain, held to 64 kB per kill above). A flat 1.10x stopped holding
+    # when the engines made the delta 235 kB: 20 kills then cost about 20%
+    # of it in summaries and headers alone.
+    local allowed=$(( ref_p * 110 / 100 + kills * 2048 + pagain ))
+    figure "kill_${update}_proxy_bytes_allowed" "$allowed"
+    [ "$total_p" -le "$allowed" ] ||
+        fail "the device received $total_p bytes over $kills kills and the final pull: $(ratio "$total_p" "$ref_p")x the uninterrupted $ref_p, more than the guard's $allowed (1.10x + 2 KiB per kill + $pagain in flight)"
     log "bytes at the device: $(ratio "$total_p" "$ref_p")x the uninterrupted pull; sent by nginx: $(ratio "$total_n" "$ref_n")x (not held, see above)"
 }
 for u in $KILL_UPDATES; do
