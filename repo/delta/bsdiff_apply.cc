@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "repo/delta/apply_in_memory.h"
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/limits.h"
 #include "src/encoding/encoding.h"
@@ -135,19 +136,15 @@ Status BsdiffApplyStream(RandomAccess& base, ByteSource& patch, uint64_t target_
 
 Result<Bytes> BsdiffApply(ByteSpan base, ByteSpan patch, size_t target_size) {
   SpanRandomAccess old(base);
-  SpanSource src(patch);
-  Bytes out;
   // The patch is in memory already: a block may have as many controls as
   // it can hold (patches made before blocks existed had no other cap).
   auto max_controls = static_cast<uint32_t>(std::min<size_t>(UINT32_MAX, patch.size() / kControlSize));
-  LARCH_RETURN_IF_ERROR(BsdiffApplyStream(old, src, target_size, [&](ByteSpan block) {
-    out.insert(out.end(), block.begin(), block.end());
-    return Status::Ok();
-  }, max_controls));
-  uint8_t extra;
-  LARCH_ASSIGN_OR_RETURN(size_t n, src.Read(MutableByteSpan(&extra, 1)));
-  if (n != 0) return Bad("stream lengths do not match");
-  return out;
+  return ApplyInMemory(
+      patch, target_size,
+      [&](ByteSource& src, const compress::Sink& out) {
+        return BsdiffApplyStream(old, src, target_size, out, max_controls);
+      },
+      Bad("stream lengths do not match"));
 }
 
 Result<std::vector<BsdiffMatch>> BsdiffMatches(ByteSpan patch) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "repo/delta/apply_in_memory.h"
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/elf_image.h"
 #include "repo/delta/elf_patch_header.h"
@@ -103,17 +104,12 @@ Status ElfPatchApplyStream(RandomAccess& base, ByteSource& patch, uint64_t targe
 
 Result<Bytes> ElfPatchApply(ByteSpan base, ByteSpan patch, size_t target_size) {
   SpanRandomAccess old(base);
-  SpanSource src(patch);
-  Bytes out;
-  out.reserve(target_size);
-  LARCH_RETURN_IF_ERROR(ElfPatchApplyStream(old, src, target_size, [&](ByteSpan chunk) {
-    out.insert(out.end(), chunk.begin(), chunk.end());
-    return Status::Ok();
-  }, InMemory));
-  uint8_t extra;
-  LARCH_ASSIGN_OR_RETURN(size_t n, src.Read(MutableByteSpan(&extra, 1)));
-  if (n != 0) return Status::Corruption("elf patch: bytes after the last block");
-  return out;
+  return ApplyInMemory(
+      patch, target_size,
+      [&](ByteSource& src, const compress::Sink& out) {
+        return ElfPatchApplyStream(old, src, target_size, out, InMemory);
+      },
+      Status::Corruption("elf patch: bytes after the last block"));
 }
 
 }  // namespace larch::delta

@@ -1,0 +1,22 @@
+// File: repo/delta/apply_in_memory.cc
+#include "repo/delta/apply_in_memory.h"
+
+namespace larch::delta {
+
+Result<Bytes> ApplyInMemory(ByteSpan patch, size_t target_size,
+                            const std::function<Status(ByteSource&, const compress::Sink&)>& apply,
+                            const Status& trailing) {
+  SpanSource src(patch);
+  Bytes out;
+  out.reserve(target_size);
+  LARCH_RETURN_IF_ERROR(apply(src, [&](ByteSpan chunk) {
+    out.insert(out.end(), chunk.begin(), chunk.end());
+    return Status::Ok();
+  }));
+  uint8_t extra;
+  LARCH_ASSIGN_OR_RETURN(size_t n, src.Read(MutableByteSpan(&extra, 1)));
+  if (n != 0) return trailing;
+  return out;
+}
+
+}  // namespace larch::delta
