@@ -254,8 +254,6 @@ for pair in "${todo[@]}"; do bench_pair "$pair"; done
 ostree_version=$(ostree --version | awk -F"'" '/Version/ { print $2; exit }')
 larch_version=$(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown)
 machine="$(nproc) cores, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(df -T "$work" | awk 'NR == 2 { print $2 }') on /var/tmp"
-# The patch size cap of this larch, if it has one (repo/delta/limits.h).
-cap=$(sed -n 's/.*kMaxPatchInput = \([0-9]*\)u* << 20;.*/\1/p' "$src/repo/delta/limits.h" 2>/dev/null || true)
 
 omin() { local a=${R[$1,o_default]} b=${R[$1,o_tuned]}; echo $((a < b ? a : b)); }
 
@@ -287,11 +285,6 @@ details() {
     local p
     echo "- Date: $(date -u +%Y-%m-%d); machine: $machine; load average at start $load_at_start"
     echo "- ostree $ostree_version; larch $larch_version; apply: median of $runs run(s) into a fresh copy of the device"
-    if [ -n "$cap" ]; then
-        echo "- This larch caps patch inputs at $cap MiB (\`kMaxPatchInput\`, repo/delta/limits.h):"
-        echo "  a changed file above it travels whole, compressed. These are the figures with the cap:"
-        echo "  the \"before\" of removing it (issue 16)."
-    fi
     for p in "${todo[@]}"; do
         echo "- $p: $(awk '$2 != "tree" { v[$1, $2] = $3 " (" $4 ")"; if ($1 == "old") pkgs[++n] = $2 }
             END { for (i = 1; i <= n; i++) printf "%s%s %s → %s", (i > 1 ? "; " : ""), pkgs[i], v["old", pkgs[i]], v["new", pkgs[i]] }' \
