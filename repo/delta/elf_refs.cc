@@ -2,6 +2,7 @@
 #include "repo/delta/elf_refs.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 namespace larch::delta {
@@ -55,7 +56,7 @@ int64_t FloorMod(int64_t a, int64_t m) {
 // disp32 that follows is RIP-relative. mov loads and stores, lea, movsxd,
 // the usual ALU and test forms, and the immediate groups (an immediate
 // after the disp32 is left to the scan).
-bool RipOpcode(uint8_t op) {
+constexpr bool RipOpcode(uint8_t op) {
   switch (op) {
     case 0x8B: case 0x89: case 0x8D: case 0x63: case 0x03: case 0x0B: case 0x13: case 0x1B:
     case 0x23: case 0x2B: case 0x33: case 0x3B: case 0x39: case 0x85: case 0x87:
@@ -65,7 +66,7 @@ bool RipOpcode(uint8_t op) {
 }
 
 // Two-byte (0F xx) opcodes likewise: SSE moves and arithmetic, movzx, movsx.
-bool RipOpcode0F(uint8_t op) {
+constexpr bool RipOpcode0F(uint8_t op) {
   switch (op) {
     case 0x10: case 0x11: case 0x28: case 0x29: case 0x2E: case 0x2F: case 0x51: case 0x54:
     case 0x57: case 0x58: case 0x59: case 0x5C: case 0x5E: case 0x6F: case 0x7F: case 0xB6:
@@ -75,6 +76,20 @@ bool RipOpcode0F(uint8_t op) {
 }
 
 bool RipModrm(uint8_t modrm) { return (modrm & 0xC7) == 0x05; }
+
+// The bytes at which StepX86 can find a reference (a call, a jump, a 0F
+// escape, a REX prefix, a ModRM opcode); at any other byte it moves on by
+// one. Checking this first keeps the scan of code at a table lookup per
+// byte: the scan ran at about 100 MB/s and was half of applying a big
+// binary's patch.
+constexpr std::array<bool, 256> kX86MayStart = [] {
+  std::array<bool, 256> t{};
+  for (int b = 0; b < 256; ++b) {
+    const auto op = static_cast<uint8_t>(b);
+    t[op] = op == 0xE8 || op == 0xE9 || op == 0x0F || (op & 0xF0) == 0x40 || RipOpcode(op);
+  }
+  return t;
+}();
 
 // An AArch64 PC-relative immediate: where its bits are and what unit it
 // counts in (words for branches, 4 KiB pages for ADRP).
@@ -480,6 +495,26 @@ size_t RefTransformer::Step(const ScanRange& r, uint8_t* at, size_t window) {
   return window;
 }
 
+bool RefTransformer::ScanX86(const ScanRange& r, uint64_t end) {
+  const uint64_t range_end = r.offset + r.size;
+  const size_t look = Lookahead(machine_, r.kind);
+  // The positions whose window (as Process computes it) is wholly in the
+  // buffer: all of the range if it ends in the buffer, else those at least
+  // a lookahead before the buffer's end.
+  uint64_t stop = range_end;
+  if (range_end > end) stop = end >= look ? end - look + 1 : 0;
+  if (pos_ >= stop) return false;
+  while (pos_ < stop) {
+    uint8_t* at = buf_.data() + (pos_ - buf_start_);
+    if (!kX86MayStart[*at]) {
+      ++pos_;
+      continue;
+    }
+    pos_ += StepX86(r, at, static_cast<size_t>(std::min<uint64_t>(range_end - pos_, look)));
+  }
+  return true;
+}
+
 Status RefTransformer::Process(bool final) {
   const uint64_t end = buf_start_ + buf_.size();
   const std::vector<ScanRange>& ranges = layout_.ranges;
@@ -494,6 +529,7 @@ Status RefTransformer::Process(bool final) {
       pos_ = std::min(std::max(r.offset, skip_to_), end);
       continue;
     }
+    if (r.kind == ScanKind::kCode && machine_ == ElfMachine::kX86_64 && ScanX86(r, end)) continue;
     // The same window whichever way the file is cut into chunks.
     size_t window = static_cast<size_t>(
         std::min<uint64_t>(r.offset + r.size - pos_, Lookahead(machine_, r.kind)));

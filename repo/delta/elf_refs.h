@@ -107,6 +107,10 @@ class RefTransformer {
  private:
   size_t Step(const ScanRange& r, uint8_t* at, size_t window);
   size_t StepX86(const ScanRange& r, uint8_t* at, size_t window);
+  // Steps through x86 code in `r` as far as the buffer (ending at file
+  // offset `end`) allows, skipping bytes no reference starts at; false
+  // when it could not move (Process then takes the byte-at-a-time path).
+  bool ScanX86(const ScanRange& r, uint64_t end);
   size_t StepArm64(const ScanRange& r, uint8_t* at, size_t window);
   size_t StepPointers(uint8_t* at, size_t window);
   size_t StepRela(uint8_t* at, size_t window);
