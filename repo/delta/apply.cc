@@ -16,6 +16,7 @@
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/part_xz.h"
 #include "repo/delta/work_pool.h"
 #include "repo/delta/zstd_patch.h"
 #include "repo/file_object.h"
@@ -34,9 +35,20 @@ namespace {
 // transaction removes any a crash left behind.
 constexpr char kSpoolPrefix[] = "txn-delta-part-";
 
-// What objects being staged in parallel may hold at once (patches, bases,
-// targets): with the part decoder's window, apply stays well under 64 MiB.
-constexpr uint64_t kApplyBudget = 24u << 20;
+// What one part's decoder and the objects being staged in parallel with it
+// (patches, bases, targets) may hold together: with the rest of the
+// process, apply stays under 64 MiB. A zstd part's 16 MiB window leaves
+// 24 MiB for staging; an xz part's dictionary (up to kMaxXzDict) leaves
+// less, down to kMinStagingBudget. A bsdiff or ELF patch whose staging
+// would not fit streams instead (StreamPatch).
+constexpr uint64_t kDecoderAndStaging = 40u << 20;
+constexpr uint64_t kMinStagingBudget = 8u << 20;
+
+uint64_t StagingBudget(const PartInfo& part) {
+  const uint64_t decoder =
+      part.compression == PartCompression::kXz ? XzPartMemLimit() : uint64_t{1} << kPartWindowLog;
+  return decoder + kMinStagingBudget < kDecoderAndStaging ? kDecoderAndStaging - decoder : kMinStagingBudget;
+}
 // Parts up to this size are checked and decoded in memory, not spooled.
 constexpr uint64_t kMemorySpool = 4u << 20;
 
@@ -122,6 +134,7 @@ Status Applier::Receive(DeltaSource& source, size_t index, const compress::Sink&
 
 // Decompresses a received part and applies its operations.
 Status Applier::Decode(ByteSource& compressed, size_t index) {
+  pool_.SetBudget(StagingBudget(sb_.parts[index]));  // the pool is idle between parts
   LARCH_ASSIGN_OR_RETURN(auto raw, OpenPart(compressed, sb_.parts[index]));
   PartReader reader(*raw);
   return ApplyOps(reader, index);
@@ -384,14 +397,14 @@ Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
     Produced(head.key, false);
     return reader.StreamPayload([](ByteSpan) { return Status::Ok(); });
   }
-  if (head.kind == OpKind::kPatchBsdiff || head.kind == OpKind::kPatchElf) {
-    LARCH_ASSIGN_OR_RETURN(repo::FileHeader base, BaseHeader(head.base, head.key.id));
-    if (!InMemory(head, base)) return StreamPatch(reader, head, base);
-  }
-  LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
   // Base, target and patch are held until the object is staged (and for
   // an ELF patch the rewritten base, about the target's size).
-  uint64_t cost = patch.size() + (head.kind == OpKind::kPatchElf ? 3 : 2) * head.header.size;
+  const uint64_t cost = head.payload_size + (head.kind == OpKind::kPatchElf ? 3 : 2) * head.header.size;
+  if (head.kind == OpKind::kPatchBsdiff || head.kind == OpKind::kPatchElf) {
+    LARCH_ASSIGN_OR_RETURN(repo::FileHeader base, BaseHeader(head.base, head.key.id));
+    if (!InMemory(head, base) || cost > pool_.budget()) return StreamPatch(reader, head, base);
+  }
+  LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
   return pool_.Submit(cost, [this, head, patch = std::move(patch)] { return Patch(head, patch); });
 }
 
@@ -552,7 +565,7 @@ Status Precheck(const repo::Store& store, const ApplyOptions& options, const Del
 Status Write(repo::Store& store, DeltaSource& source, const ApplyOptions& options,
              const DeltaSuperblock& sb, ApplyStats& stats, std::function<Status()> before_refs) {
   LARCH_ASSIGN_OR_RETURN(std::unique_ptr<repo::Transaction> txn, repo::Transaction::Begin(store));
-  WorkPool pool(options.threads, kApplyBudget);
+  WorkPool pool(options.threads, kDecoderAndStaging - (uint64_t{1} << kPartWindowLog));
   ProgressCounter progress(options.progress, "apply", sb.TotalUncompressed());
   Applier applier(store, *txn, sb, pool, progress);
   for (size_t i = 0; i < sb.parts.size(); ++i) LARCH_RETURN_IF_ERROR(applier.ApplyPart(source, i));

@@ -58,4 +58,14 @@ Status WorkPool::Wait() {
   return error_;
 }
 
+void WorkPool::SetBudget(uint64_t budget) {
+  std::lock_guard<std::mutex> lock(mu_);
+  budget_ = budget;
+}
+
+uint64_t WorkPool::budget() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return budget_;
+}
+
 }  // namespace larch::delta

@@ -34,6 +34,10 @@ class WorkPool {
   Status Submit(uint64_t cost, std::function<Status()> task);
   // Waits for every queued task; the first error, if any.
   Status Wait();
+  // The budget for what is submitted from now on (the applier sets it per
+  // part, when the pool is idle, from the memory the part's decoder needs).
+  void SetBudget(uint64_t budget);
+  uint64_t budget();
 
  private:
   struct Job {
