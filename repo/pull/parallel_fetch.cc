@@ -79,11 +79,13 @@ struct Transfer {
   Sinks* sinks = nullptr;
   char error[CURL_ERROR_SIZE] = {0};
 
-  ~Transfer() { Detach(); }
+  ~Transfer() { (void)Detach(); }  // a failed batch: its error is already on its way
   // libcurl requires a handle to leave its multi before it is cleaned up.
-  void Detach() {
-    if (multi != nullptr && easy != nullptr) (void)curl_multi_remove_handle(multi, easy.get());
+  Status Detach() {
+    CURLMcode rc = CURLM_OK;
+    if (multi != nullptr && easy != nullptr) rc = curl_multi_remove_handle(multi, easy.get());
     multi = nullptr;
+    return CurlStatus(rc, "removing a finished transfer");
   }
 };
 
@@ -296,7 +298,7 @@ Status Batch::Finish(std::unique_ptr<Transfer> t, CURLcode rc) {
   end.received = t->received;
   end.seconds = SecondsSince(t->started);
   end.error = t->error;
-  t->Detach();
+  LARCH_RETURN_IF_ERROR(t->Detach());
   t->easy.reset();
   const DownloadCache& cache = *sinks_.cache;
   Decision d = Decide(*t->download, t->url, end, t->book, options_, fetcher_.remote_.name);
