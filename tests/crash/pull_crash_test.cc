@@ -5,22 +5,27 @@
 // directories, the partial file's appends, the fsync and rename that make
 // a download complete, the directory sync after it, the transaction, the
 // cache's removal — "lose power" at i, reboot, and check:
-//   - fsck passes and the ref is absent or names the new commit;
+//   - fsck passes and the ref names the old commit (none) or the new one;
 //   - at most one download that was complete before the power cut is not
 //     complete after it (the one whose directory sync the cut hit): a
 //     complete download is durable;
 //   - the pull run again succeeds without fetching any download that the
 //     cache holds complete: those objects are taken off the server for the
 //     re-run, so fetching one fails it.
-// The remote is file://, so the i-th call is the same call in every run.
+// It runs twice: a first pull by objects, and an update v1 -> v2 by a delta
+// (the superblock complete in the cache, half of its first part in a
+// .part). The remote is file://, so the i-th call is the same call in every
+// run.
 #include <unistd.h>
 
 #include <filesystem>
 #include <set>
 
+#include "repo/delta/generate.h"
 #include "repo/fsck.h"
 #include "repo/pull/download_cache.h"
 #include "repo/pull/pull_test_util.h"
+#include "repo/trust/signing.h"
 #include "src/fs/fault_fs.h"
 #include "tests/crash/no_sync_fs.h"
 
@@ -30,35 +35,72 @@ namespace {
 namespace stdfs = std::filesystem;
 
 
-class PullCrash : public PullFixture {
+class PullCrash : public PullFixture, public ::testing::WithParamInterface<bool> {
  protected:
+  bool by_delta() const { return GetParam(); }
+
   void SetUp() override {
     PullFixture::SetUp();
-    v1_ = Publish(V("1.0").Content(Incompressible(200 << 10)));
-    PublishSummary();
     fetch_.parallel = 1;  // one transfer at a time: the same order every run
+    target_ = Publish(V("1.0").Content(Incompressible(200 << 10)));
+    PublishSummary();
+    if (by_delta()) {
+      Must(PullRef());  // the device has 1.0; 2.0 comes as a delta
+      previous_ = target_;
+      const ObjectId v1 = target_;
+      const std::string v1_content = Incompressible(200 << 10);
+      target_ = Publish(V("2.0").Content(std::string(v1_content.rbegin(), v1_content.rend())));
+      delta::GenerateOptions options;
+      options.from = v1;
+      options.to = target_;
+      options.threads = 1;
+      options.sign = [this](const crypto::Sha256Digest& digest) -> Result<std::vector<repo::CommitSignature>> {
+        LARCH_ASSIGN_OR_RETURN(repo::CommitSignature sig,
+                               trust::SignDigest(keys_[0], repo::SignedKind::kDeltaSuperblock, digest));
+        return std::vector<repo::CommitSignature>{sig};
+      };
+      Must(delta::GenerateDelta(*server_, options).status());
+      PublishSummary();
+    }
     state_.reset();
     pristine_ = dir_.Sub("device");
     MakeInterruptedPull();
   }
 
-  // What a pull killed during its file downloads leaves in the cache.
+  // The server's files below objects/ and deltas/, as remote paths.
+  std::vector<std::string> ServerFiles() {
+    std::vector<std::string> paths;
+    for (const char* top : {"objects", "deltas"}) {
+      if (!stdfs::exists(dir_.Sub("server/") + top)) continue;
+      for (const auto& e : stdfs::recursive_directory_iterator(dir_.Sub("server/") + top)) {
+        if (e.is_regular_file()) paths.push_back(e.path().string().substr(dir_.Sub("server").size() + 1));
+      }
+    }
+    return paths;
+  }
+
+  // What a pull killed during its downloads leaves in the cache: by
+  // objects, the commit and the tree's metadata complete and half of the
+  // biggest file object; by delta, the superblock complete and half of the
+  // first part.
   void MakeInterruptedPull() {
     const std::string cache = pristine_ + "/tmp/downloads/origin/";
     stdfs::create_directories(cache);
-    std::string biggest;
-    for (const auto& e : stdfs::recursive_directory_iterator(dir_.Sub("server/objects"))) {
-      if (!e.is_regular_file()) continue;
-      const std::string path = e.path().string().substr(dir_.Sub("server").size() + 1);
-      if (path.ends_with(".file")) {
-        if (biggest.empty() || e.file_size() > stdfs::file_size(dir_.Sub("server/" + biggest))) biggest = path;
+    std::string partial;
+    for (const std::string& path : ServerFiles()) {
+      const std::string from = dir_.Sub("server/" + path);
+      if (by_delta()) {
+        if (path.ends_with("/superblock")) stdfs::copy_file(from, cache + DownloadCache::NameFor(path));
+        if (path.ends_with("/0")) partial = path;
+      } else if (path.ends_with(".file")) {
+        if (partial.empty() || stdfs::file_size(from) > stdfs::file_size(dir_.Sub("server/" + partial))) partial = path;
       } else if (!path.ends_with(".commitmeta")) {
-        stdfs::copy_file(e.path(), cache + DownloadCache::NameFor(path));
+        stdfs::copy_file(from, cache + DownloadCache::NameFor(path));
       }
     }
-    ASSERT_FALSE(biggest.empty());
-    const std::string content = ReadTestFile(dir_.Sub("server/" + biggest));
-    WriteTestFile(cache + DownloadCache::NameFor(biggest) + ".part", content.substr(0, content.size() / 2));
+    ASSERT_FALSE(partial.empty());
+    const std::string content = ReadTestFile(dir_.Sub("server/" + partial));
+    WriteTestFile(cache + DownloadCache::NameFor(partial) + ".part", content.substr(0, content.size() / 2));
   }
 
   Status PullInto(fs::Fs& fs, const std::string& path) {
@@ -88,19 +130,15 @@ class PullCrash : public PullFixture {
     return names;
   }
 
-  // The server's objects whose cache names are in `names`, moved aside
+  // The server's files whose cache names are in `names`, moved aside
   // (true) or back (false).
   void HideOnServer(const std::set<std::string>& names, bool hide) {
-    for (const auto& e : stdfs::recursive_directory_iterator(dir_.Sub("server/objects"))) {
-      if (!e.is_directory()) continue;
-      for (const auto& f : stdfs::directory_iterator(e.path())) {
-        std::string path = f.path().string();
-        if (!hide && !path.ends_with(".hidden")) continue;
-        if (!hide) path.resize(path.size() - 7);
-        const std::string name = DownloadCache::NameFor(path.substr(dir_.Sub("server").size() + 1));
-        if (names.count(name) == 0) continue;
-        hide ? stdfs::rename(path, path + ".hidden") : stdfs::rename(path + ".hidden", path);
-      }
+    for (std::string path : ServerFiles()) {
+      if (!hide && !path.ends_with(".hidden")) continue;
+      if (!hide) path.resize(path.size() - 7);
+      if (names.count(DownloadCache::NameFor(path)) == 0) continue;
+      const std::string real = dir_.Sub("server/" + path);
+      hide ? stdfs::rename(real, real + ".hidden") : stdfs::rename(real + ".hidden", real);
     }
   }
 
@@ -114,22 +152,23 @@ class PullCrash : public PullFixture {
       auto report = Must(repo::Fsck(*store, repo::FsckOptions{}));
       EXPECT_TRUE(report.ok()) << "crash at " << i << ": " << report.problems[0];
       auto ref = Must(repo::ReadRef(*store, "origin:os/stable"));
-      EXPECT_TRUE(!ref || *ref == v1_) << "crash at " << i;
+      EXPECT_TRUE(ref == previous_ || ref == target_) << "crash at " << i;
     }
     HideOnServer(after_cut, true);
     Status again = PullInto(crash::Unsynced(), path);
     HideOnServer(after_cut, false);
     ASSERT_TRUE(again.ok()) << "crash at " << i << ": re-run: " << again.ToString();
     auto store = Must(repo::Store::Open(*fs::DefaultFs(), path));
-    EXPECT_EQ(*Must(repo::ReadRef(*store, "origin:os/stable")), v1_) << "crash at " << i;
+    EXPECT_EQ(*Must(repo::ReadRef(*store, "origin:os/stable")), target_) << "crash at " << i;
     EXPECT_TRUE(Must(repo::Fsck(*store, repo::FsckOptions{})).ok()) << "crash at " << i;
   }
 
-  ObjectId v1_;
+  std::optional<ObjectId> previous_;  // the ref before the pull under test
+  ObjectId target_;                   // what the pull under test brings
   std::string pristine_;
 };
 
-TEST_F(PullCrash, EveryFilesystemStepOfAResumedPullRecovers) {
+TEST_P(PullCrash, EveryFilesystemStepOfAResumedPullRecovers) {
   const std::string count = dir_.Sub("count");
   Copy(pristine_, count);
   fs::FaultFs counter(&crash::Unsynced());
@@ -153,6 +192,9 @@ TEST_F(PullCrash, EveryFilesystemStepOfAResumedPullRecovers) {
     stdfs::remove_all(path);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Methods, PullCrash, ::testing::Bool(),
+                         [](const auto& param_info) { return std::string(param_info.param ? "delta" : "objects"); });
 
 }  // namespace
 }  // namespace larch::pull::testing
