@@ -1,12 +1,13 @@
 // File: repo/pull/download_cache.cc
 //
-// Writes here use open(2)/ftruncate(2) directly rather than fs::Fs: the
-// Fs interface has no append mode, and nothing in this directory is trusted
-// or needs crash-ordering (every byte is re-verified by hash when used).
+// Every filesystem call goes through the store's fs::Fs, so that the crash
+// sweeps (tests/crash/pull_crash_test.cc) see them and a full disk reaches
+// the caller as kNoSpace. Nothing here is trusted (every byte is
+// re-verified by hash when used), but a complete download is durable
+// before it is called complete, so that no verified download is fetched
+// twice after a power cut.
 #include "repo/pull/download_cache.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,15 +17,27 @@
 namespace larch::pull {
 
 namespace {
+
 constexpr char kDownloads[] = "downloads";
+
+// A directory made here is synced into its parent at once: a complete
+// download in a directory that power loss takes away is lost as well.
+Result<UniqueFd> OpenDurableDir(fs::Fs& fs, int parent, const std::string& name) {
+  Status made = fs.Mkdir(parent, name, 0700);
+  if (made.ok()) {
+    LARCH_RETURN_IF_ERROR(fs.Fsync(parent));
+  } else if (!made.IsAlreadyExists()) {
+    return made;
+  }
+  return fs.OpenDirPath(parent, name);  // a symlink planted there is refused
+}
+
 }  // namespace
 
 Result<std::unique_ptr<DownloadCache>> DownloadCache::Open(const repo::Store& store, const std::string& remote) {
   fs::Fs& fs = store.fs();
-  LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, store.tmp_fd(), kDownloads, 0700));
-  LARCH_ASSIGN_OR_RETURN(UniqueFd downloads, fs.OpenDirPath(store.tmp_fd(), kDownloads));
-  LARCH_RETURN_IF_ERROR(fs::EnsureDir(fs, downloads.get(), remote, 0700));
-  LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs.OpenDirPath(downloads.get(), remote));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd downloads, OpenDurableDir(fs, store.tmp_fd(), kDownloads));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd dir, OpenDurableDir(fs, downloads.get(), remote));
   // Two pulls appending to the same .part files would interleave bytes; the
   // lock lasts as long as the descriptor (the process, if it is killed).
   if (::flock(dir.get(), LOCK_EX | LOCK_NB) != 0) {
@@ -41,34 +54,43 @@ std::string DownloadCache::NameFor(const std::string& remote_path) {
 }
 
 bool DownloadCache::IsComplete(const std::string& name) const {
-  struct stat st;
-  return ::fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+  Result<struct stat> st = store_.fs().Stat(dir_.get(), name);
+  return st.ok() && S_ISREG(st->st_mode);
 }
 
 Result<UniqueFd> DownloadCache::OpenPartial(const std::string& name, uint64_t* size) const {
+  fs::Fs& fs = store_.fs();
   const std::string part = name + ".part";
-  UniqueFd fd(::openat(dir_.get(), part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid()) return Status::FromErrno(errno, "download cache " + part);
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno(errno, "download cache " + part);
+  Result<UniqueFd> fd = fs.OpenWrite(dir_.get(), part);
+  if (!fd.ok() && fd.status().IsNotFound()) fd = fs.CreateExclusive(dir_.get(), part, 0600);
+  if (!fd.ok()) return fd.status().WithContext("download cache " + part);
+  LARCH_ASSIGN_OR_RETURN(struct stat st, fs.FStat(fd->get()));
+  // Appending: the file position is not filesystem state, so lseek needs no
+  // Fs call (Fs has no append mode).
+  if (::lseek(fd->get(), 0, SEEK_END) < 0) return Status::FromErrno(errno, "download cache " + part);
   *size = static_cast<uint64_t>(st.st_size);
-  return fd;
+  return std::move(*fd);
+}
+
+Status DownloadCache::Append(int fd, ByteSpan data) const {
+  // The cause stays in the code: a full disk is kNoSpace (exit 6).
+  return store_.fs().Write(fd, data).WithContext("writing the download cache of remote " + remote_);
 }
 
 Status DownloadCache::Truncate(int fd) const {
-  if (::ftruncate(fd, 0) != 0) return Status::FromErrno(errno, "download cache: truncate");
+  LARCH_RETURN_IF_ERROR(store_.fs().Truncate(fd, 0));
+  if (::lseek(fd, 0, SEEK_SET) < 0) return Status::FromErrno(errno, "download cache: truncate");
   return Status::Ok();
 }
 
 Status DownloadCache::Complete(const std::string& name, int fd) const {
   // Durable before it is called complete: after a power cut a complete
-  // file is whole (a partial one may lose its tail and simply resumes).
-  if (::fsync(fd) != 0) return Status::FromErrno(errno, "download cache: fsync " + name);
-  const std::string part = name + ".part";
-  if (::renameat(dir_.get(), part.c_str(), dir_.get(), name.c_str()) != 0) {
-    return Status::FromErrno(errno, "download cache: rename " + part);
-  }
-  return Status::Ok();
+  // file is whole and still complete (a partial one may lose its tail and
+  // simply resumes).
+  fs::Fs& fs = store_.fs();
+  LARCH_RETURN_IF_ERROR(fs.Fsync(fd));
+  LARCH_RETURN_IF_ERROR(fs.Rename(dir_.get(), name + ".part", dir_.get(), name, fs::RenameMode::kReplace));
+  return fs.Fsync(dir_.get());
 }
 
 Result<Bytes> DownloadCache::Read(const std::string& name, uint64_t max_size) const {
@@ -80,8 +102,9 @@ Result<UniqueFd> DownloadCache::OpenComplete(const std::string& name) const {
 }
 
 void DownloadCache::Discard(const std::string& name) const {
-  ::unlinkat(dir_.get(), name.c_str(), 0);
-  ::unlinkat(dir_.get(), (name + ".part").c_str(), 0);
+  // Best effort: a name that stays is re-verified, and refused, next time.
+  (void)store_.fs().Unlink(dir_.get(), name);
+  (void)store_.fs().Unlink(dir_.get(), name + ".part");
 }
 
 Status DownloadCache::Clear() {
@@ -91,18 +114,13 @@ Status DownloadCache::Clear() {
 }
 
 uint64_t DownloadCache::BytesHeld() const {
+  Result<std::vector<fs::DirEntry>> entries = store_.fs().ReadDir(dir_.get());
+  if (!entries.ok()) return 0;
   uint64_t total = 0;
-  int fd = ::dup(dir_.get());
-  DIR* d = fd >= 0 ? ::fdopendir(fd) : nullptr;
-  if (d == nullptr) return 0;
-  ::rewinddir(d);
-  while (struct dirent* e = ::readdir(d)) {
-    struct stat st;
-    if (::fstatat(dir_.get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-      total += static_cast<uint64_t>(st.st_size);
-    }
+  for (const fs::DirEntry& e : *entries) {
+    Result<struct stat> st = store_.fs().Stat(dir_.get(), e.name);
+    if (st.ok() && S_ISREG(st->st_mode)) total += static_cast<uint64_t>(st->st_size);
   }
-  ::closedir(d);
   return total;
 }
 

@@ -33,8 +33,11 @@ class DownloadCache {
   // Opens <name>.part for appending (created empty if missing); its
   // current size is where the download resumes.
   Result<UniqueFd> OpenPartial(const std::string& name, uint64_t* size) const;
+  // Appends to a descriptor from OpenPartial; a full disk is kNoSpace.
+  Status Append(int fd, ByteSpan data) const;
+  // Empties a partial download (the server ignored a Range request).
   Status Truncate(int fd) const;
-  // fsync + rename <name>.part → <name>.
+  // fsync, rename <name>.part → <name>, fsync the directory.
   Status Complete(const std::string& name, int fd) const;
   Result<Bytes> Read(const std::string& name, uint64_t max_size) const;
   Result<UniqueFd> OpenComplete(const std::string& name) const;

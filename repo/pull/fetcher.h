@@ -25,13 +25,17 @@
 namespace larch::pull {
 
 struct FetchOptions {
-  // A transfer slower than stall_bytes_per_second for stall_seconds fails
-  // (slow retrieval attacks, dead links) instead of hanging forever.
+  // A transfer slower than stall_bytes_per_second for stall_seconds is
+  // aborted and retried (dead links) instead of hanging forever; a download
+  // (and a batch) that averages less than that rate over all its attempts,
+  // once two stall_seconds' worth of deficit is used up, fails (slow
+  // retrieval: a server that drips a few bytes per request; attempt.h).
   long stall_bytes_per_second = 1024;
   long stall_seconds = 60;
   long connect_timeout_seconds = 30;
   unsigned parallel = 8;      // concurrent transfers (one connection with HTTP/2)
   unsigned retries = 5;       // attempts in a row without a new byte before giving up
+                              // (and, with 1 per 64 KiB of size, the cap on attempts)
   uint64_t max_rate = 0;      // bytes per second over all transfers; 0: unlimited
   unsigned backoff_ms = 250;  // first retry delay; doubles per failed attempt, at most 30 s
 };
@@ -65,8 +69,9 @@ class Fetcher {
   // resuming partial files with Range requests and retrying with
   // exponential back-off while the link drops. kNotFound for a file the
   // remote does not have; kVerifyFailed when one exceeds its limit (its
-  // partial download is discarded); kIoError after `retries` attempts in a
-  // row without progress.
+  // partial download is discarded); kNoSpace when the cache's disk is full;
+  // kIoError after `retries` attempts in a row without progress, after the
+  // cap on attempts, or below the minimum rate (slow retrieval, attempt.h).
   //
   // Progress (phase `phase`) counts bytes: each file's bytes received so
   // far, up to its exact or progress size, of the sum of those sizes; the
@@ -78,10 +83,11 @@ class Fetcher {
   uint64_t requests() const { return requests_; }
 
  private:
+  friend class Batch;  // FetchAll's state (parallel_fetch.cc)
   Fetcher() = default;
+  Status SetCommonOptions(void* curl) const;
   struct Handle;
-  void SetCommonOptions(void* curl) const;
-  std::unique_ptr<Handle> handle_;
+  std::unique_ptr<Handle> handle_;  // Get's, reused for keep-alive
   trust::RemoteConfig remote_;
   FetchOptions options_;
   std::string base_url_;

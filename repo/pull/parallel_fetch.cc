@@ -7,14 +7,14 @@
 //   - a transfer that breaks resumes from the bytes already in its .part
 //     file with a Range request, so nothing received is received twice;
 //     a server that ignores Range (200 instead of 206) restarts the file;
-//   - back-off: a retry that made progress goes again at once; attempts in
-//     a row without a new byte wait 250 ms, 500 ms, 1 s … (at most 30 s)
-//     and give up after `retries`;
+//   - what follows each attempt (complete, retry after a back-off, fail) is
+//     Decide's (attempt.h): back-off, --retries, the cap on attempts and
+//     the minimum rate over all of a download's attempts;
+//   - the batch as a whole is held to the same minimum rate;
 //   - every byte counts against the download's limit; past it the
 //     transfer is cut and the partial file discarded.
 #include <curl/curl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,6 +22,8 @@
 #include <map>
 #include <thread>
 
+#include "repo/pull/attempt.h"
+#include "repo/pull/curl_handle.h"
 #include "repo/pull/download_cache.h"
 #include "repo/pull/fetcher.h"
 
@@ -30,6 +32,8 @@ namespace larch::pull {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // --max-rate over the whole pull: after each chunk, sleep until the bytes
 // received so far fit the rate. (libcurl's per-transfer limit lets the first
@@ -47,34 +51,56 @@ struct Throttle {
   }
 };
 
+// What every transfer of a batch writes to.
+struct Sinks {
+  const DownloadCache* cache = nullptr;
+  Throttle throttle;
+  uint64_t batch_bytes = 0;        // received in this batch
+  uint64_t* fetcher_bytes = nullptr;  // Fetcher::bytes_received_
+};
+
 struct Transfer {
   const Download* download = nullptr;
   std::string name;
+  std::string url;
   UniqueFd fd;
-  uint64_t offset = 0;        // bytes in the .part file
-  uint64_t attempt_start = 0; // offset when this attempt began
-  CURL* easy = nullptr;
+  uint64_t offset = 0;         // bytes in the .part file
+  uint64_t attempt_start = 0;  // offset when this attempt began
+  uint64_t received = 0;       // bytes received in this attempt
+  EasyHandle easy;
+  CURLM* multi = nullptr;  // while added to it
   bool overflow = false;
-  bool write_error = false;
+  Status write;  // a failed write to the cache (its cause: a full disk is kNoSpace)
   bool checked_status = false;
-  unsigned failures = 0;      // attempts in a row without progress
-  uint64_t parked = 0;        // its progress credit while it waits to resume
+  AttemptBook book;
+  uint64_t parked = 0;  // its progress credit while it waits to resume
+  Clock::time_point started{};
   Clock::time_point not_before{};
-  uint64_t* received = nullptr;
-  Throttle* throttle = nullptr;
+  Sinks* sinks = nullptr;
   char error[CURL_ERROR_SIZE] = {0};
+
+  ~Transfer() { (void)Detach(); }  // a failed batch: its error is already on its way
+  // libcurl requires a handle to leave its multi before it is cleaned up.
+  Status Detach() {
+    CURLMcode rc = CURLM_OK;
+    if (multi != nullptr && easy != nullptr) rc = curl_multi_remove_handle(multi, easy.get());
+    multi = nullptr;
+    return CurlStatus(rc, "removing a finished transfer");
+  }
 };
 
 size_t WriteToFile(char* ptr, size_t size, size_t nmemb, void* userdata) {
   Transfer* t = static_cast<Transfer*>(userdata);
   const size_t n = size * nmemb;
-  *t->received += n;
+  *t->sinks->fetcher_bytes += n;
+  t->sinks->batch_bytes += n;
+  t->received += n;
   if (!t->checked_status) {
     t->checked_status = true;
-    long code = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    if (code == 200 && t->offset > 0) {  // the server ignored our Range: start over
-      if (::ftruncate(t->fd.get(), 0) != 0) return 0;
+    if (InfoLong(t->easy.get(), CURLINFO_RESPONSE_CODE) == 200 && t->offset > 0) {
+      // The server ignored our Range: start over.
+      t->write = t->sinks->cache->Truncate(t->fd.get());
+      if (!t->write.ok()) return 0;
       t->offset = 0;
     }
   }
@@ -82,17 +108,10 @@ size_t WriteToFile(char* ptr, size_t size, size_t nmemb, void* userdata) {
     t->overflow = true;
     return 0;
   }
-  for (size_t done = 0; done < n;) {
-    ssize_t w = ::write(t->fd.get(), ptr + done, n - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      t->write_error = true;
-      return 0;
-    }
-    done += static_cast<size_t>(w);
-  }
+  t->write = t->sinks->cache->Append(t->fd.get(), ByteSpan(reinterpret_cast<const uint8_t*>(ptr), n));
+  if (!t->write.ok()) return 0;
   t->offset += n;
-  t->throttle->Account(n);
+  t->sinks->throttle.Account(n);
   return n;
 }
 
@@ -103,14 +122,6 @@ int SmallReceiveBuffer(void* clientp, curl_socket_t fd, curlsocktype) {
   int size = *static_cast<int*>(clientp);
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
   return CURL_SOCKOPT_OK;
-}
-
-bool IsPermanentHttp(long code) { return code >= 400 && code < 500 && code != 408 && code != 429; }
-
-Clock::duration Backoff(unsigned failures, unsigned first_ms) {
-  if (failures == 0) return std::chrono::milliseconds(0);
-  uint64_t ms = static_cast<uint64_t>(first_ms) << std::min(failures - 1, 16u);
-  return std::chrono::milliseconds(std::min<uint64_t>(ms, 30000));
 }
 
 // Bytes done and to do over one FetchAll. A file counts for its exact or
@@ -143,165 +154,246 @@ struct ByteProgress {
 
 }  // namespace
 
-Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>& downloads,
-                         const ProgressFn& progress, std::string_view phase) {
-  std::deque<std::unique_ptr<Transfer>> pending;
-  Throttle throttle;
-  throttle.max_rate = options_.max_rate;
-  int receive_buffer = static_cast<int>(std::clamp<uint64_t>(options_.max_rate / 4, 4096, 256 << 10));
-  ByteProgress report;
+// The state of one FetchAll. Members are destroyed in reverse order: the
+// transfers (which leave the multi handle) before the multi handle.
+class Batch {
+ public:
+  Batch(Fetcher& fetcher, const DownloadCache& cache, const ProgressFn& progress, std::string_view phase)
+      : fetcher_(fetcher), options_(fetcher.options_), progress_(progress), phase_(phase) {
+    sinks_.cache = &cache;
+    sinks_.throttle.max_rate = options_.max_rate;
+    sinks_.fetcher_bytes = &fetcher.bytes_received_;
+    receive_buffer_ = static_cast<int>(std::clamp<uint64_t>(options_.max_rate / 4, 4096, 256 << 10));
+    parallel_ = options_.max_rate > 0 ? 1 : std::max(1u, options_.parallel);
+  }
+
+  Status Run(const std::vector<Download>& downloads);
+
+ private:
+  void Enqueue(const std::vector<Download>& downloads);
+  Status StartDue();
+  Status Start(std::unique_ptr<Transfer> t);
+  Status Configure(Transfer& t);
+  Status CollectFinished(bool* finished);
+  Status Finish(std::unique_ptr<Transfer> t, CURLcode rc);
+  Status CheckBatchRate() const;
+  void Report();
+  int WaitMs() const;
+
+  Fetcher& fetcher_;
+  const FetchOptions& options_;
+  const ProgressFn& progress_;
+  std::string_view phase_;
+  Sinks sinks_;
+  int receive_buffer_ = 0;
+  unsigned parallel_ = 1;
+  ByteProgress report_;
+  Clock::time_point start_ = Clock::now();
+  bool drip_seen_ = false;  // an attempt ended with some bytes, not all
+  MultiHandle multi_;
+  std::deque<std::unique_ptr<Transfer>> pending_;
+  std::map<CURL*, std::unique_ptr<Transfer>> active_;
+};
+
+void Batch::Enqueue(const std::vector<Download>& downloads) {
   bool sizes_known = true;
   for (const Download& d : downloads) {
     std::optional<uint64_t> w = ByteProgress::Weight(d);
     sizes_known = sizes_known && w;
-    report.total += w.value_or(0);
+    report_.total += w.value_or(0);
   }
-  if (!sizes_known) report.total = 0;
+  if (!sizes_known) report_.total = 0;
   for (const Download& d : downloads) {
     auto t = std::make_unique<Transfer>();
     t->download = &d;
     t->name = DownloadCache::NameFor(d.path);
-    t->received = &bytes_received_;
-    t->throttle = &throttle;
-    if (cache.IsComplete(t->name)) {
-      report.settled += ByteProgress::Weight(d).value_or(0);
+    t->url = fetcher_.base_url_ + "/" + d.path;
+    t->sinks = &sinks_;
+    if (sinks_.cache->IsComplete(t->name)) {
+      report_.settled += ByteProgress::Weight(d).value_or(0);
       continue;
     }
-    pending.push_back(std::move(t));
+    pending_.push_back(std::move(t));
   }
-  CURLM* multi = curl_multi_init();
-  if (multi == nullptr) return Status::IoError("libcurl: curl_multi_init failed");
-  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  const unsigned parallel = options_.max_rate > 0 ? 1 : std::max(1u, options_.parallel);
-  std::map<CURL*, std::unique_ptr<Transfer>> active;
+}
+
+// Starts what waits and is due, while there are free slots.
+Status Batch::StartDue() {
+  const auto now = Clock::now();
+  for (size_t i = pending_.size(); i > 0 && active_.size() < parallel_; --i) {
+    std::unique_ptr<Transfer> t = std::move(pending_.front());
+    pending_.pop_front();
+    if (t->not_before > now) {
+      pending_.push_back(std::move(t));
+      continue;
+    }
+    LARCH_RETURN_IF_ERROR(Start(std::move(t)));
+  }
+  return Status::Ok();
+}
+
+Status Batch::Start(std::unique_ptr<Transfer> t) {
+  report_.Unpark(*t);
+  const DownloadCache& cache = *sinks_.cache;
+  LARCH_ASSIGN_OR_RETURN(t->fd, cache.OpenPartial(t->name, &t->offset));
+  if (t->offset > t->download->limit) {
+    LARCH_RETURN_IF_ERROR(cache.Truncate(t->fd.get()));
+    t->offset = 0;
+  }
+  t->attempt_start = t->offset;
+  t->received = 0;
+  t->checked_status = false;
+  t->started = Clock::now();
+  LARCH_ASSIGN_OR_RETURN(t->easy, NewEasy());
+  LARCH_RETURN_IF_ERROR(Configure(*t));
+  LARCH_RETURN_IF_ERROR(CurlStatus(curl_multi_add_handle(multi_.get(), t->easy.get()), "adding a transfer"));
+  t->multi = multi_.get();
+  CURL* key = t->easy.get();
+  active_[key] = std::move(t);
+  return Status::Ok();
+}
+
+Status Batch::Configure(Transfer& t) {
+  LARCH_RETURN_IF_ERROR(fetcher_.SetCommonOptions(t.easy.get()));
+  EasyOptions o(t.easy.get());
+  o.Set(CURLOPT_URL, t.url.c_str())
+      .Set(CURLOPT_FAILONERROR, 1L)
+      .Set(CURLOPT_WRITEFUNCTION, WriteToFile)
+      .Set(CURLOPT_WRITEDATA, &t)
+      .Set(CURLOPT_ERRORBUFFER, t.error);
+  if (t.offset > 0) o.Set(CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t.offset));
+  if (options_.max_rate > 0) {
+    o.Set(CURLOPT_SOCKOPTFUNCTION, SmallReceiveBuffer)
+        .Set(CURLOPT_SOCKOPTDATA, &receive_buffer_)
+        .Set(CURLOPT_BUFFERSIZE, static_cast<long>(std::min(receive_buffer_, CURL_MAX_WRITE_SIZE)));
+  }
+  return o.status();
+}
+
+Status Batch::CollectFinished(bool* finished) {
+  int queued = 0;
   Status result = Status::Ok();
+  while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    *finished = true;
+    auto it = active_.find(msg->easy_handle);
+    if (it == active_.end()) continue;
+    std::unique_ptr<Transfer> t = std::move(it->second);
+    active_.erase(it);
+    Status s = Finish(std::move(t), msg->data.result);
+    if (!s.ok() && result.ok()) result = s;
+  }
+  return result;
+}
 
-  auto start = [&](std::unique_ptr<Transfer> t) -> Status {
-    report.Unpark(*t);
-    LARCH_ASSIGN_OR_RETURN(t->fd, cache.OpenPartial(t->name, &t->offset));
-    if (t->offset > t->download->limit) {
-      LARCH_RETURN_IF_ERROR(cache.Truncate(t->fd.get()));
-      t->offset = 0;
-    }
-    t->attempt_start = t->offset;
-    t->checked_status = false;
-    t->easy = curl_easy_init();
-    if (t->easy == nullptr) return Status::IoError("libcurl: curl_easy_init failed");
-    SetCommonOptions(t->easy);
-    const std::string url = base_url_ + "/" + t->download->path;
-    curl_easy_setopt(t->easy, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(t->easy, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, WriteToFile);
-    curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->error);
-    if (t->offset > 0) curl_easy_setopt(t->easy, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t->offset));
-    if (options_.max_rate > 0) {
-      curl_easy_setopt(t->easy, CURLOPT_SOCKOPTFUNCTION, SmallReceiveBuffer);
-      curl_easy_setopt(t->easy, CURLOPT_SOCKOPTDATA, &receive_buffer);
-      curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, static_cast<long>(std::min(receive_buffer, CURL_MAX_WRITE_SIZE)));
-    }
-    curl_multi_add_handle(multi, t->easy);
-    active[t->easy] = std::move(t);
-    return Status::Ok();
-  };
-
-  // Decides what a finished attempt means: done, retry later, or failure.
-  auto finish = [&](std::unique_ptr<Transfer> t, CURLcode rc) -> Status {
-    long http = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &http);
-    curl_multi_remove_handle(multi, t->easy);
-    curl_easy_cleanup(t->easy);
-    t->easy = nullptr;
-    const Download& d = *t->download;
-    const std::string what = d.path;
-    if (t->overflow) {
-      cache.Discard(t->name);
-      return Status::VerifyFailed(what + ": download exceeded its limit of " + std::to_string(d.limit) +
-                                  " bytes; stopped there");
-    }
-    if (t->write_error) return Status::IoError(what + ": writing the download cache failed");
-    if (rc == CURLE_FILE_COULDNT_READ_FILE || http == 404 || http == 410) {
-      return Status::NotFound(what + " not found on remote " + remote_.name);
-    }
-    const bool range_done = http == 416 && t->offset > 0;  // we already had every byte
-    if ((rc == CURLE_OK || range_done) && (!d.exact_size || t->offset == *d.exact_size)) {
+// Carries out Decide's verdict on a finished attempt.
+Status Batch::Finish(std::unique_ptr<Transfer> t, CURLcode rc) {
+  AttemptEnd end;
+  end.code = rc;
+  end.http = InfoLong(t->easy.get(), CURLINFO_RESPONSE_CODE);
+  end.overflow = t->overflow;
+  end.write = t->write;
+  end.offset = t->offset;
+  end.attempt_start = t->attempt_start;
+  end.received = t->received;
+  end.seconds = SecondsSince(t->started);
+  end.error = t->error;
+  LARCH_RETURN_IF_ERROR(t->Detach());
+  t->easy.reset();
+  const DownloadCache& cache = *sinks_.cache;
+  Decision d = Decide(*t->download, t->url, end, t->book, options_, fetcher_.remote_.name);
+  t->book = d.book;
+  switch (d.next) {
+    case Next::kComplete:
       LARCH_RETURN_IF_ERROR(cache.Complete(t->name, t->fd.get()));
-      report.Complete(*t);
+      report_.Complete(*t);
       return Status::Ok();
-    }
-    if (rc == CURLE_OK && d.exact_size && t->offset > *d.exact_size) {
-      cache.Discard(t->name);
-      return Status::Corruption(what + ": longer than its signed size");
-    }
-    if (rc == CURLE_HTTP_RETURNED_ERROR && IsPermanentHttp(http)) {
-      return Status::IoError(what + ": HTTP " + std::to_string(http) + " from remote " + remote_.name);
-    }
-    // A broken, stalled or short transfer: resume it later.
-    t->failures = t->offset > t->attempt_start ? 0 : t->failures + 1;
-    if (t->failures > options_.retries) {
-      std::string why = rc == CURLE_OK ? "the server sent " + std::to_string(t->offset) + " of " +
-                                             std::to_string(*d.exact_size) + " bytes"
-                                       : (t->error[0] ? t->error : curl_easy_strerror(rc));
-      return Status::IoError(what + ": giving up after " + std::to_string(options_.retries + 1) +
-                             " attempts without progress: " + why);
-    }
-    t->not_before = Clock::now() + Backoff(t->failures, options_.backoff_ms);
-    t->fd.Reset();
-    report.Park(*t);
-    pending.push_back(std::move(t));
-    return Status::Ok();
-  };
+    case Next::kRetry:
+      drip_seen_ = drip_seen_ || end.offset > end.attempt_start;
+      t->not_before = Clock::now() + d.delay;
+      t->fd.Reset();
+      report_.Park(*t);
+      pending_.push_back(std::move(t));
+      return Status::Ok();
+    case Next::kFail:
+      if (d.discard) cache.Discard(t->name);
+      return d.status;
+  }
+  return Status::Ok();
+}
 
-  while (result.ok() && (!pending.empty() || !active.empty())) {
-    const auto now = Clock::now();
-    for (size_t i = pending.size(); i > 0 && active.size() < parallel && result.ok(); --i) {
-      std::unique_ptr<Transfer> t = std::move(pending.front());
-      pending.pop_front();
-      if (t->not_before > now) {
-        pending.push_back(std::move(t));
-        continue;
-      }
-      result = start(std::move(t));
-    }
-    if (!result.ok()) break;
+// The pull as a whole: the batch's bytes over its wall time, held to the
+// same minimum rate as each download once an attempt ended with some bytes
+// and not all of them (many small objects dripped in two halves each never
+// trip the rule of one download). A dead link is left to --retries.
+Status Batch::CheckBatchRate() const {
+  const double seconds = SecondsSince(start_);
+  if (!drip_seen_ || !BelowMinimumRate(sinks_.batch_bytes, seconds, options_)) return Status::Ok();
+  // The message names the download in flight that has received least.
+  const Transfer* slowest = nullptr;
+  auto consider = [&](const Transfer& t) {
+    if (slowest == nullptr || t.book.bytes + t.received < slowest->book.bytes + slowest->received) slowest = &t;
+  };
+  for (const auto& [easy, t] : active_) consider(*t);
+  for (const auto& t : pending_) consider(*t);
+  std::string who = slowest == nullptr ? "" : "; slowest: " + slowest->download->path + " (" + slowest->url + "), " +
+                                                  std::to_string(slowest->book.bytes + slowest->received) + " bytes";
+  return Status::IoError("downloads from remote " + fetcher_.remote_.name + ": slow retrieval: " +
+                         std::to_string(sinks_.batch_bytes) + " bytes in " +
+                         std::to_string(static_cast<uint64_t>(seconds)) + " s (" +
+                         std::to_string(static_cast<uint64_t>(sinks_.batch_bytes / std::max(seconds, 0.001))) +
+                         " B/s), below the minimum of " + std::to_string(MinimumRate(options_)) +
+                         " B/s (--stall-timeout " + std::to_string(options_.stall_seconds) + ")" + who +
+                         "; giving up");
+}
+
+void Batch::Report() {
+  if (!progress_) return;
+  uint64_t done = report_.settled + report_.parked;
+  for (const auto& [easy, t] : active_) done += ByteProgress::Credit(*t);
+  progress_({phase_, done, report_.total});
+}
+
+int Batch::WaitMs() const {
+  if (!active_.empty()) return 100;  // curl wakes the poll as soon as a socket has news
+  auto next = Clock::time_point::max();  // only retries wait: until the first is due
+  for (const auto& t : pending_) next = std::min(next, t->not_before);
+  return static_cast<int>(std::clamp<int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count(), 0, 30000));
+}
+
+Status Batch::Run(const std::vector<Download>& downloads) {
+  Enqueue(downloads);
+  if (pending_.empty()) {
+    Report();
+    return Status::Ok();
+  }
+  LARCH_ASSIGN_OR_RETURN(multi_, NewMulti());
+  LARCH_RETURN_IF_ERROR(CurlStatus(curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX),
+                                   "enabling multiplexing"));
+  while (!pending_.empty() || !active_.empty()) {
+    LARCH_RETURN_IF_ERROR(StartDue());
     int running = 0;
-    curl_multi_perform(multi, &running);
-    int queued = 0;
+    LARCH_RETURN_IF_ERROR(CurlStatus(curl_multi_perform(multi_.get(), &running), "transferring"));
     bool finished = false;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      finished = true;
-      auto it = active.find(msg->easy_handle);
-      std::unique_ptr<Transfer> t = std::move(it->second);
-      active.erase(it);
-      Status s = finish(std::move(t), msg->data.result);
-      if (!s.ok() && result.ok()) result = s;
-    }
-    if (progress) {
-      uint64_t done = report.settled + report.parked;
-      for (const auto& [easy, t] : active) done += ByteProgress::Credit(*t);
-      progress({phase, done, report.total});
-    }
+    LARCH_RETURN_IF_ERROR(CollectFinished(&finished));
+    Report();
+    LARCH_RETURN_IF_ERROR(CheckBatchRate());
     // Never sleep when there is nothing to wait for: the poll below lasts
     // its whole timeout when no transfer is active, which cost every batch
     // (each tree level of a pull) 100 ms.
-    if (pending.empty() && active.empty()) break;
-    if (finished && !pending.empty()) continue;  // a freed slot: start what waits for it first
-    int wait_ms = 100;  // curl wakes the poll as soon as a socket has news
-    if (active.empty()) {  // only retries wait: until the first is due
-      auto next = Clock::time_point::max();
-      for (const auto& t : pending) next = std::min(next, t->not_before);
-      wait_ms = static_cast<int>(std::clamp<int64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count(), 0, 30000));
-    }
-    curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
+    if (pending_.empty() && active_.empty()) break;
+    if (finished && !pending_.empty()) continue;  // a freed slot: start what waits for it first
+    LARCH_RETURN_IF_ERROR(
+        CurlStatus(curl_multi_poll(multi_.get(), nullptr, 0, WaitMs(), nullptr), "waiting for transfers"));
   }
-  for (auto& [easy, t] : active) {
-    curl_multi_remove_handle(multi, easy);
-    curl_easy_cleanup(easy);
-  }
-  curl_multi_cleanup(multi);
-  return result;
+  return Status::Ok();
+}
+
+Status Fetcher::FetchAll(const DownloadCache& cache, const std::vector<Download>& downloads,
+                         const ProgressFn& progress, std::string_view phase) {
+  Batch batch(*this, cache, progress, phase);
+  return batch.Run(downloads);
 }
 
 }  // namespace larch::pull

@@ -2,11 +2,14 @@
 // FetchAll against a real file:// remote: resuming from a partial download
 // receives only the missing bytes; finished downloads are not fetched
 // again; a file longer than its limit is cut and its partial discarded; a
-// file shorter than its signed size is retried, then refused.
+// file shorter than its signed size is retried, then refused; every
+// filesystem call of the cache goes through the store's Fs, and a complete
+// download survives power loss.
 #include <filesystem>
 
 #include "repo/pull/download_cache.h"
 #include "repo/pull/pull_test_util.h"
+#include "src/fs/fault_fs.h"
 
 namespace larch::pull::testing {
 namespace {
@@ -35,6 +38,23 @@ TEST_F(ParallelFetch, ResumesAPartialDownloadWithoutFetchingItsBytesAgain) {
   // Complete downloads are not fetched again.
   Must(fetcher->FetchAll(*cache, {{"blob", content.size(), content.size()}}));
   EXPECT_EQ(fetcher->bytes_received(), content.size() - (1u << 20));
+}
+
+TEST_F(ParallelFetch, ACompleteDownloadSurvivesPowerLoss) {
+  const std::string content(100000, 'p');
+  WriteTestFile(dir_.Sub("server/blob"), content);
+  fs::FaultFs faulty(fs::DefaultFs());
+  auto store = Must(repo::Store::Open(faulty, dir_.Sub("device")));
+  auto cache = Must(DownloadCache::Open(*store, "origin"));
+  auto fetcher = Must(Fetcher::Create(remote_, Quick()));
+  Must(fetcher->FetchAll(*cache, {{"blob", content.size(), content.size()}}));
+  // The cache's writes, syncs and rename went through the store's Fs...
+  EXPECT_GE(faulty.mutation_count(), 5u);
+  // ...and the directory was synced after the rename: power loss keeps it.
+  cache.reset();
+  Must(faulty.SimulatePowerLoss());
+  EXPECT_EQ(ReadTestFile(CachePath("blob")), content);
+  EXPECT_FALSE(std::filesystem::exists(CachePath("blob.part")));
 }
 
 TEST_F(ParallelFetch, ManyFilesInParallel) {

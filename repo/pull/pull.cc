@@ -69,6 +69,9 @@ class Puller {
       : store_(store), remote_(remote), state_(state), options_(options) {}
 
   Result<PullResult> Run();
+  // A full disk: this remote's downloads are removed, partial or complete,
+  // so that the refused pull gives its space back.
+  Status DropDownloads();
 
  private:
   Status OpenCache();
@@ -108,6 +111,16 @@ Status Puller::OpenCache() {
   if (cache_ != nullptr) return Status::Ok();
   LARCH_ASSIGN_OR_RETURN(cache_, DownloadCache::Open(store_, remote_.name));
   return Status::Ok();
+}
+
+Status Puller::DropDownloads() {
+  txn_.reset();  // its staged objects first: they hold space too
+  if (cache_ == nullptr) {  // left by an earlier pull, if anything
+    Result<UniqueFd> dir = store_.fs().OpenDirPath(store_.tmp_fd(), "downloads/" + remote_.name);
+    if (!dir.ok()) return dir.status().IsNotFound() ? Status::Ok() : dir.status();
+    LARCH_ASSIGN_OR_RETURN(cache_, DownloadCache::Open(store_, remote_.name));
+  }
+  return cache_->Clear();
 }
 
 // A small whole file through the download cache, so that the next attempt
@@ -449,6 +462,12 @@ Result<PullResult> Pull(repo::Store& store, const trust::RemoteConfig& remote, t
                         const PullOptions& options) {
   Puller puller(store, remote, state, options);
   Result<PullResult> result = puller.Run();
+  if (!result.ok() && result.status().code() == StatusCode::kNoSpace && !options.dry_run) {
+    Status dropped = puller.DropDownloads();
+    result = Status::NoSpace(result.status().message() +
+                             (dropped.ok() ? "; this pull's downloads were removed to give the space back"
+                                           : "; removing this pull's downloads failed too: " + dropped.message()));
+  }
   if (!result.ok()) {
     // Every attempt is in the history, refused or failed, with the reason;
     // the trust records themselves are untouched. A history that cannot be

@@ -18,6 +18,7 @@
 #include "src/compress/zstd_stream.h"
 #include "repo/reachability.h"
 #include "repo/objects/signed_envelope.h"
+#include "repo/pull/http_test_server.h"
 #include "repo/pull/pull_test_util.h"
 
 namespace larch::pull::testing {
@@ -257,17 +258,7 @@ TEST_F(TrustAttacks, ExtraneousDependencies_TreeWithAddedEntryRefused) {
 // A server that accepts connections and then never sends a byte.
 class StallingServer {
  public:
-  StallingServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    ::listen(fd_, 8);
-  }
+  StallingServer() { fd_ = ListenLoopback(&port_); }
   ~StallingServer() { ::close(fd_); }
   int port() const { return port_; }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,14 @@ struct Release {
   Release& Compatible(std::string c) { compatible = std::move(c); return *this; }
   Release& Content(std::string c) { content = std::move(c); return *this; }
 };
+
+// Content zstd cannot shrink: the object on the wire is as big as the file.
+inline std::string Incompressible(size_t size) {
+  std::mt19937_64 random(42);
+  std::string s(size, '\0');
+  for (char& c : s) c = static_cast<char>(random());
+  return s;
+}
 
 inline Release V(std::string version) {
   Release r;
