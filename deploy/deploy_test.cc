@@ -11,7 +11,7 @@
 #include "deploy/boot_files.h"
 #include "deploy/deploy_test_util.h"
 #include "deploy/deployment_build.h"
-#include "src/fs/fault_fs.h"
+#include "tests/support/fault_fs.h"
 
 namespace larch::deploy::testing {
 namespace {

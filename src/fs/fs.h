@@ -2,9 +2,9 @@
 //
 // Fs: every filesystem call Larch makes goes through this interface, in the
 // manner of LevelDB's Env. Production code uses PosixFs (posix_fs.h); tests
-// wrap it in FaultFs (fault_fs.h) to fail or "crash" at the Nth mutating call
-// and to drop data that was never synced, so crash safety is tested, not
-// hoped for.
+// wrap it (FsWrapper, fs_wrapper.h) in FaultFs (tests/support/fault_fs.h) to
+// fail or "crash" at the Nth mutating call and to drop data that was never
+// synced, so crash safety is tested, not hoped for.
 //
 // All paths are relative to a directory descriptor (the *at() family). Names
 // passed as `name` are single components: no '/', not "." or "..", never
