@@ -27,17 +27,13 @@
 #include "src/base/bytes.h"
 #include "src/base/result.h"
 #include "src/base/unique_fd.h"
+#include "src/base/xattr.h"
 
 namespace larch::fs {
 
-// An extended attribute: name ("user.foo", "security.capability") and value.
-// Lists of xattrs are kept sorted by name so their encoding is canonical.
-struct Xattr {
-  std::string name;
-  Bytes value;
-  bool operator==(const Xattr&) const = default;
-};
-using Xattrs = std::vector<Xattr>;
+// src/base/xattr.h's, under the name the filesystem calls use.
+using Xattr = larch::Xattr;
+using Xattrs = larch::Xattrs;
 
 struct DirEntry {
   std::string name;
