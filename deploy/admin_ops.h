@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "deploy/boot_state.h"
 #include "deploy/sysroot.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

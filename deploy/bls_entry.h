@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

@@ -79,7 +79,7 @@ Status FillLoaderDir(const Sysroot& sysroot, int dir, const std::optional<boot::
     LARCH_RETURN_IF_ERROR(WriteNewFile(fs, dir, kUEnvName, RenderUEnv(entries)));
   if (config.bootloader == Bootloader::kGrub)
     LARCH_RETURN_IF_ERROR(WriteNewFile(fs, dir, kGrubConfigName, RenderGrubConfig(entries)));
-  return WriteNewFile(fs, dir, kBootStateName, boot::EncodeBootState(*next));
+  return WriteNewFile(fs, dir, boot::kBootStateFile, boot::EncodeBootState(*next));
 }
 
 // U-Boot reads /boot/uEnv.txt: a symlink into whichever loader.N is in force.
@@ -135,9 +135,9 @@ Result<BootConfig> ReadBootConfig(const Sysroot& sysroot) {
   LARCH_ASSIGN_OR_RETURN(config.generation, ReadLoaderGeneration(sysroot));
   fs::Fs& fs = sysroot.fs();
   LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs.OpenDirPath(sysroot.boot_fd(), LoaderDir(config.generation)));
-  Result<Bytes> text = fs::ReadFileFully(fs, dir.get(), kBootStateName, 64 << 10);
+  Result<Bytes> text = fs::ReadFileFully(fs, dir.get(), boot::kBootStateFile, 64 << 10);
   if (!text.ok() && text.status().IsNotFound()) return config;
-  std::string path = sysroot.path() + "/boot/" + LoaderDir(config.generation) + "/" + kBootStateName;
+  std::string path = sysroot.path() + "/boot/" + LoaderDir(config.generation) + "/" + boot::kBootStateFile;
   if (!text.ok()) return text.status().WithContext("boot-state file " + path);
   boot::Decoded<boot::BootState> state = boot::DecodeBootState(AsStringView(*text));
   if (!state.value) return Status::Corruption("boot-state file " + path + " is corrupt: " + state.error);

@@ -19,12 +19,11 @@
 
 #include <optional>
 
-#include "deploy/boot_state.h"
 #include "deploy/sysroot.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 
-inline constexpr char kBootStateName[] = "boot-state";
 inline constexpr char kUEnvName[] = "uEnv.txt";
 inline constexpr char kGrubConfigName[] = "grub.cfg";
 

@@ -16,9 +16,9 @@
 #include <optional>
 #include <string>
 
-#include "deploy/boot_state.h"
 #include "deploy/sysroot.h"
 #include "src/base/result.h"
+#include "src/bootstate/boot_state.h"
 #include "src/fs/fs.h"
 
 namespace larch::deploy {

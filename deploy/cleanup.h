@@ -12,8 +12,8 @@
 #include <optional>
 #include <vector>
 
-#include "deploy/boot_state.h"
 #include "deploy/sysroot.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

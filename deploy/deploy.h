@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "deploy/boot_state.h"
 #include "deploy/origin.h"
 #include "deploy/sysroot.h"
 #include "src/base/progress.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

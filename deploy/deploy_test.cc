@@ -11,7 +11,7 @@
 #include "deploy/boot_files.h"
 #include "deploy/deploy_test_util.h"
 #include "deploy/deployment_build.h"
-#include "src/fs/fault_fs.h"
+#include "tests/support/fault_fs.h"
 
 namespace larch::deploy::testing {
 namespace {
@@ -191,6 +191,15 @@ TEST_F(DeployTest, CommitNotInTheStoreIsRefusedAndNothingChanges) {
   EXPECT_TRUE(FailsWith(DeployRev(missing), StatusCode::kNotFound, "commit " + missing + " is not in the store"));
   EXPECT_TRUE(FailsWith(DeployRev("no/such/ref"), StatusCode::kNotFound, "no ref or commit named \"no/such/ref\""));
   EXPECT_UNCHANGED(before, Snapshot());
+}
+
+// A commit in the store whose file object is gone: the store is corrupt
+// (exit 4), and the message names the object's file for fsck and a person.
+TEST_F(DeployTest, MissingFileObjectIsCorruptionNamingTheObject) {
+  ObjectId v1 = CommitVersion("1.0");
+  const std::string object = ObjectPath(sysroot_->store(), FileKeyAt(sysroot_->store(), v1, "/usr/bin/tool"));
+  ASSERT_EQ(::unlink(object.c_str()), 0) << object;
+  EXPECT_TRUE(FailsWith(DeployRev("os/stable"), StatusCode::kCorruption, "missing object " + object));
 }
 
 TEST_F(DeployTest, UnsignedCommitFromARemoteRequiringSignaturesIsRefused) {

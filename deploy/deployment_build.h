@@ -19,11 +19,11 @@
 #include <optional>
 
 #include "deploy/boot_files.h"
-#include "deploy/boot_state.h"
 #include "deploy/deploy_source.h"
 #include "deploy/etc_merge.h"
 #include "deploy/sysroot.h"
 #include "src/base/progress.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "deploy/boot_state.h"
 #include "deploy/deploy_history.h"
 #include "deploy/origin.h"
 #include "deploy/sysroot.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "deploy/boot_state.h"
 #include "src/base/result.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

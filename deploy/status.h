@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "deploy/boot_state.h"
 #include "deploy/deployment_info.h"
 #include "deploy/sysroot.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
 

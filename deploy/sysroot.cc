@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 #include "src/fs/atomic.h"
 
 namespace larch::deploy {

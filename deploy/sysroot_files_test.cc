@@ -35,6 +35,29 @@ TEST(SysrootConfig, RefusesWhatItDoesNotKnow) {
                         "sysroot config larch.conf: line 1: unknown key 'colour'"));
 }
 
+// Numbers at their limits: the largest accepted, the first refused, 64-bit
+// overflow, signs and empty values, each a kCorruption naming the key.
+TEST(SysrootConfig, NumbersAtTheirLimits) {
+  EXPECT_EQ(DecodeSysrootConfig("min-free-space=1125899906842624\n")->min_free_bytes, 1ull << 50);
+  EXPECT_EQ(DecodeSysrootConfig("min-free-space=1024T\n")->min_free_bytes, 1ull << 50);
+  EXPECT_EQ(DecodeSysrootConfig("min-free-space=99%\n")->min_free_percent, 99u);
+  EXPECT_EQ(DecodeSysrootConfig("boot-tries=99\n")->boot_tries, 99u);
+  for (const char* bad : {"min-free-space=1125899906842625\n", "min-free-space=18446744073709551615\n",
+                          "min-free-space=18446744073709551616\n", "min-free-space=99999999999999999999999G\n",
+                          "min-free-space=\n", "min-free-space=+1\n", "min-free-space=100%\n",
+                          "min-free-space=18446744073709551617%\n", "min-free-space=-1%\n", "min-free-space=%\n",
+                          "boot-tries=4294967299\n", "boot-tries=18446744073709551616\n", "boot-tries=-1\n",
+                          "boot-tries=\n", "boot-tries=+3\n", "boot-tries=03\n"}) {
+    Result<SysrootConfig> r = DecodeSysrootConfig(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << bad;
+    const std::string key = std::string(bad).substr(0, std::string(bad).find('='));
+    EXPECT_NE(r.status().message().find(key), std::string::npos) << r.status().message();
+  }
+  EXPECT_TRUE(FailsWith(DecodeSysrootConfig("min-free-space=18446744073709551616\n"), StatusCode::kCorruption,
+                        "'18446744073709551616' is too large (at most 1125899906842624 bytes)"));
+}
+
 TEST(Origin, RoundTripAndStrictness) {
   Origin o{"origin", "os/stable", true};
   EXPECT_EQ(EncodeOrigin(o), "format=larch-origin-1\nremote=origin\nref=os/stable\npinned=1\n");

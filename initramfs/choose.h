@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::initramfs {
 

@@ -6,8 +6,8 @@
 
 #include <cerrno>
 
-#include "deploy/boot_state.h"
 #include "initramfs/log.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::initramfs {
 

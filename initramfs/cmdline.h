@@ -3,7 +3,7 @@
 // The kernel command line as the helper reads it: /proc/cmdline, split on
 // blanks like the kernel does for init's arguments (no quoting: the values
 // the helper reads never contain blanks). Arguments are found, and `larch=`
-// parsed, by deploy/boot_state.h, the one parser shared with `larch admin`.
+// parsed, by src/bootstate/boot_state.h, the one parser shared with `larch admin`.
 #pragma once
 
 #include <optional>

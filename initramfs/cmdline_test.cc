@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 #include "tests/support/temp_dir.h"
 
 namespace larch::initramfs {

@@ -20,7 +20,7 @@
 #include <functional>
 #include <string>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::initramfs {
 

@@ -55,7 +55,7 @@ LoadedState LoadBootState(int sysroot) {
 }
 
 int WriteSteps::OpenTemp(int dir, UniqueFd* out) {
-  *out = UniqueFd(openat(dir, kBootStateTemp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+  *out = UniqueFd(openat(dir, kBootStateTemp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
   return out->valid() ? 0 : errno;
 }
 
@@ -73,7 +73,7 @@ int WriteSteps::Write(int fd, const char* data, size_t size) {
 
 int WriteSteps::Sync(int fd) { return fsync(fd) == 0 ? 0 : errno; }
 
-int WriteSteps::Rename(int dir) { return renameat(dir, kBootStateTemp, dir, kBootStateName) == 0 ? 0 : errno; }
+int WriteSteps::Rename(int dir) { return renameat(dir, kBootStateTemp.c_str(), dir, kBootStateName) == 0 ? 0 : errno; }
 
 int WriteSteps::SyncDir(int dir) { return fsync(dir) == 0 ? 0 : errno; }
 

@@ -3,7 +3,7 @@
 // Reading and durably rewriting the boot-state file
 // (<sysroot>/ostree/boot/boot-state, where ostree/boot -> ../boot/loader ->
 // loader.N: docs/deploy.md, "Boot-state"). The encoding is
-// deploy/boot_state.h's, compiled into the helper as it is.
+// src/bootstate/boot_state.h's, compiled into the helper as it is.
 //
 // A rewrite is: write "boot-state.tmp", fsync it, rename it over
 // "boot-state", fsync the directory. Power lost at any point leaves the
@@ -17,14 +17,14 @@
 #include <optional>
 #include <string>
 
-#include "deploy/boot_state.h"
 #include "src/base/unique_fd.h"
+#include "src/bootstate/boot_state.h"
 
 namespace larch::initramfs {
 
 inline constexpr char kBootStateDir[] = "ostree/boot";
-inline constexpr char kBootStateName[] = "boot-state";
-inline constexpr char kBootStateTemp[] = "boot-state.tmp";
+inline constexpr const char* kBootStateName = boot::kBootStateFile;
+inline const std::string kBootStateTemp = std::string(boot::kBootStateFile) + ".tmp";
 
 struct LoadedState {
   UniqueFd dir;                                // the directory holding it (to write back)

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 #include "tests/support/temp_dir.h"
 
 namespace larch::initramfs::testing {

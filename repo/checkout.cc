@@ -13,6 +13,14 @@ namespace larch::repo {
 
 namespace {
 
+// A missing object the commit names: commit, pull and delta apply write a
+// commit only after every object below it, so its absence is store
+// corruption (exit 4, `larch fsck` finds it), not a wrong request (exit 3).
+Status MissingIsCorruption(const Store& store, const Status& s, const ObjectKey& key) {
+  if (!s.IsNotFound()) return s;
+  return Status::Corruption("missing object " + store.path() + "/" + Store::ObjectRelPath(key) + ": " + s.message());
+}
+
 class Checkout {
  public:
   Checkout(const Store& store, const CheckoutOptions& options, int root_fd, uint64_t total_bytes)
@@ -47,8 +55,9 @@ class Checkout {
 Result<const DirMeta*> Checkout::CachedDirMeta(const ObjectId& id) {
   auto it = dirmetas_.find(id);
   if (it == dirmetas_.end()) {
-    LARCH_ASSIGN_OR_RETURN(DirMeta meta, store_.ReadDirMeta(id));
-    it = dirmetas_.emplace(id, std::move(meta)).first;
+    Result<DirMeta> meta = store_.ReadDirMeta(id);
+    if (!meta.ok()) return MissingIsCorruption(store_, meta.status(), {id, ObjectType::kDirMeta});
+    it = dirmetas_.emplace(id, std::move(meta).value()).first;
   }
   return &it->second;
 }
@@ -66,15 +75,18 @@ Status Checkout::ApplyDirMeta(int parent_fd, const std::string& name, int fd,
 }
 
 Status Checkout::LinkFromStore(const DirTreeFile& entry, int dirfd) {
-  Status s = fs_.Link(store_.ObjectDirFd(entry.file),
-                      Store::ObjectFileName({entry.file, ObjectType::kFile}), dirfd, entry.name);
+  const ObjectKey key{entry.file, ObjectType::kFile};
+  Status s = fs_.Link(store_.ObjectDirFd(entry.file), Store::ObjectFileName(key), dirfd, entry.name);
   if (s.sys_errno() == EXDEV)
     return Status::InvalidArgument("hard-link checkout needs the target on the store's filesystem");
-  return s;
+  // ENOENT: the directory descriptor is ours and open, so it is the object.
+  return MissingIsCorruption(store_, s, key);
 }
 
 Status Checkout::CopyFromStore(const DirTreeFile& entry, int dirfd, const std::string& rel) {
-  LARCH_ASSIGN_OR_RETURN(FileHeader h, ReadFileObjectHeader(store_, entry.file));
+  Result<FileHeader> header = ReadFileObjectHeader(store_, entry.file);
+  if (!header.ok()) return MissingIsCorruption(store_, header.status(), {entry.file, ObjectType::kFile});
+  const FileHeader& h = *header;
   if (h.size != entry.size)
     return Status::Corruption(Join(rel, entry.name) + ": size in dirtree and object disagree");
   if (h.kind == FileKind::kSymlink) {
@@ -125,7 +137,9 @@ Status Checkout::File(const DirTreeFile& entry, int dirfd, const std::string& re
 
 Status Checkout::Dir(const ObjectId& tree_id, int dirfd, const std::string& rel) {
   ++stats_.dirs;
-  LARCH_ASSIGN_OR_RETURN(DirTree tree, store_.ReadDirTree(tree_id));
+  Result<DirTree> read = store_.ReadDirTree(tree_id);
+  if (!read.ok()) return MissingIsCorruption(store_, read.status(), {tree_id, ObjectType::kDirTree});
+  const DirTree& tree = *read;
   for (const DirTreeFile& f : tree.files) LARCH_RETURN_IF_ERROR(File(f, dirfd, rel));
   for (const DirTreeDir& d : tree.dirs) {
     // 0700 while filling: the final mode may forbid writing into it.
@@ -184,7 +198,8 @@ Result<CheckoutStats> CheckoutCommit(const Store& store, const ObjectId& commit_
                                    " is an archive store (use --mode copy)");
   fs::Fs& fs = store.fs();
   LARCH_ASSIGN_OR_RETURN(Commit commit, store.ReadCommit(commit_id));
-  LARCH_ASSIGN_OR_RETURN(DirMeta root_meta, store.ReadDirMeta(commit.root_meta));
+  Result<DirMeta> root_meta = store.ReadDirMeta(commit.root_meta);
+  if (!root_meta.ok()) return MissingIsCorruption(store, root_meta.status(), {commit.root_meta, ObjectType::kDirMeta});
   LARCH_ASSIGN_OR_RETURN(Target t, PrepareTarget(fs, target));
   std::string tmp = fs::TempName("." + t.name + ".tmp-");
   LARCH_RETURN_IF_ERROR(fs.Mkdir(t.parent.get(), tmp, 0700));
@@ -192,7 +207,7 @@ Result<CheckoutStats> CheckoutCommit(const Store& store, const ObjectId& commit_
   Checkout co(store, options, root.get(), ContentSize(commit));
   Status s = co.Dir(commit.root_tree, root.get(), "");
   co.progress().Finish();
-  if (s.ok()) s = co.ApplyDirMeta(t.parent.get(), tmp, root.get(), root_meta);
+  if (s.ok()) s = co.ApplyDirMeta(t.parent.get(), tmp, root.get(), *root_meta);
   // The tree must be durable before its final name appears.
   if (s.ok() && options.sync) s = fs.SyncFs(root.get());
   if (s.ok()) {

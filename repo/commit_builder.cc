@@ -19,6 +19,7 @@
 #include "repo/transaction.h"
 #include "repo/tree_scan.h"
 #include "src/base/parallel.h"
+#include "src/base/units.h"
 #include "src/crypto/sha256.h"
 #include "src/fs/atomic.h"
 
@@ -268,11 +269,14 @@ Result<std::pair<ObjectId, ObjectId>> Builder::WriteTrees(const ScannedDir& dir)
   return std::make_pair(tree_id, meta_id);
 }
 
-uint64_t DefaultTimestamp() {
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
-    char* end = nullptr;
-    unsigned long long v = std::strtoull(epoch, &end, 10);
-    if (end != epoch && *end == '\0') return v;
+// SOURCE_DATE_EPOCH (reproducible builds) when set and not empty, else now.
+// A value that is not a whole number of seconds, or overflows, is refused
+// (strtoull took "-1" as 2^64-1 and saturated on overflow).
+Result<uint64_t> DefaultTimestamp() {
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch != '\0') {
+    Result<uint64_t> v = ParseCount(epoch);
+    if (!v.ok()) return v.status().WithContext("SOURCE_DATE_EPOCH");
+    return v;
   }
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                    std::chrono::system_clock::now().time_since_epoch())
@@ -285,7 +289,11 @@ Result<ObjectId> Builder::WriteCommit(const ObjectId& tree, const ObjectId& meta
   commit.root_tree = tree;
   commit.root_meta = meta;
   LARCH_ASSIGN_OR_RETURN(commit.parent, ReadRef(store_, options_.branch));
-  commit.timestamp = options_.timestamp ? *options_.timestamp : DefaultTimestamp();
+  if (options_.timestamp) {
+    commit.timestamp = *options_.timestamp;
+  } else {
+    LARCH_ASSIGN_OR_RETURN(commit.timestamp, DefaultTimestamp());
+  }
   commit.subject = options_.subject;
   commit.body = options_.body;
   commit.metadata = options_.metadata;

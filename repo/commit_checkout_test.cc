@@ -403,6 +403,22 @@ TEST_F(CheckoutTargetTest, FailedCheckoutLeavesNoTempDirBehind) {
   EXPECT_TRUE(testing::ListNames(parent_).empty());
 }
 
+// An object the commit names and the store lacks is corruption (exit 4),
+// not "not found" (exit 3), in either mode, with the object's file named.
+TEST_F(CheckoutTargetTest, MissingObjectIsCorruptionNamingItsFile) {
+  ObjectKey key = FileKeyAt(*store_, commit_, "/etc/motd");
+  Must(store_->DeleteObject(key));
+  EXPECT_TRUE(FailsWith(CheckOut(parent_ + "/target"), StatusCode::kCorruption,
+                        "missing object " + testing::ObjectPath(*store_, key)));
+  std::unique_ptr<Store> bare = NewStore(dir_.Sub("bare"), StoreMode::kBare);
+  ObjectId id = CommitTo(*bare, src_, "main").commit;
+  ObjectKey bare_key = FileKeyAt(*bare, id, "/etc/motd");
+  Must(bare->DeleteObject(bare_key));
+  EXPECT_TRUE(FailsWith(CheckoutCommit(*bare, id, parent_ + "/linked", Options(CheckoutMode::kHardlink)),
+                        StatusCode::kCorruption, "missing object " + testing::ObjectPath(*bare, bare_key)));
+  EXPECT_TRUE(testing::ListNames(parent_).empty());
+}
+
 TEST_F(CheckoutTargetTest, CorruptObjectFailsCheckoutNamingIt) {
   ObjectKey key = FileKeyAt(*store_, commit_, "/etc/motd");
   // Last byte: content of the (raw) zstd block, so the frame still decodes.

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "repo/repo_test_util.h"
-#include "src/fs/fault_fs.h"
+#include "tests/support/fault_fs.h"
 
 namespace larch::repo {
 namespace {

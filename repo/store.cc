@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "repo/objects/limits.h"
 #include "src/base/hex.h"
 #include "src/fs/atomic.h"
 
@@ -14,7 +15,6 @@ namespace larch::repo {
 
 namespace {
 
-constexpr size_t kMaxMetadataObject = 64u << 20;
 
 std::string PrefixName(unsigned prefix) {
   char buf[3];
@@ -130,7 +130,7 @@ Result<bool> Store::HasObject(const ObjectKey& key) const {
 
 Result<Bytes> Store::ReadMetadataBytes(const ObjectKey& key) const {
   Result<Bytes> bytes =
-      fs::ReadFileFully(*fs_, ObjectDirFd(key.id), ObjectFileName(key), kMaxMetadataObject);
+      fs::ReadFileFully(*fs_, ObjectDirFd(key.id), ObjectFileName(key), kMaxMetadataObjectSize);
   if (!bytes.ok()) {
     if (bytes.status().IsNotFound())
       return Status::NotFound(std::string(ObjectTypeName(key.type)) + " " + key.id.Hex() +

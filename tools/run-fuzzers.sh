@@ -1,15 +1,16 @@
 #!/bin/bash
 # run-fuzzers.sh [SECONDS] - build every libFuzzer target (tests/fuzz/fuzz_*.cc)
-# in build-fuzz/ with clang and run each one for SECONDS (default
-# $LARCH_FUZZ_SECONDS, else 10) from its seed corpus tests/fuzz/corpus/<name>.
+# in build-fuzz/ (below $LARCH_BUILD_ROOT, default the checkout) with clang
+# and run each one for SECONDS (default $LARCH_FUZZ_SECONDS, else 10), one
+# per core at a time, from its seed corpus tests/fuzz/corpus/<name>.
 #
 # Seeds are copied to a scratch dir first: libFuzzer writes new inputs into
 # its corpus dir, and a test run must not change the repository. Crash
 # inputs land in build-fuzz/artifacts/ (outside git) for reproduction:
 #   build-fuzz/tests/fuzz_x build-fuzz/artifacts/fuzz_x-crash-...
 #
-# Exit: 0 all targets ran clean, 1 a build or target failed, 77 there are no
-# fuzz targets yet (nothing to do).
+# Exit: 0 all targets ran clean, 1 a build or target failed, 77 no fuzz
+# target was found (a tree without tests/fuzz/: nothing to do).
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,7 +24,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 shopt -s nullglob
 sources=("$src"/tests/fuzz/fuzz_*.cc)
 if [ "${#sources[@]}" -eq 0 ]; then
-    echo "run-fuzzers: no fuzz targets (tests/fuzz/fuzz_*.cc) yet; skipping"
+    echo "run-fuzzers: no fuzz targets (tests/fuzz/fuzz_*.cc); skipping"
     exit 77
 fi
 

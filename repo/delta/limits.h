@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "repo/objects/limits.h"
+
 namespace larch::delta {
 
 // The superblock file (signed envelope) as a whole.
@@ -21,7 +23,7 @@ inline constexpr uint32_t kMaxParts = 1u << 16;
 inline constexpr uint32_t kMaxDeltaObjects = 1u << 21;
 // A commit object is at most subject + body + 256 metadata values of 64 KiB.
 inline constexpr size_t kMaxCommitBytes = 20u << 20;
-inline constexpr size_t kMaxCommitMetaBytes = 8u << 10;
+inline constexpr size_t kMaxCommitMetaBytes = repo::kMaxCommitMetaSize;
 // One part, compressed or not. Parts aim at kPartTarget uncompressed bytes;
 // only a single large new file makes one bigger, and it is streamed.
 inline constexpr uint64_t kMaxPartBytes = 1ull << 36;
@@ -48,7 +50,7 @@ inline constexpr uint64_t kMaxBsdiffPatch = UINT32_MAX;
 // controls (16 bytes each in memory).
 inline constexpr uint64_t kMaxBsdiffBlock = kMaxPatchInput;
 inline constexpr uint32_t kMaxBsdiffBlockControls = 1u << 18;
-// A dirtree or dirmeta sent whole (the store's own cap on metadata).
-inline constexpr uint32_t kMaxMetaObject = 64u << 20;
+// A dirtree or dirmeta sent whole: the store's own cap on metadata.
+inline constexpr uint32_t kMaxMetaObject = repo::kMaxMetadataObjectSize;
 
 }  // namespace larch::delta

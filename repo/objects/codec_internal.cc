@@ -65,13 +65,13 @@ Status AsCorruption(const Status& s) {
   return Status::Corruption(s.message());
 }
 
-Status ValidateXattrs(const fs::Xattrs& xattrs, std::string_view what) {
+Status ValidateXattrs(const Xattrs& xattrs, std::string_view what) {
   if (xattrs.size() > kMaxXattrs) {
     return Invalid(what, std::to_string(xattrs.size()) + " xattrs exceed limit " +
                              std::to_string(kMaxXattrs));
   }
   for (size_t i = 0; i < xattrs.size(); ++i) {
-    const fs::Xattr& x = xattrs[i];
+    const Xattr& x = xattrs[i];
     if (x.name.empty() || x.name.size() > kMaxXattrName ||
         x.name.find('\0') != std::string::npos) {
       return Invalid(what, "invalid xattr name " + Quote(x.name));
@@ -91,23 +91,23 @@ Status ValidateXattrs(const fs::Xattrs& xattrs, std::string_view what) {
   return Status::Ok();
 }
 
-void EncodeXattrs(encoding::Encoder& enc, const fs::Xattrs& xattrs) {
+void EncodeXattrs(encoding::Encoder& enc, const Xattrs& xattrs) {
   enc.U32(static_cast<uint32_t>(xattrs.size()));
-  for (const fs::Xattr& x : xattrs) {
+  for (const Xattr& x : xattrs) {
     enc.Str(x.name);
     enc.Blob(x.value);
   }
 }
 
-Result<fs::Xattrs> DecodeXattrs(encoding::Decoder& dec) {
+Result<Xattrs> DecodeXattrs(encoding::Decoder& dec) {
   // Smallest parseable xattr: two empty length-prefixed fields. (Empty names
   // are refused later, with a message that says so.)
   constexpr size_t kMinXattrSize = 4 + 4;
   LARCH_ASSIGN_OR_RETURN(uint32_t count, dec.Count(kMaxXattrs, kMinXattrSize));
-  fs::Xattrs xattrs;
+  Xattrs xattrs;
   xattrs.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
-    fs::Xattr x;
+    Xattr x;
     LARCH_ASSIGN_OR_RETURN(x.name, dec.Str(kMaxXattrName));
     LARCH_ASSIGN_OR_RETURN(x.value, dec.Blob(kMaxXattrValue));
     xattrs.push_back(std::move(x));

@@ -13,8 +13,8 @@
 #include "repo/objects/commitmeta.h"
 #include "repo/objects/object_id.h"
 #include "src/base/result.h"
+#include "src/base/xattr.h"
 #include "src/encoding/encoding.h"
-#include "src/fs/fs.h"
 
 namespace larch::repo::internal {
 
@@ -43,12 +43,12 @@ Status AsCorruption(const Status& s);
 // Names non-empty, NUL-free, at most kMaxXattrName bytes, strictly sorted
 // (bytewise, hence unique); values at most kMaxXattrValue; at most
 // kMaxXattrs entries.
-Status ValidateXattrs(const fs::Xattrs& xattrs, std::string_view what);
+Status ValidateXattrs(const Xattrs& xattrs, std::string_view what);
 // u32 count, then per xattr: u32 name length + name, u32 value length + value.
-void EncodeXattrs(encoding::Encoder& enc, const fs::Xattrs& xattrs);
+void EncodeXattrs(encoding::Encoder& enc, const Xattrs& xattrs);
 // Parses the layout and its limits only; callers run ValidateXattrs (via
 // their own Validate*) afterwards.
-Result<fs::Xattrs> DecodeXattrs(encoding::Decoder& dec);
+Result<Xattrs> DecodeXattrs(encoding::Decoder& dec);
 
 // Signature lists (commitmeta and signed envelopes): at most kMaxSignatures,
 // strictly increasing by key id (so one signature per key, one encoding).

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "repo/objects/limits.h"
 #include "repo/objects/object_id.h"
 
 namespace larch::repo {
@@ -31,12 +32,6 @@ struct Commit {
   std::map<std::string, std::string> metadata;
   bool operator==(const Commit&) const = default;
 };
-
-inline constexpr size_t kMaxSubject = 4096;
-inline constexpr size_t kMaxBody = 1u << 20;
-inline constexpr size_t kMaxMetadataEntries = 256;
-inline constexpr size_t kMaxMetadataKey = 64;
-inline constexpr size_t kMaxMetadataValue = 65536;
 
 bool IsValidMetadataKey(std::string_view key);
 Status ValidateCommit(const Commit& commit);

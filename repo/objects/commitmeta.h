@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "repo/objects/limits.h"
 #include "src/base/bytes.h"
 #include "src/base/result.h"
 
@@ -24,8 +25,6 @@ struct CommitMeta {
   std::vector<CommitSignature> signatures;
   bool operator==(const CommitMeta&) const = default;
 };
-
-inline constexpr size_t kMaxSignatures = 64;
 
 Status ValidateCommitMeta(const CommitMeta& meta);
 Bytes EncodeCommitMeta(const CommitMeta& meta);

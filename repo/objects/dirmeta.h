@@ -7,7 +7,7 @@
 
 #include "src/base/bytes.h"
 #include "src/base/result.h"
-#include "src/fs/fs.h"
+#include "src/base/xattr.h"
 
 namespace larch::repo {
 
@@ -15,7 +15,7 @@ struct DirMeta {
   uint32_t mode = 0;  // S_IFDIR | 07777 bits
   uint32_t uid = 0;
   uint32_t gid = 0;
-  fs::Xattrs xattrs;  // sorted by name, unique
+  Xattrs xattrs;  // sorted by name, unique
   bool operator==(const DirMeta&) const = default;
 };
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "repo/objects/limits.h"
 #include "repo/objects/object_id.h"
 
 namespace larch::repo {
@@ -37,9 +38,6 @@ struct DirTree {
   std::vector<DirTreeDir> dirs;
   bool operator==(const DirTree&) const = default;
 };
-
-inline constexpr size_t kMaxNameLength = 255;
-inline constexpr size_t kMaxDirEntries = 1u << 20;
 
 // Non-empty, not "." or "..", no '/' and no NUL, at most kMaxNameLength.
 bool IsValidEntryName(std::string_view name);

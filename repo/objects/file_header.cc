@@ -25,7 +25,7 @@ constexpr size_t kFrameLengthSize = 4;
 // Encoded size without encoding: lets Validate enforce the frame cap.
 uint64_t EncodedSize(const FileHeader& h) {
   uint64_t size = 2 + 1 + 4 + 4 + 4 + 8 + 4 + h.symlink_target.size() + 4;
-  for (const fs::Xattr& x : h.xattrs) size += 4 + x.name.size() + 4 + x.value.size();
+  for (const Xattr& x : h.xattrs) size += 4 + x.name.size() + 4 + x.value.size();
   return size;
 }
 

@@ -11,9 +11,10 @@
 #include <cstdint>
 #include <string>
 
+#include "repo/objects/limits.h"
 #include "src/base/bytes.h"
 #include "src/base/result.h"
-#include "src/fs/fs.h"
+#include "src/base/xattr.h"
 
 namespace larch::repo {
 
@@ -26,19 +27,10 @@ struct FileHeader {
   uint32_t gid = 0;
   uint64_t size = 0;           // content bytes; 0 for a symlink
   std::string symlink_target;  // symlinks only; empty for regular files
-  fs::Xattrs xattrs;           // sorted by name, names unique
+  Xattrs xattrs;           // sorted by name, names unique
 
   bool operator==(const FileHeader&) const = default;
 };
-
-// Limits enforced by the decoder.
-inline constexpr size_t kMaxSymlinkTarget = 4095;
-inline constexpr size_t kMaxXattrs = 256;
-inline constexpr size_t kMaxXattrName = 255;
-inline constexpr size_t kMaxXattrValue = 65536;
-// Cap on the encoded FileHeader (the frame's length field), so a reader
-// never buffers more than this before it has a header to check.
-inline constexpr size_t kMaxFileHeaderSize = 1u << 20;
 
 // Checks the rules the decoder enforces: kind agrees with mode's type bits,
 // no mode bits beyond S_IFMT|07777, symlink target non-empty without NUL and

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "repo/objects/commitmeta.h"
+#include "repo/objects/limits.h"
 #include "src/base/bytes.h"
 #include "src/base/result.h"
 
@@ -36,8 +37,6 @@ struct SignedEnvelope {
   std::vector<CommitSignature> signatures;  // sorted by key id, one per key
   bool operator==(const SignedEnvelope&) const = default;
 };
-
-inline constexpr size_t kMaxEnvelopeBody = 64u << 20;
 
 Status ValidateSignedEnvelope(const SignedEnvelope& env);
 Bytes EncodeSignedEnvelope(const SignedEnvelope& env);

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "repo/objects/limits.h"
 #include "repo/objects/object_id.h"
 #include "src/base/bytes.h"
 #include "src/base/result.h"
@@ -63,13 +64,6 @@ struct Summary {
 
   const SummaryRef* FindRef(std::string_view name) const;
 };
-
-inline constexpr size_t kMaxSummaryRefs = 65536;
-inline constexpr size_t kMaxSummaryDeltas = 65536;
-inline constexpr size_t kMaxSummaryDictionaries = 1024;
-inline constexpr size_t kMaxRefNameLength = 255;
-inline constexpr size_t kMaxVersionLength = 255;
-inline constexpr size_t kMaxSummarySize = 32u << 20;  // whole signed file
 
 Status ValidateSummary(const Summary& summary);
 Bytes EncodeSummary(const Summary& summary);

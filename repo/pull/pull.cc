@@ -13,6 +13,7 @@
 #include "repo/objects/dirmeta.h"
 #include "repo/objects/dirtree.h"
 #include "repo/objects/file_header.h"
+#include "repo/objects/limits.h"
 #include "repo/pull/download_cache.h"
 #include "repo/pull/fetcher.h"
 #include "repo/refs.h"
@@ -27,10 +28,9 @@ namespace larch::pull {
 namespace {
 
 // Limits for what signed data does not size exactly (docs/security.md,
-// "Endless data"): metadata objects are bounded by what the format allows
-// in practice; a commitmeta by its 64 signatures.
-constexpr uint64_t kMaxMetadataObject = 64u << 20;
-constexpr uint64_t kMaxCommitMeta = 2 + 4 + repo::kMaxSignatures * 96;
+// "Endless data"): the formats' own (repo/objects/limits.h).
+constexpr uint64_t kMaxMetadataObject = repo::kMaxMetadataObjectSize;
+constexpr uint64_t kMaxCommitMeta = repo::kMaxCommitMetaSize;
 
 std::string ObjectPath(const repo::ObjectKey& key) { return repo::Store::ObjectRelPath(key); }
 

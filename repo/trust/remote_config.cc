@@ -1,10 +1,11 @@
 // File: repo/trust/remote_config.cc
 #include "repo/trust/remote_config.h"
 
-#include <charconv>
 #include <sstream>
 
+#include "repo/objects/limits.h"
 #include "repo/refs.h"
+#include "src/base/units.h"
 #include "src/fs/atomic.h"
 
 namespace larch::trust {
@@ -35,8 +36,10 @@ Status SetField(RemoteConfig& c, const std::string& key, const std::string& valu
   else if (key == "client-cert") c.client_cert = value;
   else if (key == "client-key") c.client_key = value;
   else if (key == "threshold") {
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), c.threshold);
-    if (ec != std::errc() || p != value.data() + value.size()) return Bad(c.name, "threshold is not a number: " + value);
+    // No more than a commit can carry signatures: a higher one is never met.
+    Result<uint64_t> n = ParseCount(value, repo::kMaxSignatures);
+    if (!n.ok()) return Bad(c.name, "threshold " + n.status().message());
+    c.threshold = static_cast<uint32_t>(*n);
   } else {
     return Bad(c.name, "unknown setting '" + key + "'");
   }
@@ -67,6 +70,8 @@ Status ValidateRemoteConfig(const RemoteConfig& c) {
   }
   if (c.keyring.empty() || c.keyring[0] != '/') return Bad(c.name, "keyring must be an absolute directory path");
   if (c.threshold < 1) return Bad(c.name, "threshold must be at least 1");
+  if (c.threshold > repo::kMaxSignatures)
+    return Bad(c.name, "threshold must be at most " + std::to_string(repo::kMaxSignatures) + " (the signatures a commit carries)");
   if (c.client_cert.empty() != c.client_key.empty()) {
     return Bad(c.name, "client-cert and client-key go together");
   }

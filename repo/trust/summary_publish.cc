@@ -1,6 +1,8 @@
 // File: repo/trust/summary_publish.cc
 #include "repo/trust/summary_publish.h"
 
+#include <charconv>
+
 #include "repo/refs.h"
 #include "repo/trust/install_check.h"
 #include "repo/trust/signing.h"
@@ -25,7 +27,10 @@ Result<std::vector<repo::SummaryDictionary>> Dictionaries(const repo::Store& sto
   for (const auto& e : entries) {
     // DictionaryFileName(id) is "<8 hex>.zdict"; anything else is not ours.
     if (e.name.size() != 14 || e.name.substr(8) != ".zdict") continue;
-    uint32_t id = static_cast<uint32_t>(std::stoul(e.name.substr(0, 8), nullptr, 16));
+    // from_chars, not stoul: a stray "zzzzzzzz.zdict" must not throw.
+    uint32_t id = 0;
+    auto [end, ec] = std::from_chars(e.name.data(), e.name.data() + 8, id, 16);
+    if (ec != std::errc() || end != e.name.data() + 8) continue;
     if (repo::Store::DictionaryFileName(id) != e.name) continue;
     LARCH_ASSIGN_OR_RETURN(Bytes content, fs::ReadFileFully(store.fs(), dir.get(), e.name, 16u << 20));
     out.push_back({id, content.size(), crypto::Sha256::Hash(content)});

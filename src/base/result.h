@@ -3,8 +3,8 @@
 // Result<T>: a value or a non-OK Status (C++20 has no std::expected). Check
 // ok() before value(); the macros below keep call sites short:
 //
-//   LARCH_ASSIGN_OR_RETURN(auto fd, fs.OpenDir(root, "objects"));
-//   LARCH_RETURN_IF_ERROR(fs.Fsync(fd.get()));
+//   LARCH_ASSIGN_OR_RETURN(UniqueFd dir, fs.OpenDirPath(root, "objects"));
+//   LARCH_RETURN_IF_ERROR(fs.Fsync(dir.get()));
 #pragma once
 
 #include <cassert>

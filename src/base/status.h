@@ -6,7 +6,7 @@
 // Result<T>, so each exit of a durability sequence is visible in review and
 // reachable from the fault-injection tests.
 //
-//   Status s = store.WriteRef(name, id);
+//   Status s = WriteRef(store, name, id);
 //   if (!s.ok()) return s.WithContext("updating " + name);
 #pragma once
 

@@ -32,7 +32,7 @@ Result<uint64_t> ParseScaled(std::string_view text, uint64_t max, std::initializ
     return Status::InvalidArgument(std::string("expects ") + expected + ", got '" + shown + "'");
   // Checked before multiplying: value * scale must not wrap around.
   if (ec == std::errc::result_out_of_range || value > max / scale)
-    return Status::InvalidArgument("'" + shown + "' is too large (at most " + std::to_string(max) + " " + base_unit + ")");
+    return Status::InvalidArgument("'" + shown + "' is too large (at most " + std::to_string(max) + base_unit + ")");
   return value * scale;
 }
 
@@ -40,12 +40,16 @@ Result<uint64_t> ParseScaled(std::string_view text, uint64_t max, std::initializ
 
 Result<uint64_t> ParseSize(std::string_view text, uint64_t max) {
   return ParseScaled(text, max, {{'k', 1ull << 10}, {'m', 1ull << 20}, {'g', 1ull << 30}, {'t', 1ull << 40}},
-                     "a size in bytes like 4096, 500k, 1M or 2G", "bytes");
+                     "a size in bytes like 4096, 500k, 1M or 2G", " bytes");
 }
 
 Result<uint64_t> ParseDuration(std::string_view text, uint64_t max) {
   return ParseScaled(text, max, {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}},
-                     "a duration like 3600, 90m, 12h or 7d", "seconds");
+                     "a duration like 3600, 90m, 12h or 7d", " seconds");
+}
+
+Result<uint64_t> ParseCount(std::string_view text, uint64_t max) {
+  return ParseScaled(text, max, {}, "a whole number like 0, 3 or 20", "");
 }
 
 }  // namespace larch

@@ -1,8 +1,8 @@
 // File: src/base/units.h
-// The one parser for sizes and durations people type: command-line options
-// (--max-rate 1M, --lifetime 7d) and config files (larch.conf's
-// min-free-space=512M) all accept the same forms and refuse the same
-// mistakes, with the same message.
+// The one parser for sizes, durations and counts people type: command-line
+// options (--max-rate 1M, --lifetime 7d, --limit 50) and config files
+// (larch.conf's min-free-space=512M) all accept the same forms and refuse
+// the same mistakes, with the same message.
 #pragma once
 
 #include <cstdint>
@@ -22,5 +22,9 @@ Result<uint64_t> ParseSize(std::string_view text, uint64_t max = std::numeric_li
 
 // "3600", "45s", "90m", "12h", "7d": seconds. The same refusals as ParseSize.
 Result<uint64_t> ParseDuration(std::string_view text, uint64_t max = std::numeric_limits<uint64_t>::max());
+
+// "0", "3", "20": a count or an index, decimal digits only (no sign, no
+// suffix, no "0x"), at most `max`. The same refusals as ParseSize.
+Result<uint64_t> ParseCount(std::string_view text, uint64_t max = std::numeric_limits<uint64_t>::max());
 
 }  // namespace larch

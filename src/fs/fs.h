@@ -2,9 +2,9 @@
 //
 // Fs: every filesystem call Larch makes goes through this interface, in the
 // manner of LevelDB's Env. Production code uses PosixFs (posix_fs.h); tests
-// wrap it in FaultFs (fault_fs.h) to fail or "crash" at the Nth mutating call
-// and to drop data that was never synced, so crash safety is tested, not
-// hoped for.
+// wrap it (FsWrapper, fs_wrapper.h) in FaultFs (tests/support/fault_fs.h) to
+// fail or "crash" at the Nth mutating call and to drop data that was never
+// synced, so crash safety is tested, not hoped for.
 //
 // All paths are relative to a directory descriptor (the *at() family). Names
 // passed as `name` are single components: no '/', not "." or "..", never
@@ -27,17 +27,13 @@
 #include "src/base/bytes.h"
 #include "src/base/result.h"
 #include "src/base/unique_fd.h"
+#include "src/base/xattr.h"
 
 namespace larch::fs {
 
-// An extended attribute: name ("user.foo", "security.capability") and value.
-// Lists of xattrs are kept sorted by name so their encoding is canonical.
-struct Xattr {
-  std::string name;
-  Bytes value;
-  bool operator==(const Xattr&) const = default;
-};
-using Xattrs = std::vector<Xattr>;
+// src/base/xattr.h's, under the name the filesystem calls use.
+using Xattr = larch::Xattr;
+using Xattrs = larch::Xattrs;
 
 struct DirEntry {
   std::string name;

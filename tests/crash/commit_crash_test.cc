@@ -13,8 +13,8 @@
 #include "repo/fsck.h"
 #include "repo/prune.h"
 #include "repo/refs.h"
-#include "src/fs/fault_fs.h"
 #include "tests/crash/no_sync_fs.h"
+#include "tests/support/fault_fs.h"
 #include "tests/support/temp_dir.h"
 
 namespace larch::repo {

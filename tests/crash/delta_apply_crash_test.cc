@@ -18,8 +18,8 @@
 #include "repo/delta/apply.h"
 #include "repo/delta/delta_test_util.h"
 #include "repo/fsck.h"
-#include "src/fs/fault_fs.h"
 #include "tests/crash/no_sync_fs.h"
+#include "tests/support/fault_fs.h"
 
 namespace larch::delta {
 namespace {

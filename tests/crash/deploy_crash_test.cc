@@ -24,10 +24,10 @@
 #include "deploy/deploy.h"
 #include "deploy/deploy_test_util.h"
 #include "repo/fsck.h"
-#include "src/crypto/sha256.h"
 #include "src/base/hex.h"
-#include "src/fs/fault_fs.h"
+#include "src/crypto/sha256.h"
 #include "tests/crash/no_sync_fs.h"
+#include "tests/support/fault_fs.h"
 
 namespace larch::deploy::testing {
 namespace {

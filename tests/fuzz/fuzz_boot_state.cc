@@ -1,12 +1,12 @@
 // File: tests/fuzz/fuzz_boot_state.cc
-// The boot-state decoder (deploy/boot_state.h), shared with the boot-time
+// The boot-state decoder (src/bootstate/boot_state.h), shared with the boot-time
 // helper: anything it accepts must be valid and re-encode to exactly the
 // input (the format has one encoding per state).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace larch::boot;

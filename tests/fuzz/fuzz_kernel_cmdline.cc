@@ -1,12 +1,12 @@
 // File: tests/fuzz/fuzz_kernel_cmdline.cc
-// The larch= argument of a kernel command line (deploy/boot_state.h): a
+// The larch= argument of a kernel command line (src/bootstate/boot_state.h): a
 // deployment found must print back to the path it was parsed from, and
 // that path must appear in the command line.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace larch::boot;

@@ -215,22 +215,22 @@ nginx_mark() {
     if [ -f "$NGINX_LOG" ]; then wc -l < "$NGINX_LOG"; else echo 0; fi
 }
 
-# nginx_settle: nginx writes a request's log line when the request ends; a
-# request whose client was killed ends when nginx notices. Wait until the
-# log has not grown for 0.3 s (at most 5 s).
+# nginx_settle: nginx writes a request's log line when the request ends,
+# before it closes the connection; a request whose client was killed ends
+# when nginx notices. So wait until nginx holds no connection it has not
+# closed: no socket on its port that is being accepted (SYN_RECV), open
+# (ESTABLISHED) or closed by the client only (CLOSE_WAIT), as the kernel
+# lists them in /proc/net/tcp (at most 10 s, then a warning). Call it once
+# the clients are done or killed: a live keep-alive client holds it off.
 nginx_settle() {
-    local last=-1 size stable=0
-    for _ in $(seq 50); do
-        size=$(stat -c %s "$NGINX_LOG" 2>/dev/null || echo 0)
-        if [ "$size" = "$last" ]; then
-            stable=$((stable + 1))
-            [ "$stable" -ge 3 ] && return 0
-        else
-            stable=0
-        fi
-        last=$size
-        sleep 0.1
+    local port
+    port=$(printf ':%04X' "$NGINX_PORT")
+    for _ in $(seq 200); do
+        awk -v port="$port" 'NR > 1 && substr($2, length($2) - 4) == port && ($4 == "01" || $4 == "03" || $4 == "08") { open = 1 }
+            END { exit !open }' /proc/net/tcp || return 0
+        sleep 0.05
     done
+    log "nginx_settle: nginx on :$NGINX_PORT still has open connections after 10 s"
 }
 
 nginx_bytes_sent() {

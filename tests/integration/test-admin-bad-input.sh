@@ -9,6 +9,7 @@
 #   a full disk during deploy (tmpfs in a mount namespace), both at the
 #   min-free-space guard and at a real ENOSPC            exit 6
 #   a corrupt boot-state file                            exit 4
+#   a file object the commit needs missing from the store exit 4
 #   not a sysroot, a bad larch= argument, a bad index    exit 2 / 3
 # Small trees: what is tested is the refusal, not the size.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -61,6 +62,15 @@ assert_eq "$C1 1.0" "$(admin_status '.deployments[0] | .commit + " " + .version'
 log "a local commit deploys unverified (development)"
 larch admin deploy local --sysroot "$S" >/dev/null
 assert_eq "$UNSIGNED local" "$(admin_status '.deployments[0] | .commit + " " + .origin')" "local deployment"
+
+log "a file object missing from the store: corruption, the object named"
+echo "only in this commit" > "$W/t2/usr/bin/lost"
+larch commit --repo "$DEVREPO" --branch lost --tree "$W/t2" --version 4.0 --metadata compatible=board-a >/dev/null
+LOST_ID=$(larch ls --repo "$DEVREPO" lost /usr/bin/lost --json | jq -r '.[0].id')
+LOST_OBJECT="$DEVREPO/objects/${LOST_ID:0:2}/${LOST_ID:2}.file"
+rm "$LOST_OBJECT"
+refused_admin 4 "missing object $LOST_OBJECT" deploy lost
+rm "$W/t2/usr/bin/lost"
 
 log "a corrupt boot-state file"
 cp "$S/ostree/boot/boot-state" "$W/boot-state.good"

@@ -4,6 +4,8 @@
 #   - `larch` alone and a verb group alone print their verbs on stdout, exit 2;
 #   - CLI11's own parse errors come out as "larch VERB: error: MESSAGE", exit 2;
 #   - sizes: 1M, 500k, 2G, plain bytes; garbage and overflow refused, exit 2;
+#   - counts and indexes: decimal digits only; signs, hex, overflow and
+#     values above the option's bound refused, exit 2;
 #   - errors name paths absolute, whatever the command line gave.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -90,6 +92,29 @@ for big in 18446744073709551616 16777216T 99999999999999999999999G; do
 done
 usage_error "larch admin upgrade: error: --max-rate: expects a size in bytes like 4096, 500k, 1M or 2G, got 'fast'" \
     admin upgrade --max-rate fast
+
+log "counts: indexes, limits, thresholds, timestamps"
+# CLI11 alone took "-1" as 2^64-1 and a 64-bit overflow as the largest value.
+COUNT="expects a whole number like 0, 3 or 20"
+for bad in -1 +1 0x10 1k 1.0 ''; do
+    usage_error "larch admin undeploy: error: INDEX: $COUNT, got '$bad'" admin undeploy -- "$bad"
+    usage_error "larch log: error: --max-count: $COUNT, got '$bad'" log main --max-count "$bad"
+    usage_error "larch commit: error: --timestamp: $COUNT, got '$bad'" commit -b main --tree . --timestamp "$bad"
+done
+for big in 4294967296 18446744073709551615 18446744073709551616 99999999999999999999999; do
+    usage_error "larch admin undeploy: error: INDEX: '$big' is too large (at most 4294967295)" admin undeploy "$big"
+    usage_error "larch admin history: error: --limit: '$big' is too large (at most 4294967295)" admin history -n "$big"
+    usage_error "larch pull: error: --retries: '$big' is too large (at most 4294967295)" pull origin os/stable --retries "$big"
+done
+usage_error "larch remote add: error: --threshold: '65' is too large (at most 64)" remote add o http://x --keyring . --threshold 65
+usage_error "larch verify: error: --threshold: '65' is too large (at most 64)" verify main --keyring . --threshold 65
+usage_error "larch commit: error: --timestamp: '253402300800' is too large (at most 253402300799)" \
+    commit -b main --tree . --timestamp 253402300800
+usage_error "larch admin rollback: error: --tries: '100' is too large (at most 99)" admin rollback --tries 100
+usage_error "larch init: error: --compression-level: '20' is too large (at most 19)" init --compression-level 20
+# Decimal, not octal: 010 is ten, which gets past the parser to the missing store.
+assert_exit 3 "$LARCH" --repo "$W/none" log main --max-count 010
+assert_exit 3 "$LARCH" --repo "$W/none" log main --max-count 4294967295
 
 log "errors name absolute paths"
 assert_exit 3 "$LARCH" --repo nowhere refs

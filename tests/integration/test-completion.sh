@@ -110,8 +110,10 @@ command -v tmux >/dev/null || fail "tmux is missing (tools/setup.sh installs it)
 SOCKET=larch-completion-$$
 stop_tmux() { tmux -L "$SOCKET" kill-server 2>/dev/null || true; }
 larch_on_exit stop_tmux
+# No history file: bash writes one into HOME as kill-server ends it, which
+# raced with the removal of the scratch directory ("Directory not empty").
 tmux -L "$SOCKET" new-session -d -x 160 -y 40 \
-    "env -i HOME=$W PATH=$BIN:/usr/bin:/bin TERM=xterm PS1='test\$ ' bash --norc --noprofile -i"
+    "env -i HOME=$W HISTFILE= PATH=$BIN:/usr/bin:/bin TERM=xterm PS1='test\$ ' bash --norc --noprofile -i"
 
 # screen_shows TEXT: wait (up to 10 s) until the pane's last prompt line is
 # TEXT (trailing spaces aside: tmux drops them; the next keys typed show

@@ -320,29 +320,27 @@ time_table
 echo
 details
 
+# The docs/benchmarks.md section (--write-docs), below its heading.
+docs_section() {
+    echo "Two versions of big real Debian 12 packages (tools/bench/make-big-binaries.sh), one"
+    echo "delta each: Larch against OSTree's static delta, default and tuned"
+    echo "(\`--max-bsdiff-size=2000 --min-fallback-size=0\`), and against per-file patch tools, in"
+    echo "the same run. Bytes: what a device downloads (larch: superblock + parts; OSTree default:"
+    echo "superblock + parts + its fallback objects, fetched whole; tuned: superblock + parts)."
+    if awk -v l="${load_at_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n + 0) }'; then
+        echo "Measured on a loaded machine (load average ${load_at_start%% *} on $(nproc) cores at the"
+        echo "start, $(date -u +%Y-%m-%d)): the times are indicative only; the bytes do not depend on load."
+    fi
+    echo
+    bytes_table
+    echo
+    echo "Time and peak RSS (one run each for generation):"
+    echo
+    time_table
+    echo
+    details
+}
+
 if [ "$write_docs" = 1 ]; then
-    section=$work/section.md
-    {
-        echo "## Big binaries (issue 16)"
-        echo
-        echo "Two versions of big real Debian 12 packages (tools/bench/make-big-binaries.sh), one"
-        echo "delta each: Larch against OSTree's static delta, default and tuned"
-        echo "(\`--max-bsdiff-size=2000 --min-fallback-size=0\`), and against per-file patch tools, in"
-        echo "the same run. Bytes: what a device downloads (larch: superblock + parts; OSTree default:"
-        echo "superblock + parts + its fallback objects, fetched whole; tuned: superblock + parts)."
-        if awk -v l="${load_at_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l + 0 > n + 0) }'; then
-            echo "Measured on a loaded machine (load average ${load_at_start%% *} on $(nproc) cores at the"
-            echo "start, $(date -u +%Y-%m-%d)): the times are indicative only; the bytes do not depend on load."
-        fi
-        echo
-        bytes_table
-        echo
-        echo "Time and peak RSS (one run each for generation):"
-        echo
-        time_table
-        echo
-        details
-    } > "$section"
-    python3 "$src/tools/bench/docs_section.py" "$src/docs/benchmarks.md" "Big binaries (issue 16)" "$section"
-    log "wrote docs/benchmarks.md"
+    write_docs_section "Big binaries (issue 16)" docs_section
 fi

@@ -272,44 +272,44 @@ details() {
     echo "- Command: \`tools/bench/bench-delta.sh --write-docs\` (method: tools/bench/README.md)"
 }
 
+# The results of v1 -> v2, and of the other pairs: on stdout, and in the
+# docs/benchmarks.md sections (--write-docs) below their headings.
+results() {
+    table
+    echo
+    reference_table
+    echo
+    details
+}
+
+pairs_results() {
+    pairs_table
+    echo
+    pairs_details
+}
+
 echo
-table
+results
 echo
-reference_table
-echo
-details
-echo
-pairs_table
-echo
-pairs_details
+pairs_results
+
+docs_section() {
+    echo "Larch's delta against OSTree's static delta for the same two trees (corpus v1 → v2),"
+    echo "both measured in the same run. Targets: ≤ 0.6× OSTree's bytes, apply ≤ 0.5× its time,"
+    echo "apply peak RSS ≤ 64 MiB."
+    echo
+    results
+}
+
+docs_pairs_section() {
+    echo "The same run, two more pairs: corpus v2 → v3 (a feature update: python3,"
+    echo "openssh-server and curl added, about 59 MB of new files) and the full delta of v2."
+    echo "Targets: v2 → v3 ≤ 0.85× OSTree's bytes, empty → v2 ≤ 0.9×, apply peak RSS ≤ 64 MiB."
+    echo
+    pairs_results
+}
 
 if [ "$write_docs" = 1 ]; then
-    section=$work/section.md
-    {
-        echo "## Deltas (issue 4)"
-        echo
-        echo "Larch's delta against OSTree's static delta for the same two trees (corpus v1 → v2),"
-        echo "both measured in the same run. Targets: ≤ 0.6× OSTree's bytes, apply ≤ 0.5× its time,"
-        echo "apply peak RSS ≤ 64 MiB."
-        echo
-        table
-        echo
-        reference_table
-        echo
-        details
-    } > "$section"
-    python3 "$src/tools/bench/docs_section.py" "$src/docs/benchmarks.md" "Deltas (issue 4)" "$section"
-    {
-        echo "## Deltas where nothing has a base (issue 16)"
-        echo
-        echo "The same run, two more pairs: corpus v2 → v3 (a feature update: python3,"
-        echo "openssh-server and curl added, about 59 MB of new files) and the full delta of v2."
-        echo "Targets: v2 → v3 ≤ 0.85× OSTree's bytes, empty → v2 ≤ 0.9×, apply peak RSS ≤ 64 MiB."
-        echo
-        pairs_table
-        echo
-        pairs_details
-    } > "$section"
-    python3 "$src/tools/bench/docs_section.py" "$src/docs/benchmarks.md" "Deltas where nothing has a base (issue 16)" "$section"
-    log "wrote docs/benchmarks.md"
+    write_docs_section "Deltas (issue 4)" docs_section
+    write_docs_section "Deltas where nothing has a base (issue 16)" docs_pairs_section
 fi

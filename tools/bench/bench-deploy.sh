@@ -149,23 +149,20 @@ table
 echo
 details
 
+# The docs/benchmarks.md section (--write-docs), below its heading.
+docs_section() {
+    echo "\`larch admin deploy\` against \`ostree admin deploy\` of corpus v2 next to a deployed v1, in the same run."
+    echo "Target: ≤ 0.7× OSTree's time. Disk: what the sysroot gained by the second deployment."
+    echo
+    table
+    echo
+    echo "Both tools deploy the same way: a hard link for every file, one new directory block per"
+    echo "directory and a copy of \`/etc\`, so the second deployment costs about the same on disk for"
+    echo "both. Wall times on a shared machine vary between runs of the same binary: see the runs below."
+    echo
+    details
+}
+
 if [ "$write_docs" = 1 ]; then
-    doc=$src/docs/benchmarks.md
-    section=$work/section.md
-    {
-        echo "## Deployments (issue 6)"
-        echo
-        echo "\`larch admin deploy\` against \`ostree admin deploy\` of corpus v2 next to a deployed v1, in the same run."
-        echo "Target: ≤ 0.7× OSTree's time. Disk: what the sysroot gained by the second deployment."
-        echo
-        table
-        echo
-        echo "Both tools deploy the same way: a hard link for every file, one new directory block per"
-        echo "directory and a copy of \`/etc\`, so the second deployment costs about the same on disk for"
-        echo "both. Wall times on a shared machine vary between runs of the same binary: see the runs below."
-        echo
-        details
-    } > "$section"
-    python3 "$src/tools/bench/docs_section.py" "$doc" "Deployments (issue 6)" "$section"
-    log "wrote $doc"
+    write_docs_section "Deployments (issue 6)" docs_section
 fi

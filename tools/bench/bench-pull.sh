@@ -203,23 +203,20 @@ table
 echo
 details
 
+# The docs/benchmarks.md section (--write-docs), below its heading.
+docs_section() {
+    echo "The real updates of the corpus pulled from one nginx on loopback, Larch (its delta on offer in"
+    echo "the summary) against OSTree (\`ostree pull --require-static-deltas\`, static deltas for the same"
+    echo "pairs), measured in the same run on the same machine. Targets: bytes on the wire ≤ 0.6×"
+    echo "OSTree's, wall time ≤ 0.7×."
+    echo
+    table
+    echo
+    details
+}
+
 if [ "$write_docs" = 1 ]; then
-    doc=$src/docs/benchmarks.md
-    section=$W/section.md
-    {
-        echo "## Pull over HTTP (issue 5)"
-        echo
-        echo "The real updates of the corpus pulled from one nginx on loopback, Larch (its delta on offer in"
-        echo "the summary) against OSTree (\`ostree pull --require-static-deltas\`, static deltas for the same"
-        echo "pairs), measured in the same run on the same machine. Targets: bytes on the wire ≤ 0.6×"
-        echo "OSTree's, wall time ≤ 0.7×."
-        echo
-        table
-        echo
-        details
-    } > "$section"
-    python3 "$src/tools/bench/docs_section.py" "$doc" "Pull over HTTP (issue 5)" "$section"
-    log "wrote $doc"
+    write_docs_section "Pull over HTTP (issue 5)" docs_section
 fi
 exit
 }

@@ -178,19 +178,16 @@ table
 echo
 details
 
+# The docs/benchmarks.md section (--write-docs), below its heading.
+docs_section() {
+    echo "Larch against OSTree on corpus v1, both measured in the same run on the same machine."
+    echo "Targets: commit ≤ 0.5× OSTree's time, store ≤ 0.9× its size, hard-link checkout ≤ 0.7× its time."
+    echo
+    table
+    echo
+    details
+}
+
 if [ "$write_docs" = 1 ]; then
-    doc=$src/docs/benchmarks.md
-    section=$work/section.md
-    {
-        echo "## Object store (issue 2)"
-        echo
-        echo "Larch against OSTree on corpus v1, both measured in the same run on the same machine."
-        echo "Targets: commit ≤ 0.5× OSTree's time, store ≤ 0.9× its size, hard-link checkout ≤ 0.7× its time."
-        echo
-        table
-        echo
-        details
-    } > "$section"
-    python3 "$src/tools/bench/docs_section.py" "$doc" "Object store (issue 2)" "$section"
-    log "wrote $doc"
+    write_docs_section "Object store (issue 2)" docs_section
 fi

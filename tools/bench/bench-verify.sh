@@ -256,9 +256,5 @@ echo
 report
 
 if [ "$write_docs" = 1 ]; then
-    doc=$src/docs/benchmarks.md
-    section=$work/section.md
-    { echo "## Signature verification (issue 3)"; echo; report; } >"$section"
-    python3 "$src/tools/bench/docs_section.py" "$doc" "Signature verification (issue 3)" "$section"
-    log "wrote $doc"
+    write_docs_section "Signature verification (issue 3)" report
 fi

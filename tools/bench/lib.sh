@@ -48,3 +48,16 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r + 0 <= t + 0) ? "met" : "NOT met" }'; }
+
+# write_docs_section TITLE CMD...: CMD's output, under the heading "## TITLE",
+# becomes that section of docs/benchmarks.md (docs_section.py replaces it,
+# or appends it when the document has none yet): what --write-docs does.
+write_docs_section() {
+    local title=$1 section
+    shift
+    section=$(mktemp "${TMPDIR:-/tmp}/bench-section.XXXXXX")
+    { echo "## $title"; echo; "$@"; } > "$section"
+    python3 "$src/tools/bench/docs_section.py" "$src/docs/benchmarks.md" "$title" "$section"
+    rm -f "$section"
+    log "wrote docs/benchmarks.md, section \"$title\""
+}

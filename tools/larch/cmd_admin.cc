@@ -5,6 +5,7 @@
 // is touched.
 #include <cstdio>
 
+#include "src/bootstate/boot_state.h"
 #include "tools/larch/admin_cli.h"
 #include "tools/larch/command.h"
 #include "tools/larch/exit_codes.h"
@@ -37,8 +38,9 @@ CLI::App* Verb(CLI::App* admin, const std::string& name, const std::string& help
 }
 
 void AddTries(CLI::App* app, Args& a) {
-  app->add_option("--tries", a.tries, "Boots the new default gets before falling back (default larch.conf boot-tries)")
-      ->check(CLI::Range(1, 99));
+  AddCountOption(app, "--tries", a.tries, boot::kMaxTries,
+                 "Boots the new default gets before falling back (default larch.conf boot-tries)")
+      ->check(CLI::Range(1u, boot::kMaxTries));
 }
 
 void AddJson(CLI::App* app, Args& a) { app->add_flag("--json", a.admin.json, "Machine-readable output"); }
@@ -190,22 +192,22 @@ void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& ver
 void AddManageVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& verbs) {
   AddJson(Verb(admin, "status", "Deployments, their roles, and the boot state", a, verbs, RunStatus), *a);
   CLI::App* v = Verb(admin, "history", "What admin verbs did, and how boots ended (newest first)", a, verbs, RunHistory);
-  v->add_option("-n,--limit", a->limit, "How many entries of each (default 20)");
+  AddCountOption(v, "-n,--limit", a->limit, kMaxCount, "How many entries of each (default 20)");
   AddJson(v, *a);
   v = Verb(admin, "rollback", "Make the previous deployment the default", a, verbs, [](const Args& x) { return RunChange(x, "rollback"); });
   AddTries(v, *a);
   AddJson(v, *a);
   v = Verb(admin, "set-default", "Make deployment INDEX the default", a, verbs, [](const Args& x) { return RunChange(x, "set-default"); });
-  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  AddCountOption(v, "INDEX", a->index, kMaxCount, "Index in larch admin status")->required();
   AddTries(v, *a);
   AddJson(v, *a);
   v = Verb(admin, "undeploy", "Remove deployment INDEX", a, verbs, [](const Args& x) { return RunChange(x, "undeploy"); });
-  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  AddCountOption(v, "INDEX", a->index, kMaxCount, "Index in larch admin status")->required();
   AddJson(v, *a);
   v = Verb(admin, "pin", "Keep deployment INDEX until unpinned", a, verbs, [](const Args& x) { return RunPin(x, true); });
-  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  AddCountOption(v, "INDEX", a->index, kMaxCount, "Index in larch admin status")->required();
   v = Verb(admin, "unpin", "Let deployment INDEX go again", a, verbs, [](const Args& x) { return RunPin(x, false); });
-  v->add_option("INDEX", a->index, "Index in larch admin status")->required();
+  AddCountOption(v, "INDEX", a->index, kMaxCount, "Index in larch admin status")->required();
   Verb(admin, "cleanup", "Remove deployments, boot files and objects nothing needs", a, verbs, RunCleanup);
   Verb(admin, "boot-ok", "Mark the booted deployment good (after a health check)", a, verbs, RunBootOk);
 }

@@ -45,7 +45,7 @@ Command RegisterCommit(CLI::App& parent, const GlobalOptions& global) {
   app->add_option("--body", a->body, "Longer description");
   app->add_option("--metadata", a->metadata, "KEY=VALUE commit metadata (repeatable)");
   app->add_option("--version", a->version, "Release version (same as --metadata version=V)");
-  app->add_option("--timestamp", a->timestamp, "Seconds since the epoch (default: now)");
+  AddCountOption(app, "--timestamp", a->timestamp, kMaxTimestamp, "Seconds since the epoch (default: now)");
   app->add_flag("--skip-special", a->skip_special,
                 "Leave out device nodes, FIFOs and sockets instead of refusing them");
   AddProgressOptions(app, a->progress);

@@ -120,7 +120,7 @@ Command RegisterDelta(CLI::App& parent, const GlobalOptions& global) {
   g->add_option("--from", gen->from, "Source commit or ref, or 'empty' for a full delta");
   g->add_option("--to", gen->to, "Target commit or ref");
   g->add_option("--ref", gen->ref, "With --last: deltas from the ref's last N commits to its head");
-  g->add_option("--last", gen->last, "How many of the ref's previous commits");
+  AddCountOption(g, "--last", gen->last, kMaxCount, "How many of the ref's previous commits");
   g->add_option("--sign-key", gen->sign_keys, "Private key to sign the superblock with (repeatable)")->transform(AsAbsolutePath());
   AddProgressOptions(g, gen->progress);
   g->add_flag("--zstd-only", gen->zstd_only,

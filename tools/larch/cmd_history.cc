@@ -25,7 +25,7 @@ Command RegisterHistory(CLI::App& parent, const GlobalOptions& global) {
   auto limit = std::make_shared<size_t>(20);
   auto json = std::make_shared<bool>(false);
   CLI::App* app = parent.add_subcommand("history", "Show the update history (newest first)");
-  app->add_option("-n,--limit", *limit, "How many entries (default 20)");
+  AddCountOption(app, "-n,--limit", *limit, kMaxCount, "How many entries (default 20)");
   app->add_flag("--json", *json, "Machine-readable output");
   return {app, [=, &global]() -> Status {
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));

@@ -15,8 +15,7 @@ Command RegisterInit(CLI::App& parent, const GlobalOptions& global) {
                   "archive: zstd objects any web server can serve (publishers); "
                   "bare: real files for hard-link checkouts (devices)")
       ->check(CLI::IsMember({"archive", "bare"}));
-  app->add_option("--compression-level", *level, "zstd level for archive stores (1-19)")
-      ->check(CLI::Range(1, 19));
+  AddCountOption(app, "--compression-level", *level, 19, "zstd level for archive stores (1-19)")->check(CLI::Range(1, 19));
   return {app, [=, &global]() -> Status {
             repo::StoreConfig config;
             LARCH_ASSIGN_OR_RETURN(config.mode, repo::ParseStoreMode(*mode));

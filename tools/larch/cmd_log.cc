@@ -13,7 +13,7 @@ Command RegisterLog(CLI::App& parent, const GlobalOptions& global) {
   auto max = std::make_shared<size_t>(0);
   CLI::App* app = parent.add_subcommand("log", "Show a commit and its ancestors");
   app->add_option("rev", *rev, "Ref or commit id")->required();
-  app->add_option("-n,--max-count", *max, "Show at most N commits");
+  AddCountOption(app, "-n,--max-count", *max, kMaxCount, "Show at most N commits");
   app->add_flag("--json", *json, "Machine-readable output");
   return {app, [=, &global]() -> Status {
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));

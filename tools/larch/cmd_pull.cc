@@ -55,8 +55,8 @@ Command RegisterPull(CLI::App& parent, const GlobalOptions& global) {
                 "Accept an older version than the one installed (recorded in history)");
   app->add_flag("--dry-run", a->dry_run, "Verify and report what would be downloaded; change nothing");
   AddSizeOption(app, "--max-rate", a->max_rate, "Limit the download to SIZE bytes per second (500k, 1M; 0: no limit)");
-  app->add_option("--retries", a->retries, "Attempts in a row without progress before giving up (default 5)");
-  app->add_option("--stall-timeout", a->stall_timeout, "Seconds below 1 kB/s before a transfer is retried (default 60)");
+  AddCountOption(app, "--retries", a->retries, kMaxCount, "Attempts in a row without progress before giving up (default 5)");
+  AddCountOption(app, "--stall-timeout", a->stall_timeout, kMaxCount, "Seconds below 1 kB/s before a transfer is retried (default 60)");
   app->add_flag("--no-deltas", a->no_deltas, "Fetch objects even when a delta is on offer");
   app->add_flag("--quiet,-q", a->quiet, "No progress output");
   app->add_flag("--json", a->json, "One JSON event per line (progress, then done)");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "repo/objects/limits.h"
 #include "repo/refs.h"
 #include "repo/trust/remote_config.h"
 #include "tools/larch/command.h"
@@ -118,7 +119,7 @@ Command RegisterRemote(CLI::App& parent, const GlobalOptions& global) {
   add->add_option("NAME", a->name, "Remote name")->required();
   add->add_option("URL", a->url, "http(s):// or file:// URL of the repository")->required();
   add->add_option("--keyring", a->keyring, "Keyring directory (*.pub, revoked)")->required();
-  add->add_option("--threshold", a->threshold, "Valid signatures required (default 1)");
+  AddCountOption(add, "--threshold", a->threshold, repo::kMaxSignatures, "Valid signatures required (default 1)");
   add->add_option("--compatible", a->compatible, "This device's compatible ids")->expected(1, -1);
   add->add_option("--ca-file", a->ca_file, "Pinned CA certificate (PEM) instead of the system CAs");
   add->add_option("--client-cert", a->client_cert, "TLS client certificate (PEM)");

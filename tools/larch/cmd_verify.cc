@@ -4,6 +4,7 @@
 // threshold is not met.
 #include <cstdio>
 
+#include "repo/objects/limits.h"
 #include "repo/refs.h"
 #include "repo/trust/remote_config.h"
 #include "repo/trust/signing.h"
@@ -38,7 +39,7 @@ Command RegisterVerify(CLI::App& parent, const GlobalOptions& global) {
   app->add_option("REV", a->rev, "Commit id or ref")->required();
   app->add_option("--remote", a->remote, "Use this remote's keyring and threshold");
   app->add_option("--keyring", a->keyring, "Keyring directory (*.pub, revoked)")->transform(AsAbsolutePath());
-  app->add_option("--threshold", a->threshold, "Valid signatures required (with --keyring; default 1)");
+  AddCountOption(app, "--threshold", a->threshold, repo::kMaxSignatures, "Valid signatures required (with --keyring; default 1)");
   app->add_flag("--json", a->json, "Machine-readable output");
   return {app, [=, &global]() -> Status {
             LARCH_ASSIGN_OR_RETURN(auto store, OpenStore(global));

@@ -49,6 +49,21 @@ std::string AbsolutePathOf(const std::string& path);
 // naming the option.
 CLI::Option* AddSizeOption(CLI::App* app, const std::string& name, uint64_t& bytes, const std::string& help);
 
+// A count or index option (or positional): decimal digits only, at most
+// `max`, through ParseCount. CLI11's own conversion would take "-1" as
+// 2^64-1, "010" as octal 8 and a 64-bit overflow as the largest value.
+CLI::Validator CountValidator(uint64_t max);
+// The bound of counts and indexes with no smaller natural one (--limit,
+// INDEX, --retries): what a 32-bit count holds.
+inline constexpr uint64_t kMaxCount = 0xffffffffu;
+// The last second of the year 9999: the largest time FormatTime prints in
+// four digits, and far beyond any real commit.
+inline constexpr uint64_t kMaxTimestamp = 253402300799u;
+template <typename T>
+CLI::Option* AddCountOption(CLI::App* app, const std::string& name, T& value, uint64_t max, const std::string& help) {
+  return app->add_option(name, value, help)->transform(CountValidator(max))->type_name("N");
+}
+
 // Output helpers shared by verbs.
 std::string FormatTime(uint64_t epoch_seconds);  // "2026-11-21T22:26:20Z"
 std::string FormatMode(uint32_t mode);            // "drwxr-xr-x", "-rwsr-xr-x", ...

@@ -42,18 +42,32 @@ Result<std::unique_ptr<trust::TrustState>> OpenTrustState(const repo::Store& sto
   return trust::TrustState::Open(trust::TrustState::DefaultPath(store));
 }
 
-CLI::Option* AddSizeOption(CLI::App* app, const std::string& name, uint64_t& bytes, const std::string& help) {
-  // A transform, not a throwing callback: CLI11 reports what it returns as
-  // "--max-rate: expects a size ..." (main.cc keeps exceptions to itself).
-  CLI::Validator size(
-      [](std::string& text) -> std::string {
-        Result<uint64_t> n = ParseSize(text);
+namespace {
+
+// A transform, not a throwing callback: CLI11 reports what it returns as
+// "--max-rate: expects a size ..." (main.cc keeps exceptions to itself). The
+// text becomes the plain decimal value for CLI11 to convert.
+CLI::Validator UnitsValidator(std::function<Result<uint64_t>(std::string_view)> parse, const std::string& desc,
+                              const std::string& name) {
+  return CLI::Validator(
+      [parse = std::move(parse)](std::string& text) -> std::string {
+        Result<uint64_t> n = parse(text);
         if (!n.ok()) return n.status().message();
         text = std::to_string(*n);
         return {};
       },
-      "SIZE", "size");
-  return app->add_option(name, bytes, help)->transform(size)->type_name("SIZE");
+      desc, name);
+}
+
+}  // namespace
+
+CLI::Option* AddSizeOption(CLI::App* app, const std::string& name, uint64_t& bytes, const std::string& help) {
+  return app->add_option(name, bytes, help)->transform(UnitsValidator([](std::string_view t) { return ParseSize(t); }, "SIZE", "size"))
+      ->type_name("SIZE");
+}
+
+CLI::Validator CountValidator(uint64_t max) {
+  return UnitsValidator([max](std::string_view t) { return ParseCount(t, max); }, "", "count");
 }
 
 std::string FormatTime(uint64_t epoch_seconds) { return FormatUtc(epoch_seconds); }

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "repo/objects/limits.h"
 #include "repo/refs.h"
 #include "repo/trust/remote_config.h"
 #include "repo/trust/signing.h"
@@ -14,7 +15,7 @@ void AddTrustOptions(CLI::App* app, TrustArgs& a, bool allow_no_verify) {
   app->add_option("--ref", a.ref, "Ref to install the commit as (checked against its ref binding)");
   app->add_option("--remote", a.remote, "Trust this remote's keyring, threshold and compatible ids");
   app->add_option("--keyring", a.keyring, "Keyring directory (*.pub, revoked)")->transform(AsAbsolutePath());
-  app->add_option("--threshold", a.threshold, "Valid signatures required (with --keyring; default 1)");
+  AddCountOption(app, "--threshold", a.threshold, repo::kMaxSignatures, "Valid signatures required (with --keyring; default 1)");
   app->add_option("--compatible", a.compatible, "This device's compatible id (with --keyring; repeatable)");
   app->add_flag("--allow-downgrade", a.allow_downgrade, "Install even an older version");
   if (allow_no_verify)

@@ -1,7 +1,7 @@
-// File: deploy/boot_state.cc
+// File: src/bootstate/boot_state.cc
 // Standard library and libc only: the initramfs helper compiles this file
 // as it is (see boot_state.h).
-#include "deploy/boot_state.h"
+#include "src/bootstate/boot_state.h"
 
 #include <charconv>
 

@@ -1,5 +1,5 @@
-// File: deploy/boot_state_test.cc
-#include "deploy/boot_state.h"
+// File: src/bootstate/boot_state_test.cc
+#include "src/bootstate/boot_state.h"
 
 #include <gtest/gtest.h>
 

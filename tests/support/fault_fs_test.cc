@@ -1,4 +1,4 @@
-#include "src/fs/fault_fs.h"
+#include "tests/support/fault_fs.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

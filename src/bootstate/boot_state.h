@@ -1,7 +1,8 @@
-// File: deploy/boot_state.h
+// File: src/bootstate/boot_state.h
 //
 // The boot-state file and the `larch=` kernel argument: the one format
-// shared by `larch admin` (deploy/) and the boot-time helper (initramfs/).
+// shared by `larch admin` (deploy/) and the boot-time helper (initramfs/),
+// kept here, in a folder of its own below both, so neither owns it.
 // This header and boot_state.cc use only the C++ standard library and libc
 // (no Status, no larch libraries, no exceptions thrown, no iostreams) so the
 // initramfs helper compiles the very same source: one decoder, not two that
@@ -27,6 +28,9 @@
 
 namespace larch::boot {
 
+// The file's name in a loader directory (boot/loader.N/; the helper reads it
+// through ostree/boot -> ../boot/loader).
+inline constexpr char kBootStateFile[] = "boot-state";
 inline constexpr std::string_view kBootStateMagic = "larch-boot-state 1";
 inline constexpr size_t kMaxBootStateSize = 4096;
 inline constexpr size_t kMaxDeployments = 16;  // default + fallback + kept

@@ -1,13 +1,18 @@
-// File: src/fs/fault_fs.h
+// File: tests/support/fault_fs.h
 //
-// FaultFs: an Fs that forwards to another Fs and injects faults, after
-// LevelDB's FaultInjectionTestEnv. Used by crash-sweep tests:
+// FaultFs: an FsWrapper that injects faults into the calls it forwards,
+// after LevelDB's FaultInjectionTestEnv. Test support, not product code:
+// crash-sweep and unit tests link it (larch_test_support):
 //
 //   FaultFs ffs(DefaultFs());
 //   ffs.CrashAtMutation(i);          // the i-th mutating call "loses power"
 //   Status s = DoCommit(ffs, ...);   // fails somewhere
 //   ffs.SimulatePowerLoss();         // drop what was never made durable
 //   // reopen with DefaultFs(), fsck, check refs...
+//
+// Every call fails once the power is out; other than that, reads are
+// forwarded as they are, and a call added to Fs later is forwarded by
+// FsWrapper without injection until FaultFs overrides it.
 //
 // Mutating calls are those that change the filesystem: CreateExclusive,
 // OpenWrite, Write, Truncate, Fsync, SyncFs, Rename, Link, Symlink, Mkdir,
@@ -37,11 +42,11 @@
 #include <string>
 #include <vector>
 
-#include "src/fs/fs.h"
+#include "src/fs/fs_wrapper.h"
 
 namespace larch::fs {
 
-class FaultFs : public Fs {
+class FaultFs : public FsWrapper {
  public:
   explicit FaultFs(Fs* base);
   ~FaultFs() override;
@@ -84,7 +89,7 @@ class FaultFs : public Fs {
                 const std::string& newname, RenameMode mode) override;
   Status Link(int olddirfd, const std::string& oldname, int newdirfd,
               const std::string& newname) override;
-  Status Symlink(const std::string& target, int dirfd, const std::string& name) override;
+  Status Symlink(const std::string& link_target, int dirfd, const std::string& name) override;
   Status Mkdir(int dirfd, const std::string& name, mode_t mode) override;
   Status Unlink(int dirfd, const std::string& name) override;
   Status Rmdir(int dirfd, const std::string& name) override;
@@ -101,7 +106,6 @@ class FaultFs : public Fs {
  private:
   struct State;
   std::unique_ptr<State> state_;
-  Fs* base_;
 };
 
 }  // namespace larch::fs

@@ -18,7 +18,7 @@
 // that fsyncing a directory under its new name makes the right entries
 // durable. An entry's own name is never rewritten by a later rename of that
 // name: the later rename's undo moves it back first.
-#include "src/fs/fault_fs.h"
+#include "tests/support/fault_fs.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -389,7 +389,7 @@ void NoteFsync(Model& s, const std::string& path, bool is_dir) {
 
 }  // namespace
 
-FaultFs::FaultFs(Fs* base) : state_(std::make_unique<State>()), base_(base) {}
+FaultFs::FaultFs(Fs* base) : FsWrapper(base), state_(std::make_unique<State>()) {}
 FaultFs::~FaultFs() = default;
 
 void FaultFs::CrashAtMutation(uint64_t n) {
@@ -435,8 +435,8 @@ Status FaultFs::SimulatePowerLoss() {
     if (first.ok() && !st.ok()) first = st.WithContext("FaultFs: simulating power loss");
   };
   // Data first, while the tracked paths still name the current tree.
-  for (const auto& [path, size] : s.synced_size) keep(DropUnsyncedData(*base_, path, size));
-  for (size_t k = s.log.size(); k-- > 0;) keep(UndoOne(*base_, s.log, k));
+  for (const auto& [path, size] : s.synced_size) keep(DropUnsyncedData(*target(), path, size));
+  for (size_t k = s.log.size(); k-- > 0;) keep(UndoOne(*target(), s.log, k));
   // The machine "reboots": nothing is pending, nothing is armed.
   s.synced_size.clear();
   s.log.clear();
@@ -455,52 +455,52 @@ Status FaultFs::SimulatePowerLoss() {
 
 Result<UniqueFd> FaultFs::OpenDirPath(int dirfd, const std::string& path) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "open directory"));
-  return base_->OpenDirPath(dirfd, path);
+  return target()->OpenDirPath(dirfd, path);
 }
 
 Result<UniqueFd> FaultFs::OpenRead(int dirfd, const std::string& name) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "open for reading"));
-  return base_->OpenRead(dirfd, name);
+  return target()->OpenRead(dirfd, name);
 }
 
 Result<size_t> FaultFs::Read(int fd, MutableByteSpan buf) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "read"));
-  return base_->Read(fd, buf);
+  return target()->Read(fd, buf);
 }
 
 Result<size_t> FaultFs::ReadAt(int fd, MutableByteSpan buf, uint64_t offset) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "read"));
-  return base_->ReadAt(fd, buf, offset);
+  return target()->ReadAt(fd, buf, offset);
 }
 
 Result<struct stat> FaultFs::Stat(int dirfd, const std::string& name) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "stat"));
-  return base_->Stat(dirfd, name);
+  return target()->Stat(dirfd, name);
 }
 
 Result<struct stat> FaultFs::FStat(int fd) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "fstat"));
-  return base_->FStat(fd);
+  return target()->FStat(fd);
 }
 
 Result<std::vector<DirEntry>> FaultFs::ReadDir(int dirfd) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "readdir"));
-  return base_->ReadDir(dirfd);
+  return target()->ReadDir(dirfd);
 }
 
 Result<std::string> FaultFs::ReadLink(int dirfd, const std::string& name) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "readlink"));
-  return base_->ReadLink(dirfd, name);
+  return target()->ReadLink(dirfd, name);
 }
 
 Result<Xattrs> FaultFs::GetXattrs(int dirfd, const std::string& name) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "getxattrs"));
-  return base_->GetXattrs(dirfd, name);
+  return target()->GetXattrs(dirfd, name);
 }
 
 Result<uint64_t> FaultFs::FreeSpace(int fd) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "free space"));
-  return base_->FreeSpace(fd);
+  return target()->FreeSpace(fd);
 }
 
 // --- Mutating calls: gated, forwarded and tracked under the one mutex, so
@@ -511,7 +511,7 @@ Result<UniqueFd> FaultFs::CreateExclusive(int dirfd, const std::string& name, mo
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "create"));
   LARCH_ASSIGN_OR_RETURN(std::string path, PathAt(dirfd, name));
-  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, base_->CreateExclusive(dirfd, name, mode));
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, target()->CreateExclusive(dirfd, name, mode));
   NoteCreate(*state_, path);
   state_->synced_size.insert_or_assign(path, 0);  // nothing of it is durable
   return fd;
@@ -520,7 +520,7 @@ Result<UniqueFd> FaultFs::CreateExclusive(int dirfd, const std::string& name, mo
 Result<UniqueFd> FaultFs::OpenWrite(int dirfd, const std::string& name) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "open for writing"));
-  return base_->OpenWrite(dirfd, name);
+  return target()->OpenWrite(dirfd, name);
 }
 
 Status FaultFs::Write(int fd, ByteSpan data) {
@@ -531,23 +531,23 @@ Status FaultFs::Write(int fd, ByteSpan data) {
   }
   state_->last_write_fd = fd;
   state_->last_write_mutation = state_->mutations;
-  LARCH_RETURN_IF_ERROR(NoteData(*state_, *base_, fd));
-  return base_->Write(fd, data);
+  LARCH_RETURN_IF_ERROR(NoteData(*state_, *target(), fd));
+  return target()->Write(fd, data);
 }
 
 Status FaultFs::Truncate(int fd, off_t size) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "truncate"));
-  LARCH_RETURN_IF_ERROR(NoteData(*state_, *base_, fd));
-  return base_->Truncate(fd, size);
+  LARCH_RETURN_IF_ERROR(NoteData(*state_, *target(), fd));
+  return target()->Truncate(fd, size);
 }
 
 Status FaultFs::Fsync(int fd) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "fsync"));
-  LARCH_ASSIGN_OR_RETURN(struct stat st, base_->FStat(fd));
+  LARCH_ASSIGN_OR_RETURN(struct stat st, target()->FStat(fd));
   LARCH_ASSIGN_OR_RETURN(std::string path, FdPath(fd));
-  LARCH_RETURN_IF_ERROR(base_->Fsync(fd));
+  LARCH_RETURN_IF_ERROR(target()->Fsync(fd));
   // Only a successful fsync makes anything durable.
   NoteFsync(*state_, path, S_ISDIR(st.st_mode));
   return Status::Ok();
@@ -556,7 +556,7 @@ Status FaultFs::Fsync(int fd) {
 Status FaultFs::SyncFs(int fd) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "syncfs"));
-  LARCH_RETURN_IF_ERROR(base_->SyncFs(fd));
+  LARCH_RETURN_IF_ERROR(target()->SyncFs(fd));
   // Tests keep their trees on one filesystem, so syncfs covers all of it.
   state_->synced_size.clear();
   state_->log.clear();
@@ -572,16 +572,16 @@ Status FaultFs::Rename(int olddirfd, const std::string& oldname, int newdirfd,
   std::optional<Stash> stash;
   if (mode == RenameMode::kReplace) {
     // rename(2) between two links of one inode does nothing: nothing to undo.
-    Result<struct stat> a = base_->Stat(olddirfd, oldname);
-    Result<struct stat> b = base_->Stat(newdirfd, newname);
+    Result<struct stat> a = target()->Stat(olddirfd, oldname);
+    Result<struct stat> b = target()->Stat(newdirfd, newname);
     if (a.ok() && b.ok() && a->st_dev == b->st_dev && a->st_ino == b->st_ino) {
-      return base_->Rename(olddirfd, oldname, newdirfd, newname, mode);
+      return target()->Rename(olddirfd, oldname, newdirfd, newname, mode);
     }
     if (a.ok()) {
-      LARCH_ASSIGN_OR_RETURN(stash, CaptureStash(*base_, newdirfd, newname));
+      LARCH_ASSIGN_OR_RETURN(stash, CaptureStash(*target(), newdirfd, newname));
     }
   }
-  LARCH_RETURN_IF_ERROR(base_->Rename(olddirfd, oldname, newdirfd, newname, mode));
+  LARCH_RETURN_IF_ERROR(target()->Rename(olddirfd, oldname, newdirfd, newname, mode));
   if (mode == RenameMode::kExchange) {
     NoteExchange(*state_, from, to);
   } else {
@@ -595,16 +595,16 @@ Status FaultFs::Link(int olddirfd, const std::string& oldname, int newdirfd,
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "link"));
   LARCH_ASSIGN_OR_RETURN(std::string path, PathAt(newdirfd, newname));
-  LARCH_RETURN_IF_ERROR(base_->Link(olddirfd, oldname, newdirfd, newname));
+  LARCH_RETURN_IF_ERROR(target()->Link(olddirfd, oldname, newdirfd, newname));
   NoteCreate(*state_, path);
   return Status::Ok();
 }
 
-Status FaultFs::Symlink(const std::string& target, int dirfd, const std::string& name) {
+Status FaultFs::Symlink(const std::string& link_target, int dirfd, const std::string& name) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "symlink"));
   LARCH_ASSIGN_OR_RETURN(std::string path, PathAt(dirfd, name));
-  LARCH_RETURN_IF_ERROR(base_->Symlink(target, dirfd, name));
+  LARCH_RETURN_IF_ERROR(target()->Symlink(link_target, dirfd, name));
   NoteCreate(*state_, path);
   return Status::Ok();
 }
@@ -613,7 +613,7 @@ Status FaultFs::Mkdir(int dirfd, const std::string& name, mode_t mode) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "mkdir"));
   LARCH_ASSIGN_OR_RETURN(std::string path, PathAt(dirfd, name));
-  LARCH_RETURN_IF_ERROR(base_->Mkdir(dirfd, name, mode));
+  LARCH_RETURN_IF_ERROR(target()->Mkdir(dirfd, name, mode));
   NoteCreate(*state_, path);
   return Status::Ok();
 }
@@ -622,7 +622,7 @@ Status FaultFs::Unlink(int dirfd, const std::string& name) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "unlink"));
   LARCH_ASSIGN_OR_RETURN(std::string path, PathAt(dirfd, name));
-  LARCH_RETURN_IF_ERROR(base_->Unlink(dirfd, name));
+  LARCH_RETURN_IF_ERROR(target()->Unlink(dirfd, name));
   // Unlinks are never resurrected, so the name's data no longer matters.
   state_->synced_size.erase(path);
   return Status::Ok();
@@ -631,25 +631,25 @@ Status FaultFs::Unlink(int dirfd, const std::string& name) {
 Status FaultFs::Rmdir(int dirfd, const std::string& name) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "rmdir"));
-  return base_->Rmdir(dirfd, name);
+  return target()->Rmdir(dirfd, name);
 }
 
 Status FaultFs::FChmod(int fd, mode_t mode) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "fchmod"));
-  return base_->FChmod(fd, mode);
+  return target()->FChmod(fd, mode);
 }
 
 Status FaultFs::Chown(int dirfd, const std::string& name, uid_t uid, gid_t gid) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "chown"));
-  return base_->Chown(dirfd, name, uid, gid);
+  return target()->Chown(dirfd, name, uid, gid);
 }
 
 Status FaultFs::SetXattr(int dirfd, const std::string& name, const Xattr& xattr) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "setxattr"));
-  return base_->SetXattr(dirfd, name, xattr);
+  return target()->SetXattr(dirfd, name, xattr);
 }
 
 }  // namespace larch::fs
