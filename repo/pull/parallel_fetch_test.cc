@@ -9,7 +9,7 @@
 
 #include "repo/pull/download_cache.h"
 #include "repo/pull/pull_test_util.h"
-#include "src/fs/fault_fs.h"
+#include "tests/support/fault_fs.h"
 
 namespace larch::pull::testing {
 namespace {

@@ -26,7 +26,7 @@
 #include "repo/pull/download_cache.h"
 #include "repo/pull/pull_test_util.h"
 #include "repo/trust/signing.h"
-#include "src/fs/fault_fs.h"
+#include "tests/support/fault_fs.h"
 #include "tests/crash/no_sync_fs.h"
 
 namespace larch::pull::testing {
