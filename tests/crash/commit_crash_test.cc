@@ -118,7 +118,7 @@ std::vector<uint64_t> CrashPoints(const Fixture& f) {
   EXPECT_TRUE(store.ok());
   auto result = CommitTree(**store, f.v2, Options());
   EXPECT_TRUE(result.ok());
-  return counter.DistinctCrashPoints();
+  return counter.CrashPointsToSweep();
 }
 
 class CommitCrashTest : public ::testing::TestWithParam<StoreMode> {};
@@ -164,7 +164,7 @@ TEST_P(CommitCrashTest, PruneCrashNeverLeavesACommitWithoutItsTree) {
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE(Prune(**store, prune).ok());
   }
-  for (uint64_t i : counter.DistinctCrashPoints()) {
+  for (uint64_t i : counter.CrashPointsToSweep()) {
     std::string path = FreshCopy(f, i);
     {
       fs::FaultFs faulty(&crash::Unsynced());
@@ -224,7 +224,7 @@ TEST(CommitCrashDictionaryTest, FirstCommitTrainingADictionary) {
     ASSERT_NE((*store)->config().dictionary, 0u) << "the tree did not train a dictionary";
     expected = result->commit;
   }
-  for (uint64_t i : counter.DistinctCrashPoints()) {
+  for (uint64_t i : counter.CrashPointsToSweep()) {
     std::string path = dir.Sub("run-" + std::to_string(i));
     CopyTree(pristine, path);
     {

@@ -64,7 +64,7 @@ std::vector<uint64_t> CrashPoints(const Fixture& f) {
   Status s = Apply(counter, path, f.delta_dir);
   EXPECT_TRUE(s.ok()) << s.ToString();
   stdfs::remove_all(path);
-  std::vector<uint64_t> points = counter.DistinctCrashPoints();
+  std::vector<uint64_t> points = counter.CrashPointsToSweep();
   std::printf("%zu of %llu mutating calls to sweep\n", points.size(),
               static_cast<unsigned long long>(counter.mutation_count()));
   return points;

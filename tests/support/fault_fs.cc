@@ -27,6 +27,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -420,6 +421,17 @@ std::vector<uint64_t> FaultFs::DistinctCrashPoints() const {
     points.push_back(i);
   }
   return points;
+}
+
+std::vector<uint64_t> FaultFs::CrashPointsToSweep() const {
+  std::vector<uint64_t> points = DistinctCrashPoints();
+  const char* env = std::getenv("LARCH_CRASH_SAMPLE");
+  const unsigned long every = env == nullptr ? 1 : std::strtoul(env, nullptr, 10);
+  if (every <= 1 || points.empty()) return points;
+  std::vector<uint64_t> sample;
+  for (size_t i = 0; i < points.size(); i += every) sample.push_back(points[i]);
+  if (sample.back() != points.back()) sample.push_back(points.back());
+  return sample;
 }
 
 bool FaultFs::crashed() const {

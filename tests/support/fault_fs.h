@@ -67,6 +67,13 @@ class FaultFs : public FsWrapper {
   // every state a sweep over 1..mutation_count() does, without the
   // thousands of equal states a streamed multi-MiB file makes.
   std::vector<uint64_t> DistinctCrashPoints() const;
+  // What a crash sweep crashes at: DistinctCrashPoints(), or, when the
+  // environment sets LARCH_CRASH_SAMPLE=N (N > 1), every N-th of them and
+  // the last, spread over the whole run. tools/run-tests.sh sets it for the
+  // sanitizer build only: the full sweeps run in the plain build, and under
+  // ASan, which runs them several times slower, a sample still takes every
+  // stage's error paths through the sanitizers within CI's hour.
+  std::vector<uint64_t> CrashPointsToSweep() const;
   bool crashed() const;
 
   // Applies the power-loss model above to the real filesystem and forgets

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,6 +89,28 @@ TEST_F(FaultFsTest, CountsOnlyMutatingCalls) {
 // A file streamed in many writes: only the first write of each run of
 // writes to one fd is a distinct crash point, and crashing at any later write
 // of the run leaves exactly the disk that crashing at the run's first does.
+TEST_F(FaultFsTest, CrashPointsToSweepSampleEveryNthAndTheLastWhenAsked) {
+  Durable("old", "kept");
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(ffs_.Mkdir(root_.get(), "d" + std::to_string(i), 0755).ok());
+  const std::vector<uint64_t> all = ffs_.DistinctCrashPoints();
+  ASSERT_EQ(all, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+  const char* before = std::getenv("LARCH_CRASH_SAMPLE");
+  const std::string saved = before == nullptr ? "" : before;
+  ::unsetenv("LARCH_CRASH_SAMPLE");
+  EXPECT_EQ(ffs_.CrashPointsToSweep(), all);
+  ::setenv("LARCH_CRASH_SAMPLE", "1", 1);
+  EXPECT_EQ(ffs_.CrashPointsToSweep(), all);
+  ::setenv("LARCH_CRASH_SAMPLE", "3", 1);
+  EXPECT_EQ(ffs_.CrashPointsToSweep(), (std::vector<uint64_t>{1, 4, 7}));
+  ::setenv("LARCH_CRASH_SAMPLE", "4", 1);
+  EXPECT_EQ(ffs_.CrashPointsToSweep(), (std::vector<uint64_t>{1, 5, 7}));
+  if (before == nullptr) {
+    ::unsetenv("LARCH_CRASH_SAMPLE");
+  } else {
+    ::setenv("LARCH_CRASH_SAMPLE", saved.c_str(), 1);
+  }
+}
+
 TEST_F(FaultFsTest, DistinctCrashPointsSkipWritesThatContinueARun) {
   Durable("old", "kept");
   auto stream = [&](Fs& fs) {
