@@ -1,6 +1,10 @@
 // File: repo/delta/apply_in_memory.cc
 #include "repo/delta/apply_in_memory.h"
 
+#include <algorithm>
+
+#include "repo/delta/limits.h"
+
 namespace larch::delta {
 
 Result<Bytes> ApplyInMemory(ByteSpan patch, size_t target_size,
@@ -8,7 +12,11 @@ Result<Bytes> ApplyInMemory(ByteSpan patch, size_t target_size,
                             const Status& trailing) {
   SpanSource src(patch);
   Bytes out;
-  out.reserve(target_size);
+  // target_size comes from the patch's operation, not yet proven: a hostile
+  // one may claim terabytes. Reserve what a real in-memory patch can reach
+  // and let anything bigger grow as the patch really produces it (every
+  // produced byte costs a patch byte or a base byte, and both are bounded).
+  out.reserve(std::min<size_t>(target_size, kMaxPatchInput));
   LARCH_RETURN_IF_ERROR(apply(src, [&](ByteSpan chunk) {
     out.insert(out.end(), chunk.begin(), chunk.end());
     return Status::Ok();

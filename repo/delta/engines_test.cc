@@ -45,6 +45,17 @@ TEST(ZstdPatchTest, RefusesWrongSizesAndTrailingBytes) {
   EXPECT_TRUE(FailsWith(ZstdPatchApply(base, B("junk"), 5000), StatusCode::kCorruption, "not a zstd frame"));
 }
 
+TEST(ZstdPatchTest, AFrameDeclaringMoreThanThePatchLimitIsRefusedBeforeAllocating) {
+  // One frame whose header declares 2^40 bytes and whose single raw block
+  // holds none of them: valid enough for zstd's framing checks.
+  Bytes patch = {0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00,  // magic, 8-byte size, window
+                 0, 0, 0, 0, 0, 1, 0, 0,              // 2^40, little-endian
+                 0x01, 0, 0};                         // last block, raw, empty
+  const size_t claimed = size_t{1} << 40;
+  EXPECT_TRUE(FailsWith(ZstdPatchApply(B("base"), patch, claimed), StatusCode::kCorruption,
+                        "above the patch limit"));
+}
+
 TEST(ZstdPatchTest, WrongBaseGivesOtherBytes) {
   Bytes base = B(Binary(1, 50000)), target = B(Binary(2, 50000));
   Bytes patch = *ZstdPatchCreate(base, target);
@@ -79,6 +90,17 @@ TEST(BsdiffTest, RefusesRunsOutsideTheBaseAndLengthsThatLie) {
                         "outside the base"));
   Bytes cut(patch.begin(), patch.end() - 1);
   EXPECT_FALSE(BsdiffApply(base, cut, 3000).ok());
+}
+
+// Found by fuzz_delta_part: the size an operation claims is not yet proven
+// and must not be allocated up front.
+TEST(BsdiffTest, AClaimedTargetOfTerabytesIsRefusedWithoutAllocatingIt) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base = B(Binary(1, 3000)), target = B(Binary(2, 3000));
+  Bytes patch = *BsdiffCreate(base, target);
+  const size_t claimed = size_t{0x3a} << 40;
+  EXPECT_FALSE(BsdiffApply(base, patch, claimed).ok());
+  EXPECT_FALSE(ApplyPatch(OpKind::kPatchElf, base, patch, claimed).ok());
 }
 
 TEST(BsdiffTest, SmallFilePatchIsOneBlockInTheOriginalLayout) {

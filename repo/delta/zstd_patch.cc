@@ -65,6 +65,10 @@ Result<Bytes> ZstdPatchApply(ByteSpan base, ByteSpan patch, size_t target_size) 
   if (declared != target_size)
     return Bad("frame declares " + std::to_string(declared) + " bytes, the object has " +
                std::to_string(target_size));
+  // Checked before the output is allocated: the frame's declared size is
+  // the patch's word, and zstd patches are only made within kMaxPatchInput.
+  if (target_size > kMaxPatchInput)
+    return Bad("a target of " + std::to_string(target_size) + " bytes is above the patch limit");
   std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
   if (!dctx) return Status::IoError("zstd patch: cannot allocate a context");
   // Patches are only made for inputs within kMaxPatchInput; a frame asking
