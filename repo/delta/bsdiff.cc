@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "repo/delta/limits.h"
+#include "repo/delta/sparse_diff.h"
 #include "repo/delta/suffix_sort.h"
 #include "src/encoding/encoding.h"
 
@@ -158,7 +159,8 @@ void Differ::Emit(Off scan, Off pos) {
 class BlockWriter {
  public:
   // `runs`: how many controls will be added (to size the output once).
-  BlockWriter(ByteSpan diff, ByteSpan extra, size_t runs) : diff_(diff), extra_(extra) {
+  BlockWriter(ByteSpan diff, ByteSpan extra, size_t runs, bool sparse)
+      : diff_(diff), extra_(extra), sparse_(sparse) {
     size_t blocks = (diff.size() + extra.size()) / kMaxBsdiffBlock + 1;
     out_.reserve(diff.size() + extra.size() + (runs + 2 * blocks) * 16 + blocks * 4);
   }
@@ -171,6 +173,7 @@ class BlockWriter {
   void Flush();
 
   ByteSpan diff_, extra_;
+  bool sparse_;  // sparse blocks allowed
   size_t diff_pos_ = 0, extra_pos_ = 0;
   std::vector<Control> block_;
   uint64_t block_diff_ = 0, block_extra_ = 0;
@@ -220,8 +223,21 @@ void BlockWriter::Flush() {
   }
   ByteSpan diff = diff_.subspan(diff_pos_, static_cast<size_t>(block_diff_));
   ByteSpan extra = extra_.subspan(extra_pos_, static_cast<size_t>(block_extra_));
-  out_.insert(out_.end(), enc.bytes().begin(), enc.bytes().end());
-  out_.insert(out_.end(), diff.begin(), diff.end());
+  Bytes sparse = sparse_ ? EncodeSparseDiff(diff) : Bytes();
+  if (sparse_ && !diff.empty() && sparse.size() < diff.size()) {
+    // The count's top bit says "sparse"; it is written after the controls
+    // are, so patch it in place.
+    Bytes head = enc.bytes();
+    head[3] |= static_cast<uint8_t>(kSparseDiffFlag >> 24);
+    out_.insert(out_.end(), head.begin(), head.end());
+    encoding::Encoder len;
+    len.U32(static_cast<uint32_t>(sparse.size()));
+    out_.insert(out_.end(), len.bytes().begin(), len.bytes().end());
+    out_.insert(out_.end(), sparse.begin(), sparse.end());
+  } else {
+    out_.insert(out_.end(), enc.bytes().begin(), enc.bytes().end());
+    out_.insert(out_.end(), diff.begin(), diff.end());
+  }
   out_.insert(out_.end(), extra.begin(), extra.end());
   diff_pos_ += static_cast<size_t>(block_diff_);
   extra_pos_ += static_cast<size_t>(block_extra_);
@@ -239,7 +255,7 @@ std::optional<Bytes> BlockWriter::Finish() {
 
 }  // namespace
 
-Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target) {
+Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target, DiffForm form) {
   if (base.empty()) return Status::InvalidArgument("bsdiff: empty base");
   if (base.size() > kMaxBsdiffBase || target.size() > kMaxBsdiffPatch)
     return Status::Unsupported("bsdiff: file above the engine's limits");
@@ -247,7 +263,8 @@ Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target) {
   Differ differ(base, target, sa);
   differ.Run();
   sa = {};  // the largest allocation (4 bytes per base byte), freed before encoding
-  BlockWriter writer(differ.diff(), differ.extra(), differ.controls().size());
+  const bool sparse = form == DiffForm::kSparse || target.size() > kMaxBsdiffBlock;
+  BlockWriter writer(differ.diff(), differ.extra(), differ.controls().size(), sparse);
   for (const Control& c : differ.controls()) writer.Add(c);
   std::optional<Bytes> patch = writer.Finish();
   if (!patch) return Status::Unsupported("bsdiff: patch above the engine's limits");

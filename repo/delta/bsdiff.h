@@ -12,6 +12,10 @@
 //
 // Layout: one or more blocks, back to back, each
 //   u32 n | n x (u32 diff_len, u32 extra_len, u64 seek) | diff bytes | extra bytes
+// or, with kSparseDiffFlag set in n (the count is the rest of the word),
+//   ... controls | u32 size | the diff bytes in sparse form | extra bytes
+// (sparse_diff.h), written when that is smaller than the diff bytes: the
+// device then never decompresses the zeros of unchanged stretches.
 // producing at most kMaxBsdiffBlock target bytes. `seek` is a
 // two's-complement i64 added to the base position after each run. A file
 // of at most kMaxBsdiffBlock bytes is one block: the layout of patches made
@@ -32,9 +36,22 @@
 
 namespace larch::delta {
 
+inline constexpr uint32_t kSparseDiffFlag = 0x80000000u;
+
+// Where the writer may use sparse blocks (each only when it is smaller).
+enum class DiffForm {
+  // In patches of more than one block, which no applier before blocks
+  // reads anyway; a one-block patch (a file of at most kMaxBsdiffBlock)
+  // keeps the layout earlier releases apply.
+  kCompatible,
+  // In every block: the ELF engine's inner patch, an engine earlier
+  // releases do not know.
+  kSparse,
+};
+
 // kUnsupported when the suffix sorter is unavailable or the inputs exceed
 // kMaxBsdiffBase / kMaxBsdiffPatch.
-Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target);
+Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target, DiffForm form = DiffForm::kCompatible);
 
 // Strict: every run must stay inside the base, every block produce at
 // least one byte and at most kMaxBsdiffBlock from at most `max_controls`

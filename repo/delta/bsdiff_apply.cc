@@ -6,12 +6,14 @@
 // written to its place in the block's output. Memory: one block's controls
 // and output, whatever the size of the base, the patch or the target.
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "repo/delta/apply_in_memory.h"
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/limits.h"
+#include "repo/delta/sparse_diff.h"
 #include "src/encoding/encoding.h"
 
 namespace larch::delta {
@@ -52,6 +54,8 @@ class BlockReader {
   ByteSource& patch_;
   uint32_t max_controls_;
   std::vector<Run> runs_;
+  uint64_t diff_bytes_ = 0;  // the block's diff runs, added up
+  bool sparse_ = false;      // its diff bytes in sparse form
   int64_t old_pos_ = 0;  // carried across blocks
   Bytes chunk_;
 };
@@ -61,12 +65,15 @@ Status BlockReader::ReadControls(uint64_t left, uint64_t* produces) {
   LARCH_RETURN_IF_ERROR(ReadExactly(patch_, head));
   encoding::Decoder count_dec(head, "bsdiff patch");
   LARCH_ASSIGN_OR_RETURN(uint32_t n, count_dec.U32());
+  sparse_ = (n & kSparseDiffFlag) != 0;
+  n &= ~kSparseDiffFlag;
   if (n == 0 || n > max_controls_) return Bad("block of " + std::to_string(n) + " controls");
   Bytes raw(size_t{n} * kControlSize);
   LARCH_RETURN_IF_ERROR(ReadExactly(patch_, raw));
   encoding::Decoder dec(raw, "bsdiff patch");
   runs_.resize(n);
   uint64_t total = 0;
+  diff_bytes_ = 0;
   for (Run& r : runs_) {
     LARCH_ASSIGN_OR_RETURN(r.diff_len, dec.U32());
     LARCH_ASSIGN_OR_RETURN(r.extra_len, dec.U32());
@@ -74,6 +81,7 @@ Status BlockReader::ReadControls(uint64_t left, uint64_t* produces) {
     r.seek = static_cast<int64_t>(seek);
     if (r.seek > kMaxSeek || r.seek < -kMaxSeek) return Bad("seek out of range");
     total += uint64_t{r.diff_len} + r.extra_len;
+    diff_bytes_ += r.diff_len;
   }
   if (total > left)
     return Bad("runs add up to more than the object's remaining " + std::to_string(left) + " bytes");
@@ -99,18 +107,31 @@ Status BlockReader::Next(uint64_t left, Bytes& out) {
   LARCH_RETURN_IF_ERROR(ReadControls(left, &produces));
   out.resize(static_cast<size_t>(produces));
   const int64_t old_size = static_cast<int64_t>(base_.size());
+  std::optional<SparseDiffReader> sparse;
+  if (sparse_) {
+    uint8_t len[4];
+    LARCH_RETURN_IF_ERROR(ReadExactly(patch_, len));
+    encoding::Decoder len_dec(len, "bsdiff patch");
+    LARCH_ASSIGN_OR_RETURN(uint32_t encoded, len_dec.U32());
+    // The writer uses the sparse form only when it is smaller.
+    if (encoded == 0 || encoded >= diff_bytes_)
+      return Bad("sparse diff of " + std::to_string(encoded) + " bytes for " +
+                 std::to_string(diff_bytes_) + " diff bytes");
+    sparse.emplace(patch_, encoded, diff_bytes_);
+  }
   size_t at = 0;
   for (const Run& r : runs_) {  // the diff stream
     if (r.diff_len > 0) {
       if (old_pos_ < 0 || old_pos_ > old_size - static_cast<int64_t>(r.diff_len))
         return Bad("run outside the base");
       MutableByteSpan run(out.data() + at, r.diff_len);
-      LARCH_RETURN_IF_ERROR(ReadExactly(patch_, run));
+      LARCH_RETURN_IF_ERROR(sparse ? sparse->Fill(run) : ReadExactly(patch_, run));
       LARCH_RETURN_IF_ERROR(AddBase(static_cast<uint64_t>(old_pos_), run));
     }
     at += uint64_t{r.diff_len} + r.extra_len;
     old_pos_ += static_cast<int64_t>(r.diff_len) + r.seek;
   }
+  if (sparse) LARCH_RETURN_IF_ERROR(sparse->Finish());
   at = 0;
   for (const Run& r : runs_) {  // the extra stream
     at += r.diff_len;
@@ -153,8 +174,11 @@ Result<std::vector<BsdiffMatch>> BsdiffMatches(ByteSpan patch) {
   uint64_t target = 0;
   int64_t base = 0;
   while (dec.remaining() > 0) {
-    LARCH_ASSIGN_OR_RETURN(uint32_t n, dec.Count(UINT32_MAX, kControlSize));
-    uint64_t payload = 0;
+    LARCH_ASSIGN_OR_RETURN(uint32_t word, dec.U32());
+    const bool sparse = (word & kSparseDiffFlag) != 0;
+    const uint32_t n = word & ~kSparseDiffFlag;
+    if (uint64_t{n} * kControlSize > dec.remaining()) return Bad("truncated");
+    uint64_t payload = 0, diff_bytes = 0;
     for (uint32_t i = 0; i < n; ++i) {
       LARCH_ASSIGN_OR_RETURN(uint32_t diff_len, dec.U32());
       LARCH_ASSIGN_OR_RETURN(uint32_t extra_len, dec.U32());
@@ -165,6 +189,11 @@ Result<std::vector<BsdiffMatch>> BsdiffMatches(ByteSpan patch) {
       target += uint64_t{diff_len} + extra_len;
       base += int64_t{diff_len} + static_cast<int64_t>(seek);
       payload += uint64_t{diff_len} + extra_len;
+      diff_bytes += diff_len;
+    }
+    if (sparse) {  // the diff bytes are replaced by their sparse form
+      LARCH_ASSIGN_OR_RETURN(uint32_t encoded, dec.U32());
+      payload = payload - diff_bytes + encoded;
     }
     if (payload > dec.remaining()) return Bad("truncated");
     LARCH_RETURN_IF_ERROR(dec.Raw(static_cast<size_t>(payload)).status());

@@ -73,7 +73,7 @@ Result<Bytes> ElfPatchCreate(ByteSpan base, ByteSpan target, ByteSpan raw_bsdiff
                                                             RefDirection::kToAbsoluteMapped, &map, base));
   LARCH_ASSIGN_OR_RETURN(Bytes new_rewritten, TransformRefs(header.machine, header.target,
                                                             RefDirection::kToAbsolute, nullptr, target));
-  LARCH_ASSIGN_OR_RETURN(Bytes inner, BsdiffCreate(old_rewritten, new_rewritten));
+  LARCH_ASSIGN_OR_RETURN(Bytes inner, BsdiffCreate(old_rewritten, new_rewritten, DiffForm::kSparse));
   old_rewritten = {};
   new_rewritten = {};
   Bytes patch = EncodeElfPatchHeader(header);

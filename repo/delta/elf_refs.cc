@@ -75,7 +75,7 @@ constexpr bool RipOpcode0F(uint8_t op) {
   }
 }
 
-bool RipModrm(uint8_t modrm) { return (modrm & 0xC7) == 0x05; }
+constexpr bool RipModrm(uint8_t modrm) { return (modrm & 0xC7) == 0x05; }
 
 // The bytes at which StepX86 can find a reference (a call, a jump, a 0F
 // escape, a REX prefix, a ModRM opcode); at any other byte it moves on by
@@ -90,6 +90,39 @@ constexpr std::array<bool, 256> kX86MayStart = [] {
   }
   return t;
 }();
+
+// The same question asked of two bytes (the first | the second << 8): true
+// for every pair StepX86 can rewrite from (a superset: a REX or 0F pair
+// still needs its third byte), false for almost all others. Most code
+// bytes start no reference; one 64 KiB table look-up per byte rules them
+// out, where kX86MayStart alone let about a quarter through to StepX86.
+constexpr bool X86PairMayStart(uint8_t b0, uint8_t b1) {
+  if (b0 == 0xE8 || b0 == 0xE9) return true;
+  if (b0 == 0x0F) return (b1 & 0xF0) == 0x80 || RipOpcode0F(b1);
+  if ((b0 & 0xF0) == 0x40) return RipOpcode(b1);
+  return RipOpcode(b0) && RipModrm(b1);
+}
+const std::array<bool, 65536>& X86PairTable() {
+  static const std::array<bool, 65536> table = [] {
+    std::array<bool, 65536> t{};
+    for (unsigned i = 0; i < t.size(); ++i)
+      t[i] = X86PairMayStart(static_cast<uint8_t>(i & 0xFF), static_cast<uint8_t>(i >> 8));
+    return t;
+  }();
+  return table;
+}
+
+// Where the disp32 of a reference starting at `at` begins (0: none starts
+// there), given the `window` bytes that may be looked at. Inline: the
+// scan asks it at every byte the pair table lets through.
+[[gnu::always_inline]] inline size_t X86FieldAt(const uint8_t* at, size_t window) {
+  if ((at[0] == 0xE8 || at[0] == 0xE9) && window >= 5) return 1;
+  if (at[0] == 0x0F && window >= 6 && (at[1] & 0xF0) == 0x80) return 2;
+  if ((at[0] & 0xF0) == 0x40 && window >= 7 && RipOpcode(at[1]) && RipModrm(at[2])) return 3;  // REX, opcode, ModRM
+  if (at[0] == 0x0F && window >= 7 && RipOpcode0F(at[1]) && RipModrm(at[2])) return 3;
+  if (window >= 6 && RipOpcode(at[0]) && RipModrm(at[1])) return 2;
+  return 0;
+}
 
 // An AArch64 PC-relative immediate: where its bits are and what unit it
 // counts in (words for branches, 4 KiB pages for ADRP).
@@ -417,19 +450,12 @@ void RefTransformer::RewriteX86(uint8_t* field, uint64_t pc) {
 }
 
 size_t RefTransformer::StepX86(const ScanRange& r, uint8_t* at, size_t window) {
-  size_t field = 0;  // where the disp32 starts, 0: no reference here
-  if ((at[0] == 0xE8 || at[0] == 0xE9) && window >= 5) {
-    field = 1;
-  } else if (at[0] == 0x0F && window >= 6 && (at[1] & 0xF0) == 0x80) {
-    field = 2;
-  } else if ((at[0] & 0xF0) == 0x40 && window >= 7 && RipOpcode(at[1]) && RipModrm(at[2])) {
-    field = 3;  // REX, opcode, ModRM
-  } else if (at[0] == 0x0F && window >= 7 && RipOpcode0F(at[1]) && RipModrm(at[2])) {
-    field = 3;
-  } else if (window >= 6 && RipOpcode(at[0]) && RipModrm(at[1])) {
-    field = 2;
-  }
+  const size_t field = X86FieldAt(at, window);
   if (field == 0) return 1;
+  return RewriteX86At(r, at, field);
+}
+
+size_t RefTransformer::RewriteX86At(const ScanRange& r, uint8_t* at, size_t field) {
   uint64_t end = pos_ + field + 4;
   if (field == 3) NoteLeaTarget(at, r.vaddr + (end - r.offset));
   RewriteX86(at + field, r.vaddr + (end - r.offset));
@@ -504,13 +530,22 @@ bool RefTransformer::ScanX86(const ScanRange& r, uint64_t end) {
   uint64_t stop = range_end;
   if (range_end > end) stop = end >= look ? end - look + 1 : 0;
   if (pos_ >= stop) return false;
+  // Where a position's second byte is still in the buffer, both bytes are
+  // checked at once; the last position of the buffer checks one.
+  const std::array<bool, 65536>& pairs = X86PairTable();
+  uint8_t* const buf = buf_.data();
+  const uint64_t pair_stop = std::min(stop, end - 1);
   while (pos_ < stop) {
-    uint8_t* at = buf_.data() + (pos_ - buf_start_);
-    if (!kX86MayStart[*at]) {
-      ++pos_;
-      continue;
-    }
-    pos_ += StepX86(r, at, static_cast<size_t>(std::min<uint64_t>(range_end - pos_, look)));
+    const uint8_t* p = buf + (pos_ - buf_start_);
+    const uint8_t* const pe = buf + (std::max(pos_, pair_stop) - buf_start_);
+    while (p < pe && !pairs[p[0] | p[1] << 8]) ++p;
+    pos_ = buf_start_ + static_cast<uint64_t>(p - buf);
+    if (pos_ >= stop) break;
+    uint8_t* at = buf + (pos_ - buf_start_);
+    const size_t field = pos_ >= pair_stop && !kX86MayStart[*at]
+                             ? 0
+                             : X86FieldAt(at, static_cast<size_t>(std::min<uint64_t>(range_end - pos_, look)));
+    pos_ += field == 0 ? 1 : RewriteX86At(r, at, field);
   }
   return true;
 }

@@ -107,6 +107,9 @@ class RefTransformer {
  private:
   size_t Step(const ScanRange& r, uint8_t* at, size_t window);
   size_t StepX86(const ScanRange& r, uint8_t* at, size_t window);
+  // Rewrites the reference whose disp32 starts `field` bytes after `at`
+  // (at pos_); returns its length.
+  size_t RewriteX86At(const ScanRange& r, uint8_t* at, size_t field);
   // Steps through x86 code in `r` as far as the buffer (ending at file
   // offset `end`) allows, skipping bytes no reference starts at; false
   // when it could not move (Process then takes the byte-at-a-time path).

@@ -252,7 +252,7 @@ void ElfPatches() {
     Result<Bytes> old_rewritten = delta::TransformRefs(machine, h.base, delta::RefDirection::kToAbsoluteMapped, &map, base);
     Result<Bytes> new_rewritten = delta::TransformRefs(machine, h.target, delta::RefDirection::kToAbsolute, nullptr, target);
     if (!old_rewritten.ok() || !new_rewritten.ok()) std::exit(1);
-    Result<Bytes> inner = delta::BsdiffCreate(*old_rewritten, *new_rewritten);
+    Result<Bytes> inner = delta::BsdiffCreate(*old_rewritten, *new_rewritten, delta::DiffForm::kSparse);
     if (!inner.ok()) std::exit(1);
     Bytes patch = delta::EncodeElfPatchHeader(h);
     patch.insert(patch.end(), inner->begin(), inner->end());
