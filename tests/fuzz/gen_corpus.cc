@@ -217,6 +217,11 @@ void Deltas() {
     Write("fuzz_bsdiff_patch", "one-block", WithSize(target.size(), *bsdiff));
   }
   Write("fuzz_bsdiff_patch", "two-blocks", WithSize(154, TwoBlocks()));
+  // A block with its diff bytes in sparse form (a target close to the base).
+  Bytes close = base;
+  close[100] ^= 1;
+  Result<Bytes> sparse = delta::BsdiffCreate(base, close, delta::DiffForm::kSparse);
+  if (sparse.ok()) Write("fuzz_bsdiff_patch", "one-block-sparse", WithSize(close.size(), *sparse));
   repo::FileHeader small = file;
   small.size = 5;
   ops.resize(1);
