@@ -49,6 +49,7 @@ class BlockReader {
  private:
   Status ReadControls(uint64_t left, uint64_t* produces);
   Status AddBase(uint64_t at, MutableByteSpan out);
+  Status AddSparse(SparseDiffReader& diff, uint64_t at, MutableByteSpan out);
 
   RandomAccess& base_;
   ByteSource& patch_;
@@ -90,6 +91,23 @@ Status BlockReader::ReadControls(uint64_t left, uint64_t* produces) {
   return Status::Ok();
 }
 
+// out = base[at...] + the next out.size() sparse diff bytes: the base is
+// read straight into place (one read for the run) and only the literal
+// stretches are added; the zeros cost nothing.
+Status BlockReader::AddSparse(SparseDiffReader& diff, uint64_t at, MutableByteSpan out) {
+  LARCH_RETURN_IF_ERROR(base_.ReadAt(at, out));
+  chunk_.resize(kBaseChunk);
+  for (size_t done = 0; done < out.size();) {
+    const size_t want = std::min(chunk_.size(), out.size() - done);
+    LARCH_ASSIGN_OR_RETURN(SparseDiffReader::Stretch s, diff.Take(MutableByteSpan(chunk_.data(), want)));
+    if (!s.zeros) {
+      for (size_t i = 0; i < s.size; ++i) out[done + i] = static_cast<uint8_t>(out[done + i] + chunk_[i]);
+    }
+    done += s.size;
+  }
+  return Status::Ok();
+}
+
 // out[i] += base[at + i], the base read in chunks.
 Status BlockReader::AddBase(uint64_t at, MutableByteSpan out) {
   chunk_.resize(std::min(kBaseChunk, out.size()));
@@ -125,8 +143,12 @@ Status BlockReader::Next(uint64_t left, Bytes& out) {
       if (old_pos_ < 0 || old_pos_ > old_size - static_cast<int64_t>(r.diff_len))
         return Bad("run outside the base");
       MutableByteSpan run(out.data() + at, r.diff_len);
-      LARCH_RETURN_IF_ERROR(sparse ? sparse->Fill(run) : ReadExactly(patch_, run));
-      LARCH_RETURN_IF_ERROR(AddBase(static_cast<uint64_t>(old_pos_), run));
+      if (sparse) {
+        LARCH_RETURN_IF_ERROR(AddSparse(*sparse, static_cast<uint64_t>(old_pos_), run));
+      } else {
+        LARCH_RETURN_IF_ERROR(ReadExactly(patch_, run));
+        LARCH_RETURN_IF_ERROR(AddBase(static_cast<uint64_t>(old_pos_), run));
+      }
     }
     at += uint64_t{r.diff_len} + r.extra_len;
     old_pos_ += static_cast<int64_t>(r.diff_len) + r.seek;

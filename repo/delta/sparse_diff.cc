@@ -106,21 +106,26 @@ Status SparseDiffReader::Copy(MutableByteSpan out) {
   return Status::Ok();
 }
 
+Result<SparseDiffReader::Stretch> SparseDiffReader::Take(MutableByteSpan out) {
+  if (out.empty()) return Stretch{0, false};
+  if (zeros_ == 0 && literals_ == 0) LARCH_RETURN_IF_ERROR(NextPair());
+  if (zeros_ > 0) {
+    const auto n = static_cast<size_t>(std::min<uint64_t>(zeros_, out.size()));
+    zeros_ -= n;
+    return Stretch{n, true};
+  }
+  const auto n = static_cast<size_t>(std::min<uint64_t>(literals_, out.size()));
+  LARCH_RETURN_IF_ERROR(Copy(out.first(n)));
+  literals_ -= n;
+  return Stretch{n, false};
+}
+
 Status SparseDiffReader::Fill(MutableByteSpan out) {
   for (size_t done = 0; done < out.size();) {
-    if (zeros_ == 0 && literals_ == 0) LARCH_RETURN_IF_ERROR(NextPair());
-    const size_t room = out.size() - done;
-    if (zeros_ > 0) {
-      const auto n = static_cast<size_t>(std::min<uint64_t>(zeros_, room));
-      std::memset(out.data() + done, 0, n);
-      zeros_ -= n;
-      done += n;
-      continue;
-    }
-    const auto n = static_cast<size_t>(std::min<uint64_t>(literals_, room));
-    LARCH_RETURN_IF_ERROR(Copy(MutableByteSpan(out.data() + done, n)));
-    literals_ -= n;
-    done += n;
+    MutableByteSpan rest = out.subspan(done);
+    LARCH_ASSIGN_OR_RETURN(Stretch s, Take(rest));
+    if (s.zeros) std::memset(rest.data(), 0, s.size);
+    done += s.size;
   }
   return Status::Ok();
 }

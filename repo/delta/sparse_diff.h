@@ -33,6 +33,15 @@ class SparseDiffReader {
   SparseDiffReader(ByteSource& patch, uint64_t encoded_size, uint64_t diff_size);
   // The next out.size() diff bytes.
   Status Fill(MutableByteSpan out);
+  // The next stretch of at most out.size() diff bytes that are all zero or
+  // all literal: how long it is, whether it is zeros (out is left as it
+  // was: the caller copies the base there instead of adding nothing to
+  // it) or literals (copied to the front of out).
+  struct Stretch {
+    size_t size;
+    bool zeros;
+  };
+  Result<Stretch> Take(MutableByteSpan out);
   // Every diff byte was filled and every encoded byte used.
   Status Finish() const;
 
