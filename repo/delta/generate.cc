@@ -3,7 +3,7 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
+#include <optional>
 #include <set>
 
 #include "repo/delta/base_selection.h"
@@ -16,6 +16,7 @@
 #include "repo/delta/part_content.h"
 #include "repo/delta/zstd_patch.h"
 #include "repo/file_object.h"
+#include "src/base/memory_gate.h"
 #include "src/base/parallel.h"
 #include "src/fs/atomic.h"
 
@@ -152,14 +153,22 @@ void UseNewGzip(Planned& p, GzipCandidate gz) {
   p.content = PartContent::kData;
 }
 
+// What patching a big pair takes at its peak: base and target, the suffix
+// array (4 bytes per base byte), the ELF engine's rewritten copies of both,
+// the patch. About 2.5 GB for a 300 MB file.
+uint64_t PatchMemory(uint64_t base, uint64_t target) { return 5 * base + 3 * target; }
+// Big pairs patch together while their needs add up to this; a pair above
+// it patches alone. Two 300 MB pairs then never overlap (the 4 GiB bound of
+// generation), three 18 MB ones (qemu-system-x86) use both cores.
+constexpr uint64_t kPatchMemoryLimit = 3ull << 30;
+
 // Decides how one planned object travels and fills in its payload. Big
-// pairs are encoded one at a time under `big`: base, target, suffix array
-// (4 bytes per base byte) and patch of a 300 MB file take about 2.5 GB.
-Status Encode(const repo::Store& store, Planned& p, std::mutex& big, const GenerateOptions& options) {
+// pairs pass `big` first (PatchMemory).
+Status Encode(const repo::Store& store, Planned& p, MemoryGate& big, const GenerateOptions& options) {
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
-  std::unique_lock<std::mutex> lock(big, std::defer_lock);
-  if (p.base && (p.size > kMaxPatchInput || p.base->size > kMaxPatchInput)) lock.lock();
+  std::optional<MemoryGate::Pass> pass;
+  if (p.base && (p.size > kMaxPatchInput || p.base->size > kMaxPatchInput)) pass.emplace(big, PatchMemory(p.base->size, p.size));
   LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
   LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
   // Until a patch wins, the file travels whole, or as new-gzip if that is
@@ -329,7 +338,7 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> target, ListTree(store, commit));
   LARCH_ASSIGN_OR_RETURN(std::vector<Planned> plan, Plan(target, src));
   ProgressCounter encoded(options.progress, "delta", EncodedBytes(plan));
-  std::mutex big;
+  MemoryGate big(kPatchMemoryLimit);
   LARCH_RETURN_IF_ERROR(ParallelFor(plan.size(), [&](size_t i) {
     const uint64_t bytes = EncodedBytes(plan[i]);
     Status s = Encode(store, plan[i], big, options).WithContext(plan[i].path);
