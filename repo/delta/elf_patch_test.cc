@@ -94,6 +94,43 @@ TEST(ElfPatchTest, AArch64PairRoundTripsAndBeatsBsdiff) {
   ExpectSmallerThanBsdiff(*p, kRatio);
 }
 
+// In an AArch64 base, the low 12 bits an ADD or LDR adds to an ADRP's page
+// follow the address map: data that moved by 0x10 within its page gets its
+// new offset, as the target has it. Without an ADRP before it, or far
+// from one, the instruction stays as it is.
+TEST(ElfRefsTest, Arm64Lo12FollowsTheMapAfterAnAdrp) {
+  auto word = [](uint32_t w) {
+    return Bytes{uint8_t(w), uint8_t(w >> 8), uint8_t(w >> 16), uint8_t(w >> 24)};
+  };
+  // At 0x1000: adrp x1, 0x3000 (2 pages on); add x1, x1, #0x120; ldr x2, [x1, #0x20];
+  // then add x3, x3, #0x120 (x3: no ADRP).
+  const uint32_t adrp = 0x90000000u | (2u << 5) | 1;  // immlo 0, immhi 2 -> +2 pages
+  const uint32_t add = 0x91000000u | (0x120u << 10) | (1u << 5) | 1;
+  const uint32_t ldr = 0xF9400000u | ((0x20u >> 3) << 10) | (1u << 5) | 2;  // 64-bit: offset / 8
+  const uint32_t other = 0x91000000u | (0x120u << 10) | (3u << 5) | 3;
+  Bytes code;
+  for (uint32_t w : {adrp, add, ldr, other}) {
+    Bytes b = word(w);
+    code.insert(code.end(), b.begin(), b.end());
+  }
+  ScanLayout layout;
+  layout.image_start = 0;
+  layout.image_end = 0x10000;
+  layout.ranges.push_back({ScanKind::kCode, 0, code.size(), 0x1000});
+  AddressMap map({{0x3000, 0x10}});  // everything from 0x3000 on moved up by 0x10
+  Bytes out = Must(TransformRefs(ElfMachine::kAArch64, layout, RefDirection::kToAbsoluteMapped, &map, code));
+  auto at = [&](size_t i) {
+    return uint32_t(out[i]) | uint32_t(out[i + 1]) << 8 | uint32_t(out[i + 2]) << 16 | uint32_t(out[i + 3]) << 24;
+  };
+  EXPECT_EQ((at(4) >> 10) & 0xFFF, 0x130u);       // add: 0x3120 -> 0x3130
+  EXPECT_EQ(((at(8) >> 10) & 0xFFF) << 3, 0x30u);  // ldr: 0x3020 -> 0x3030
+  EXPECT_EQ(at(12), other);                        // no ADRP named x3
+  // The target side leaves the low bits alone: nothing to undo on apply.
+  Bytes target_side =
+      Must(TransformRefs(ElfMachine::kAArch64, layout, RefDirection::kToAbsolute, nullptr, code));
+  EXPECT_EQ(Bytes(target_side.begin() + 4, target_side.end()), Bytes(code.begin() + 4, code.end()));
+}
+
 // The rewrite decides only on bytes it does not change: any chunking of
 // the stream gives the same result, and the inverse undoes it exactly.
 TEST(ElfRefsTest, StreamedRewriteIgnoresChunkingAndInverts) {

@@ -462,10 +462,45 @@ size_t RefTransformer::RewriteX86At(const ScanRange& r, uint8_t* at, size_t fiel
   return field + 4;
 }
 
+// The low 12 bits of an address an ADRP named: ADD Xd, Xn, #lo12 and
+// LDR/STR (unsigned offset, integer registers) Rt, [Xn, #lo12]. In a base,
+// when Xn was set by an ADRP a few instructions before, the immediate is
+// replaced by the low bits of the mapped target (pages move by amounts
+// that are not multiples of 4 KiB, so these change with the ADRP). A
+// wrong pairing only costs patch bytes: the base is never inverted.
+void RefTransformer::MapArm64Lo12(uint8_t* at, uint32_t w, uint64_t pc) {
+  uint32_t scale = 0;
+  if ((w & 0xFFC00000) == 0x91000000) {          // ADD (immediate), 64-bit, no shift
+  } else if ((w & 0x3FC00000) == 0x39400000 ||   // LDR/LDRB/LDRH (unsigned offset)
+             (w & 0x3FC00000) == 0x39000000) {   // STR/STRB/STRH (unsigned offset)
+    scale = w >> 30;
+  } else {
+    return;
+  }
+  const uint32_t rn = (w >> 5) & 31;
+  if (adrp_at_[rn] == 0 || pc - (adrp_at_[rn] - 1) > kAdrpReach) return;
+  const uint32_t imm = (w >> 10) & 0xFFF;
+  const uint64_t target = adrp_page_[rn] + (uint64_t{imm} << scale);
+  if (target < layout_.image_start || target >= layout_.image_end) return;
+  const uint64_t lo = map_->Map(target) & 0xFFF;
+  if (lo & ((1u << scale) - 1)) return;  // not addressable at this access size
+  Store32(at, (w & ~(0xFFFu << 10)) | static_cast<uint32_t>(lo >> scale) << 10);
+}
+
 size_t RefTransformer::StepArm64(const ScanRange& r, uint8_t* at, size_t window) {
   if (window < 4) return window;  // a tail that is not a whole instruction
   uint32_t w = Load32(at);
   const uint64_t pc = r.vaddr + (pos_ - r.offset);
+  if (direction_ == RefDirection::kToAbsoluteMapped) {
+    if ((w & 0x9F000000) == 0x90000000) {  // ADRP: remember the page it names, unmapped
+      const uint32_t rd = w & 31;
+      const auto imm = static_cast<int64_t>(static_cast<int32_t>(GetImm(kArm64Fields[4], w) << 11) >> 11);
+      adrp_page_[rd] = static_cast<uint64_t>((static_cast<int64_t>(pc >> 12) + imm) * 4096);
+      adrp_at_[rd] = pc + 1;
+    } else {
+      MapArm64Lo12(at, w, pc);
+    }
+  }
   for (const Arm64Field& f : kArm64Fields) {
     if ((w & f.mask) != f.value) continue;
     const uint32_t mask = (1u << f.width) - 1;

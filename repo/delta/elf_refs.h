@@ -16,7 +16,8 @@
 //     so a wrong guess is undone exactly by the inverse;
 //   - AArch64 code (exact: instructions are 4-byte words): B, BL, B.cond,
 //     CBZ/CBNZ, TBZ/TBNZ, ADRP, each immediate replaced by the target (or
-//     target page) modulo the field's width;
+//     target page) modulo the field's width; in a base also the low 12
+//     bits an ADD or LDR/STR adds to a recent ADRP's page (mapped);
 //   - in a base only (never inverted), mapped when they point into the
 //     image: 8-byte pointers in writable data (.data.rel.ro, .got, init
 //     arrays), the offset and addend of RELA relocations, symbol values
@@ -37,6 +38,7 @@
 // few bytes of lookahead.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -115,6 +117,7 @@ class RefTransformer {
   // when it could not move (Process then takes the byte-at-a-time path).
   bool ScanX86(const ScanRange& r, uint64_t end);
   size_t StepArm64(const ScanRange& r, uint8_t* at, size_t window);
+  void MapArm64Lo12(uint8_t* at, uint32_t w, uint64_t pc);
   size_t StepPointers(uint8_t* at, size_t window);
   size_t StepRela(uint8_t* at, size_t window);
   size_t StepSymbols(uint8_t* at, size_t window);
@@ -148,6 +151,10 @@ class RefTransformer {
   size_t next_table_ = 0;
   uint64_t table_ = 0;
   uint64_t code_start_ = UINT64_MAX, code_end_ = 0;
+  // AArch64 base: the page each register's last ADRP named, and where that
+  // ADRP was (+ 1; 0: none), for the ADD/LDR/STR that add the low bits.
+  std::array<uint64_t, 32> adrp_page_{}, adrp_at_{};
+  static constexpr uint64_t kAdrpReach = 64;  // bytes after the ADRP (16 instructions)
 };
 
 // The whole file at once (the publisher; the in-memory applier).
