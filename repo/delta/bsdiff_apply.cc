@@ -32,6 +32,11 @@ constexpr size_t kBaseChunk = 64 << 10;
 
 Status Bad(const std::string& msg) { return Status::Corruption("bsdiff patch: " + msg); }
 
+// out[i] += add[i] for every byte of out (add holds at least as many).
+void AddBytes(MutableByteSpan out, ByteSpan add) {
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(out[i] + add[i]);
+}
+
 Status ReadExactly(ByteSource& patch, MutableByteSpan buf) {
   LARCH_ASSIGN_OR_RETURN(bool full, ReadFull(patch, buf));
   if (!full) return Bad("truncated");
@@ -101,7 +106,7 @@ Status BlockReader::AddSparse(SparseDiffReader& diff, uint64_t at, MutableByteSp
     const size_t want = std::min(chunk_.size(), out.size() - done);
     LARCH_ASSIGN_OR_RETURN(SparseDiffReader::Stretch s, diff.Take(MutableByteSpan(chunk_.data(), want)));
     if (!s.zeros) {
-      for (size_t i = 0; i < s.size; ++i) out[done + i] = static_cast<uint8_t>(out[done + i] + chunk_[i]);
+      AddBytes(out.subspan(done, s.size), chunk_);
     }
     done += s.size;
   }
@@ -114,7 +119,7 @@ Status BlockReader::AddBase(uint64_t at, MutableByteSpan out) {
   for (size_t done = 0; done < out.size();) {
     size_t n = std::min(chunk_.size(), out.size() - done);
     LARCH_RETURN_IF_ERROR(base_.ReadAt(at + done, MutableByteSpan(chunk_.data(), n)));
-    for (size_t i = 0; i < n; ++i) out[done + i] = static_cast<uint8_t>(out[done + i] + chunk_[i]);
+    AddBytes(out.subspan(done, n), chunk_);
     done += n;
   }
   return Status::Ok();
