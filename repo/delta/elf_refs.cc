@@ -77,25 +77,13 @@ constexpr bool RipOpcode0F(uint8_t op) {
 
 constexpr bool RipModrm(uint8_t modrm) { return (modrm & 0xC7) == 0x05; }
 
-// The bytes at which StepX86 can find a reference (a call, a jump, a 0F
-// escape, a REX prefix, a ModRM opcode); at any other byte it moves on by
-// one. Checking this first keeps the scan of code at a table lookup per
-// byte: the scan ran at about 100 MB/s and was half of applying a big
-// binary's patch.
-constexpr std::array<bool, 256> kX86MayStart = [] {
-  std::array<bool, 256> t{};
-  for (int b = 0; b < 256; ++b) {
-    const auto op = static_cast<uint8_t>(b);
-    t[op] = op == 0xE8 || op == 0xE9 || op == 0x0F || (op & 0xF0) == 0x40 || RipOpcode(op);
-  }
-  return t;
-}();
-
-// The same question asked of two bytes (the first | the second << 8): true
-// for every pair StepX86 can rewrite from (a superset: a REX or 0F pair
-// still needs its third byte), false for almost all others. Most code
-// bytes start no reference; one 64 KiB table look-up per byte rules them
-// out, where kX86MayStart alone let about a quarter through to StepX86.
+// Whether a reference can start at a pair of bytes (the first | the second
+// << 8): true for every pair StepX86 can rewrite from (a superset: a REX or
+// 0F pair still needs its third byte), false for almost all others. Most
+// code bytes start no reference; one 64 KiB table look-up per byte rules
+// them out (a table of first bytes alone let about a quarter of code bytes
+// through, and the byte-at-a-time scan was half of applying a big binary's
+// patch).
 constexpr bool X86PairMayStart(uint8_t b0, uint8_t b1) {
   if (b0 == 0xE8 || b0 == 0xE9) return true;
   if (b0 == 0x0F) return (b1 & 0xF0) == 0x80 || RipOpcode0F(b1);
@@ -577,9 +565,7 @@ bool RefTransformer::ScanX86(const ScanRange& r, uint64_t end) {
     pos_ = buf_start_ + static_cast<uint64_t>(p - buf);
     if (pos_ >= stop) break;
     uint8_t* at = buf + (pos_ - buf_start_);
-    const size_t field = pos_ >= pair_stop && !kX86MayStart[*at]
-                             ? 0
-                             : X86FieldAt(at, static_cast<size_t>(std::min<uint64_t>(range_end - pos_, look)));
+    const size_t field = X86FieldAt(at, static_cast<size_t>(std::min<uint64_t>(range_end - pos_, look)));
     pos_ += field == 0 ? 1 : RewriteX86At(r, at, field);
   }
   return true;

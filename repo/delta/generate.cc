@@ -168,7 +168,8 @@ Status Encode(const repo::Store& store, Planned& p, MemoryGate& big, const Gener
   if (p.op == OpKind::kReuse) return Status::Ok();
   if (p.op == OpKind::kMeta) return EncodeMeta(store, p);
   std::optional<MemoryGate::Pass> pass;
-  if (p.base && (p.size > kMaxPatchInput || p.base->size > kMaxPatchInput)) pass.emplace(big, PatchMemory(p.base->size, p.size));
+  if (p.base && (p.size > kMaxPatchInput || p.base->size > kMaxPatchInput))
+    pass.emplace(big, PatchMemory(p.base->size, p.size));
   LARCH_ASSIGN_OR_RETURN(p.header, repo::ReadFileObjectHeader(store, p.key.id));
   LARCH_ASSIGN_OR_RETURN(p.payload, ReadObjectContent(store, p.key.id, p.header));
   // Until a patch wins, the file travels whole, or as new-gzip if that is
