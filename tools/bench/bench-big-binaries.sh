@@ -19,6 +19,10 @@
 #             the smallest of the three for every file
 #   generate  wall time and peak RSS of `larch delta generate` and of both
 #             `ostree static-delta generate` runs (one run each)
+#   device    peak RSS and time of `larch delta apply` into an archive store,
+#             `larch bundle apply` of a signed bundle and `larch pull` over a
+#             real nginx on 127.0.0.1 (the delta offered in the signed
+#             summary), one run each, each store checked by fsck
 #   apply     wall time and peak RSS of `larch delta apply` into a bare store
 #             holding the old commit and of `ostree static-delta apply-offline`
 #             (the tuned delta: the default one's fallback objects are not in
@@ -42,7 +46,15 @@ set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=bench-big-binaries
-# shellcheck source=lib.sh
+# The tests' nginx (lib-http.sh): its exit hooks run from this script's trap;
+# lib.sh comes after it, for the benchmarks' log and ratio.
+LARCH_SOURCE_DIR=$src
+LARCH_EXIT_HOOKS=()
+larch_on_exit() { LARCH_EXIT_HOOKS+=("$1"); }
+fail() { die "$*"; }
+# shellcheck source-path=SCRIPTDIR/../../tests/integration source=../../tests/integration/lib-http.sh
+source "$src/tests/integration/lib-http.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$src/tools/bench/lib.sh"
 LARCH=${LARCH:-$src/build/tools/larch}
 corpus=${LARCH_BIG_BINARIES:-/var/tmp/larch-big-binaries}
@@ -86,7 +98,17 @@ done
 [ ${#todo[@]} -gt 0 ] || die "no pair to measure"
 
 work=$(mktemp -d /var/tmp/larch-bench-big.XXXXXX)
-trap 'rm -rf --one-file-system "$work"' EXIT
+LARCH_TEST_TMP=$work
+on_exit() {
+    local i
+    for ((i = ${#LARCH_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do "${LARCH_EXIT_HOOKS[i]}" || true; done
+    rm -rf --one-file-system "$work"
+}
+trap on_exit EXIT
+# The publisher's key: signed commits, deltas, bundles and summaries.
+quiet "$LARCH" key generate -o "$work/key"
+mkdir "$work/ring"
+cp "$work/key.pub" "$work/ring/"
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$work/perfile-all"
 
@@ -188,6 +210,59 @@ reference() {
     done
 }
 
+# larch_commit STORE TREE VERSION: commit TREE as version VERSION of ref b
+# (the same id in every store: fixed subject and timestamp); prints the id.
+larch_commit() {
+    "$LARCH" commit --repo "$1" -b b --tree "$2" -s "v$3" --version "$3" \
+        --timestamp $((1700000000 + $3)) 2>/dev/null
+}
+
+# larch_device DIR MODE TREE: a new store of MODE holding TREE as version 1,
+# the old commit of the publisher's store (a device before the update).
+larch_device() {
+    quiet "$LARCH" init --repo "$1" --mode "$2"
+    larch_commit "$1" "$3" 1 >/dev/null
+}
+
+# device_paths PAIR: peak RSS of the other ways the update reaches a device
+# (one run each, each checked by fsck): `delta apply` into an archive store,
+# `bundle apply` of a signed bundle and `pull` over nginx (the delta offered
+# in the signed summary) into bare stores. Uses l1, l2, ldelta of bench_pair.
+device_paths() {
+    local pair=$1 s k d
+    log "$pair: delta apply into an archive store"
+    larch_device "$w/larch-archive" archive "$corpus/$pair/old"
+    read -r s k < <(measured "$LARCH" delta apply --repo "$w/larch-archive" --ref b --no-verify "$ldelta")
+    R[$pair,archive_s]=$s R[$pair,archive_kb]=$k
+    quiet "$LARCH" fsck --repo "$w/larch-archive"
+    rm -rf "$w/larch-archive"
+
+    log "$pair: bundle create and apply"
+    read -r s k < <(measured "$LARCH" bundle create --repo "$w/lpub" --from "$l1" --to "$l2" \
+        --sign-key "$work/key.key" "$w/update.bundle")
+    R[$pair,bcreate_s]=$s R[$pair,bcreate_kb]=$k R[$pair,bundle]=$(stat -c %s "$w/update.bundle")
+    larch_device "$w/larch-bundle" bare "$corpus/$pair/old"
+    read -r s k < <(measured "$LARCH" bundle apply --repo "$w/larch-bundle" --keyring "$work/ring" \
+        --ref b "$w/update.bundle")
+    R[$pair,bundle_s]=$s R[$pair,bundle_kb]=$k
+    quiet "$LARCH" fsck --repo "$w/larch-bundle"
+    rm -rf "$w/larch-bundle" "$w/update.bundle"
+
+    log "$pair: pull over nginx on 127.0.0.1"
+    quiet "$LARCH" summary --repo "$w/lpub" --update -k "$work/key.key"
+    start_nginx "$w/lpub"
+    larch_device "$w/larch-pull" bare "$corpus/$pair/old"
+    quiet "$LARCH" remote add --repo "$w/larch-pull" origin "$NGINX_URL" --keyring "$work/ring"
+    d=$(nginx_mark)
+    read -r s k < <(measured "$LARCH" pull --repo "$w/larch-pull" origin b)
+    nginx_settle
+    R[$pair,pull_s]=$s R[$pair,pull_kb]=$k R[$pair,pull_bytes]=$(nginx_bytes_sent "$d")
+    stop_nginx
+    grep -q "by delta" "$work/out" || die "$pair: the pull did not use the delta: $(cat "$work/out")"
+    quiet "$LARCH" fsck --repo "$w/larch-pull"
+    rm -rf "$w/larch-pull"
+}
+
 bench_pair() {
     local pair=$1 old=$corpus/$1/old new=$corpus/$1/new s k i l1 l2 ldelta
     w=$work/$pair
@@ -198,8 +273,10 @@ bench_pair() {
 
     log "$pair: committing old and new (larch archive store, ostree archive repo)"
     quiet "$LARCH" init --repo "$w/lpub" --mode archive
-    l1=$("$LARCH" commit --repo "$w/lpub" -b b --tree "$old" -s old --timestamp 1700000000 2>/dev/null)
-    l2=$("$LARCH" commit --repo "$w/lpub" -b b --tree "$new" -s new --timestamp 1700000100 2>/dev/null)
+    l1=$(larch_commit "$w/lpub" "$old" 1)
+    l2=$(larch_commit "$w/lpub" "$new" 2)
+    quiet "$LARCH" sign --repo "$w/lpub" "$l1" -k "$work/key.key"
+    quiet "$LARCH" sign --repo "$w/lpub" "$l2" -k "$work/key.key"
     quiet ostree --repo="$w/opub" init --mode=archive
     quiet ostree --repo="$w/opub" commit --branch=b --tree=dir="$old" -s old
     quiet ostree --repo="$w/opub" commit --branch=b --tree=dir="$new" -s new
@@ -207,7 +284,7 @@ bench_pair() {
     o2=$(ostree --repo="$w/opub" rev-parse b)
 
     log "$pair: larch delta generate"
-    read -r s k < <(measured "$LARCH" delta generate --repo "$w/lpub" --from "$l1" --to "$l2")
+    read -r s k < <(measured "$LARCH" delta generate --repo "$w/lpub" --from "$l1" --to "$l2" --sign-key "$work/key.key")
     R[$pair,lgen_s]=$s R[$pair,lgen_kb]=$k
     ldelta=$w/lpub/deltas/$l1-$l2
     R[$pair,larch]=$(file_bytes "$ldelta")
@@ -217,8 +294,7 @@ bench_pair() {
     [ "${R[$pair,o_tuned_fallback]}" = 0 ] || die "$pair: the tuned ostree delta has fallback objects"
 
     log "$pair: preparing devices (bare stores holding the old commit)"
-    quiet "$LARCH" init --repo "$w/ldev" --mode bare
-    quiet "$LARCH" commit --repo "$w/ldev" -b b --tree "$old" -s old --timestamp 1700000000
+    larch_device "$w/ldev" bare "$old"
     quiet ostree --repo="$w/odev" init --mode=bare
     quiet ostree --repo="$w/odev" pull-local "$w/opub" "$o1"
     local lapp=() lkb=() oapp=() okb=()
@@ -243,6 +319,7 @@ bench_pair() {
     R[$pair,oapp_kb]=$(printf '%s\n' "${okb[@]}" | sort -n | tail -n 1)
     R[$pair,lapp_runs]="${lapp[*]}" R[$pair,oapp_runs]="${oapp[*]}"
 
+    device_paths "$pair"
     if [ "$reference" = 1 ]; then reference "$pair"; fi
     # Only the results stay: the stores of a big pair are hundreds of MB.
     rm -rf --one-file-system "$w"
@@ -278,6 +355,15 @@ time_table() {
     echo "|---|---:|---:|---:|---:|---:|---:|"
     for p in "${todo[@]}"; do
         echo "| $p | ${R[$p,lgen_s]} s, $(mib "${R[$p,lgen_kb]}") | ${R[$p,ogen_default_s]} s, $(mib "${R[$p,ogen_default_kb]}") | ${R[$p,ogen_tuned_s]} s, $(mib "${R[$p,ogen_tuned_kb]}") | ${R[$p,lapp_s]} s, $(mib "${R[$p,lapp_kb]}") | ${R[$p,oapp_s]} s, $(mib "${R[$p,oapp_kb]}") | $(ratio "${R[$p,lapp_s]}" "${R[$p,oapp_s]}") |"
+    done
+}
+
+device_table() {
+    local p
+    echo "| pair | delta apply, bare | delta apply, archive | bundle apply, bare | pull over HTTP, bare | bytes the pull received | bundle create |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for p in "${todo[@]}"; do
+        echo "| $p | ${R[$p,lapp_s]} s, $(mib "${R[$p,lapp_kb]}") | ${R[$p,archive_s]} s, $(mib "${R[$p,archive_kb]}") | ${R[$p,bundle_s]} s, $(mib "${R[$p,bundle_kb]}") | ${R[$p,pull_s]} s, $(mib "${R[$p,pull_kb]}") | $(kb "${R[$p,pull_bytes]}") | ${R[$p,bcreate_s]} s, $(mib "${R[$p,bcreate_kb]}") |"
     done
 }
 
@@ -318,6 +404,8 @@ bytes_table
 echo
 time_table
 echo
+device_table
+echo
 details
 
 # The docs/benchmarks.md section (--write-docs), below its heading.
@@ -337,6 +425,11 @@ docs_section() {
     echo "Time and peak RSS (one run each for generation):"
     echo
     time_table
+    echo
+    echo "Every way the update reaches a device, time and peak RSS (one run each; the pull's bytes"
+    echo "are what nginx sent: the summary, the commit's metadata and the delta):"
+    echo
+    device_table
     echo
     details
 }
