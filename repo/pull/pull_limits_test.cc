@@ -4,6 +4,8 @@
 //   - a server that drip-feeds an object (a few bytes, then a stall, on
 //     every Range request) ends the pull within the bound the stall timeout
 //     sets, naming the object, its URL and the rate (slow retrieval);
+//   - many small objects dripped in two parts each, none of which trips the
+//     rule of one download, trip the rule of the batch;
 //   - a disk that fills up during a download fails with kNoSpace (exit 6)
 //     naming the cause, and leaves no download behind and the store as it
 //     was.
@@ -44,6 +46,35 @@ TEST_F(PullLimits, DripFeedingServerEndsThePullWithinTheBound) {
   // Two stall timeouts of deficit, then the attempt that finds it out
   // (each lasts about one stall timeout): well under 15 seconds.
   EXPECT_LT(elapsed, 15.0);
+  EXPECT_EQ(DeviceSnapshot(), before);
+}
+
+TEST_F(PullLimits, ManySmallDripFedObjectsTripTheBatchRule) {
+  // 30 objects of about 650 bytes: the server sends 400 bytes of each and
+  // stalls; the retry brings the rest at once. Each download takes one stall
+  // timeout, inside its own grace of two, so only the batch (about 300 B/s,
+  // one transfer at a time) is below the minimum rate.
+  Release release = V("1.0");
+  for (int i = 0; i < 30; ++i) {
+    release.File("/usr/share/data/f" + std::to_string(i), std::to_string(i) + Incompressible(600));
+  }
+  Publish(release);
+  PublishSummary();
+  HttpTestServer server(dir_.Sub("server"));
+  server.Drip(".file", 400, 200);
+  remote_.url = server.url();
+  fetch_.stall_seconds = 2;
+  fetch_.backoff_ms = 10;
+  fetch_.parallel = 1;
+  const std::string before = DeviceSnapshot();
+  auto start = std::chrono::steady_clock::now();
+  Result<PullResult> r = PullRef();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%.1f s: %s\n", elapsed, r.status().ToString().c_str());
+  EXPECT_TRUE(FailsWith(r, StatusCode::kIoError, "downloads from remote origin: slow retrieval: "));
+  EXPECT_TRUE(FailsWith(r, StatusCode::kIoError, "below the minimum of 1024 B/s (--stall-timeout 2); slowest: "));
+  // Without the batch rule the pull takes 30 stall timeouts and succeeds.
+  EXPECT_LT(elapsed, 30.0);
   EXPECT_EQ(DeviceSnapshot(), before);
 }
 

@@ -31,9 +31,14 @@ struct Release {
   std::string compatible = "board-a";
   std::string ref_binding;  // empty: the branch (what `larch commit` does)
   std::string content = "release";
+  std::vector<std::pair<std::string, std::string>> extra_files;  // path in the tree, content
   Release& Branch(std::string b) { branch = std::move(b); return *this; }
   Release& Compatible(std::string c) { compatible = std::move(c); return *this; }
   Release& Content(std::string c) { content = std::move(c); return *this; }
+  Release& File(std::string path, std::string c) {
+    extra_files.emplace_back(std::move(path), std::move(c));
+    return *this;
+  }
 };
 
 // Content zstd cannot shrink: the object on the wire is as big as the file.
@@ -75,6 +80,10 @@ class PullFixture : public ::testing::Test {
     WriteTestFile(tree + "/usr/bin/app", "app " + r.content + "\n");
     WriteTestFile(tree + "/usr/lib/libfoo.so.1", std::string(5000, 'x') + r.version);
     WriteTestFile(tree + "/etc/os-release", "VERSION=" + r.version + "\n");
+    for (const auto& [path, content] : r.extra_files) {
+      std::filesystem::create_directories(std::filesystem::path(tree + path).parent_path());
+      WriteTestFile(tree + path, content);
+    }
     repo::CommitOptions options = TestCommitOptions(r.branch);
     options.timestamp = kTestTimestamp + trees_;
     options.metadata["version"] = r.version;

@@ -18,7 +18,8 @@
 #             history row, never an "ok" one), fsck passes, and the next
 #             pull over a good link completes.
 #   flags     --dry-run (bytes before spending them), --json events,
-#             --max-rate, --retries, the free-space check.
+#             --max-rate, --retries, the free-space check, a disk that
+#             fills during a download (exit 6, tmp/downloads/ emptied).
 #
 # Each section runs on its own copy of the device store and is reported
 # separately (section in lib-http.sh), so one run lists every failing check.
@@ -415,26 +416,44 @@ retries_section() {
 }
 section "--retries N: N more attempts, then a clear failure" retries_section
 
-# A 1 MB file system for the free-space check (root only; mounted here in
-# the main shell so the exit hook unmounts it whatever happens).
-SMALL_FS=$W/small-fs
-mkdir -p "$SMALL_FS"
-SMALL_FS_OK=0
-if mount -t tmpfs -o size=1m larch-test "$SMALL_FS" 2>/dev/null; then
-    SMALL_FS_OK=1
-    # shellcheck disable=SC2317  # called by the exit hook
-    _umount_small_fs() { umount "$SMALL_FS"; }
-    larch_on_exit _umount_small_fs
-fi
+# Small file systems for the disk-space sections (root only): tmpfs mounts
+# made here in the main shell, so the exit hook unmounts them whatever
+# happens.
+_SMALL_MOUNTS=()
+# shellcheck disable=SC2317  # called by the exit hook
+_umount_small_fs() {
+    local m
+    for m in "${_SMALL_MOUNTS[@]}"; do umount "$m" || true; done
+}
+larch_on_exit _umount_small_fs
+# mount_small_fs DIR SIZE: a tmpfs of SIZE on DIR; fails where mounting is
+# not allowed (not root, or no CAP_SYS_ADMIN).
+mount_small_fs() {
+    mkdir -p "$1"
+    mount -t tmpfs -o "size=$2" larch-test "$1" 2>/dev/null || return 1
+    _SMALL_MOUNTS+=("$1")
+}
+
+# device_on_small_fs OK FS WHAT: a new empty bare store on FS, its remote
+# origin nginx (prints its path); when FS could not be mounted (OK is 0),
+# says that WHAT is not run and fails.
+device_on_small_fs() {
+    if [ "$1" = 0 ]; then
+        log "cannot mount a small tmpfs here (not root, or no CAP_SYS_ADMIN): $3 not run"
+        return 1
+    fi
+    "$LARCH" init --repo "$2/device" --mode bare >/dev/null
+    "$LARCH" remote add --repo "$2/device" origin "$NGINX_URL" --keyring "$RING" --compatible board-a
+    printf '%s\n' "$2/device"
+}
+
+# A 1 MB file system for the free-space check.
+SMALL_FS=$W/small-fs SMALL_FS_OK=0
+mount_small_fs "$SMALL_FS" 1m && SMALL_FS_OK=1
 
 free_space_section() {
-    if [ "$SMALL_FS_OK" = 0 ]; then
-        log "cannot mount a small tmpfs here (not root, or no CAP_SYS_ADMIN): free-space check not run"
-        return 0
-    fi
-    local d=$SMALL_FS/device snap mark wire
-    "$LARCH" init --repo "$d" --mode bare >/dev/null
-    "$LARCH" remote add --repo "$d" origin "$NGINX_URL" --keyring "$RING" --compatible board-a
+    local d snap mark wire
+    d=$(device_on_small_fs "$SMALL_FS_OK" "$SMALL_FS" "free-space check") || return 0
     snap=$W/snap.space
     device_snapshot "$d" "$snap"
     nginx_settle
@@ -448,6 +467,48 @@ free_space_section() {
     assert_device_unchanged "$d" "$snap" "free-space check"
 }
 section "free-space check before downloading" free_space_section
+
+# An 80 MiB file system (a pull keeps 64 MiB free) that fills up while a
+# pull downloads.
+FULL_FS=$W/full-fs FULL_FS_OK=0
+mount_small_fs "$FULL_FS" 80m && FULL_FS_OK=1
+
+# The free-space check passes, then the disk fills (another writer takes the
+# rest of it) while the pull is downloading at --max-rate: the pull exits 6,
+# names the cause, and leaves no downloads behind in tmp/downloads/; once
+# there is room again the same pull completes.
+disk_fills_section() {
+    local d snap pid rc=0 err=$W/disk-fills.err
+    d=$(device_on_small_fs "$FULL_FS_OK" "$FULL_FS" "disk-full download") || return 0
+    snap=$W/snap.fills
+    device_snapshot "$d" "$snap"
+    "$LARCH" pull --repo "$d" origin os/stable --max-rate 150k 2> "$err" &
+    pid=$!
+    for _ in $(seq 200); do
+        [ -z "$(find "$d/tmp/downloads" -type f -size +0 2>/dev/null | head -n 1)" ] || break
+        sleep 0.05
+    done
+    [ -n "$(find "$d/tmp/downloads" -type f -size +0 2>/dev/null | head -n 1)" ] ||
+        fail "the pull wrote nothing into tmp/downloads/ within 10 s"
+    dd if=/dev/zero of="$FULL_FS/filler" bs=64k 2>/dev/null || true
+    wait "$pid" || rc=$?
+    PULL_RC=$rc PULL_OUT="" PULL_ERR=$(cat "$err")
+    log "  exit $rc; stderr: $(tail -n 2 "$err" | tr '\n' ' ')"
+    expect_pull_failed "a disk that fills during the download" "6" "No space left on device"
+    grep -q "downloads were removed" "$err" || fail "the message does not say the downloads were removed"
+    local left
+    left=$(find "$d/tmp/downloads" -type f 2>/dev/null | wc -l)
+    [ "$left" = 0 ] || fail "$left files stayed in tmp/downloads/ after the refused pull: $(find "$d/tmp/downloads" -type f)"
+    assert_device_unchanged "$d" "$snap" "disk full during a download"
+    rm -f "$FULL_FS/filler"
+    run_pull "$d" origin os/stable
+    expect_pull_ok "the pull once there is room again"
+    assert_eq "$V2" "$(pulled_ref "$d" origin:os/stable)" "ref after the disk was freed"
+    larch fsck --repo "$d" >/dev/null
+    larch checkout --repo "$d" --mode copy origin:os/stable "$W/co-fills" >/dev/null
+    tree_compare "$W/tree2" "$W/co-fills"
+}
+section "a disk that fills during a download: exit 6, downloads removed" disk_fills_section
 
 stop_nginx
 sections_done
