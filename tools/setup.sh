@@ -51,6 +51,9 @@ packages=(
     # liblzma (xz): delta parts of new files, LZMA2 with x86/ARM64 branch
     # filters, where it beats zstd (repo/delta/part_xz.h)
     liblzma-dev
+    # fs-verity: libfsverity computes the digests a publisher binds to a
+    # commit; the fsverity tool is the reference its unit test compares with
+    libfsverity-dev fsverity
     # an AArch64 cross compiler: the ELF delta engine's AArch64 test builds
     # its pair with it (skipped without)
     gcc-aarch64-linux-gnu
