@@ -15,11 +15,13 @@
 #include "repo/objects/commit.h"
 #include "repo/objects/dirtree.h"
 #include "repo/objects/file_header.h"
+#include "repo/objects/verity_list.h"
 #include "repo/refs.h"
 #include "repo/transaction.h"
 #include "repo/tree_scan.h"
 #include "src/base/parallel.h"
 #include "src/base/units.h"
+#include "src/crypto/fsverity_digest.h"
 #include "src/crypto/sha256.h"
 #include "src/fs/atomic.h"
 
@@ -43,6 +45,7 @@ struct FileJob {
 struct FileResult {
   ObjectId id;
   uint64_t size = 0;
+  std::optional<crypto::FsVerityDigest> verity;  // regular files, with options.verity_list
 };
 
 class Builder {
@@ -64,6 +67,7 @@ class Builder {
   Result<FileHeader> HeaderFor(int dirfd, const ScannedFile& f);
   void AssignLinkSlots();
   Result<std::pair<ObjectId, ObjectId>> WriteTrees(const ScannedDir& dir);
+  Result<ObjectId> WriteVerityList();
   Result<ObjectId> WriteCommit(const ObjectId& tree, const ObjectId& meta, CommitStats& stats);
 
   Transaction& txn_;
@@ -158,6 +162,15 @@ Status Builder::MaybeTrainDictionary(const ScannedDir& root) {
   return store_.InstallDictionary(std::move(dict).value());
 }
 
+// Reads fd from offset 0 on, for a digest that pulls the content.
+crypto::ContentReader ReaderAt(fs::Fs& fs, int fd) {
+  return [&fs, fd, offset = uint64_t{0}](MutableByteSpan out) mutable -> Result<size_t> {
+    LARCH_ASSIGN_OR_RETURN(size_t n, fs.ReadAt(fd, out, offset));
+    offset += n;
+    return n;
+  };
+}
+
 Result<FileHeader> Builder::HeaderFor(int dirfd, const ScannedFile& f) {
   FileHeader h;
   h.mode = f.st.st_mode;
@@ -184,8 +197,9 @@ Status Builder::HashOne(int dirfd, const ScannedDir& dir, size_t index) {
   crypto::Sha256 hasher;
   hasher.Update(EncodeFileHeaderFrame(header));
   Bytes data;
+  UniqueFd fd;
   if (header.kind == FileKind::kRegular) {
-    LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs_.OpenRead(dirfd, f.name));
+    LARCH_ASSIGN_OR_RETURN(fd, fs_.OpenRead(dirfd, f.name));
     Bytes buf(header.size <= kInMemoryLimit ? header.size + 1 : 256 << 10);
     uint64_t total = 0;
     for (;;) {
@@ -200,8 +214,18 @@ Status Builder::HashOne(int dirfd, const ScannedDir& dir, size_t index) {
     if (total != header.size)
       return Status::IoError(DisplayPath(dir.rel_path, f.name) + " changed while being committed");
   }
+  std::optional<crypto::FsVerityDigest> verity;
+  if (header.kind == FileKind::kRegular && options_.verity_list) {
+    // libfsverity pulls the content: from memory, or read again from the
+    // start for a big file (the page cache has it from hashing).
+    Result<crypto::FsVerityDigest> digest =
+        header.size <= kInMemoryLimit ? crypto::ComputeFsVerityDigest(data)
+                                      : crypto::ComputeFsVerityDigest(header.size, ReaderAt(fs_, fd.get()));
+    if (!digest.ok()) return digest.status().WithContext(DisplayPath(dir.rel_path, f.name));
+    verity = *digest;
+  }
   ObjectId id(hasher.Finish());
-  results_[pos] = {id, header.size};
+  results_[pos] = {id, header.size, verity};
   LARCH_ASSIGN_OR_RETURN(bool fresh, txn_.Claim({id, ObjectType::kFile}));
   if (!fresh) {
     progress_->Add(header.size);
@@ -283,6 +307,21 @@ Result<uint64_t> DefaultTimestamp() {
                                    .count());
 }
 
+// One entry per distinct regular file, sorted by id (hard links and equal
+// files share their object, hence their entry).
+Result<ObjectId> Builder::WriteVerityList() {
+  VerityList list;
+  for (const FileResult& r : results_)
+    if (r.verity) list.entries.push_back({r.id, *r.verity});
+  std::sort(list.entries.begin(), list.entries.end(),
+            [](const VerityEntry& a, const VerityEntry& b) { return a.file < b.file; });
+  list.entries.erase(std::unique(list.entries.begin(), list.entries.end(),
+                                 [](const VerityEntry& a, const VerityEntry& b) { return a.file == b.file; }),
+                     list.entries.end());
+  LARCH_RETURN_IF_ERROR(ValidateVerityList(list));
+  return txn_.WriteMetadata(ObjectType::kVerityList, EncodeVerityList(list));
+}
+
 Result<ObjectId> Builder::WriteCommit(const ObjectId& tree, const ObjectId& meta,
                                       CommitStats& stats) {
   Commit commit;
@@ -298,6 +337,7 @@ Result<ObjectId> Builder::WriteCommit(const ObjectId& tree, const ObjectId& meta
   commit.body = options_.body;
   commit.metadata = options_.metadata;
   commit.metadata["content-size"] = std::to_string(stats.content_bytes);
+  if (stats.verity_list) commit.metadata[std::string(kVerityListKey)] = stats.verity_list->Hex();
   // Signed together with the tree: a device installs the commit only under a
   // ref named here, so a mirror cannot serve it as another ref's
   // (docs/security.md). --metadata ref-binding=... may name more refs.
@@ -329,6 +369,10 @@ Result<CommitStats> Builder::Run(ScanResult scan) {
   for (size_t pos = 0; pos < order_.size(); ++pos)
     if (alias_of_[pos] == pos) stats.content_bytes += results_[pos].size;
   LARCH_ASSIGN_OR_RETURN(auto root, WriteTrees(*scan.root));
+  if (options_.verity_list) {
+    LARCH_ASSIGN_OR_RETURN(ObjectId list, WriteVerityList());
+    stats.verity_list = list;
+  }
   LARCH_ASSIGN_OR_RETURN(stats.commit, WriteCommit(root.first, root.second, stats));
   stats.new_objects = txn_.staged_count();
   stats.skipped = std::move(scan.skipped);
@@ -342,6 +386,9 @@ Result<CommitStats> Builder::Run(ScanResult scan) {
 Result<CommitStats> CommitTree(Store& store, const std::string& tree_path,
                                const CommitOptions& options) {
   LARCH_RETURN_IF_ERROR(ValidateRefName(options.branch));
+  if (options.metadata.contains(std::string(kVerityListKey)))
+    return Status::InvalidArgument("commit metadata " + std::string(kVerityListKey) +
+                                   " is written by the commit itself, not given");
   // The source path is the user's: resolve its symlinks once, then walk
   // inside it without following any.
   char resolved[PATH_MAX];

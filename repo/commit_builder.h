@@ -42,6 +42,10 @@ struct CommitOptions {
   // Phase "commit": bytes of file content hashed and stored, of the sum of
   // the tree's file sizes (known from the scan before hashing starts).
   ProgressFn progress = nullptr;
+  // Bind the fs-verity digest of every regular file to the commit: a
+  // veritylist object named by the metadata key verity-list (docs/verity.md).
+  // Off only for fleets whose devices run a Larch that cannot read it yet.
+  bool verity_list = true;
 };
 
 struct CommitStats {
@@ -51,6 +55,7 @@ struct CommitStats {
   uint64_t dirs = 0;
   uint64_t content_bytes = 0;
   uint64_t new_objects = 0;
+  std::optional<ObjectId> verity_list;  // the commit's veritylist, when made
   std::vector<std::string> skipped;  // special files left out (skip_special)
 };
 

@@ -281,9 +281,10 @@ TEST_F(RoundTripTest, SecondCommitStoresOnlyNewObjectsAndRecordsParent) {
   CommitStats second = CommitTo(*store_, src_, "main");
   EXPECT_EQ(second.parent, first.commit);
   EXPECT_EQ(Must(store_->ReadCommit(second.commit)).parent, first.commit);
-  // The new small.txt, the root dirtree listing it, and the commit.
-  EXPECT_EQ(second.new_objects, 3u);
-  EXPECT_EQ(Must(store_->ListObjects()).size(), first.new_objects + 3);
+  // The new small.txt, the root dirtree listing it, the verity list with
+  // its digest, and the commit.
+  EXPECT_EQ(second.new_objects, 4u);
+  EXPECT_EQ(Must(store_->ListObjects()).size(), first.new_objects + 4);
   EXPECT_EQ(Must(ReadRef(*store_, "main")), second.commit);
 }
 
@@ -506,8 +507,9 @@ class PruneTest : public ::testing::Test {
   ObjectId second_;
 };
 
-// Only first_ needs: its commit, root dirtree, etc/ dirtree and old motd.
-constexpr uint64_t kOnlyInFirst = 4;
+// Only first_ needs: its commit, root dirtree, etc/ dirtree, old motd and
+// its verity list.
+constexpr uint64_t kOnlyInFirst = 5;
 
 TEST_F(PruneTest, WithoutHistoryDeletesTheOldCommitsObjects) {
   ObjectKey old_motd = FileKeyAt(*store_, first_, "/etc/motd");

@@ -20,6 +20,7 @@ Status VerifyObject(const Store& store, const ObjectKey& key) {
     case ObjectType::kDirMeta: return store.ReadDirMeta(key.id).status();
     case ObjectType::kCommit: return store.ReadCommit(key.id).status();
     case ObjectType::kCommitMeta: return store.ReadCommitMeta(key.id).status();
+    case ObjectType::kVerityList: return store.ReadVerityList(key.id).status();
   }
   return Status::Corruption("unknown object type");
 }

@@ -1,6 +1,6 @@
 // File: repo/reachability.h
-// Walks what a commit needs: its dirtrees, dirmetas and files (and, when
-// asked, its ancestors). Used by fsck (is everything a commit names
+// Walks what a commit needs: its verity list, dirtrees, dirmetas and files
+// (and, when asked, its ancestors). Used by fsck (is everything a commit names
 // present?) and prune (what must be kept?).
 #pragma once
 
@@ -17,8 +17,9 @@ namespace larch::repo {
 // Return false to stop descending into a dirtree (e.g. already visited).
 using ObjectVisitor = std::function<bool(const ObjectKey& key, const std::string& path)>;
 
-// Visits root tree + meta and everything below. Stops at the first error
-// reading a dirtree (missing or corrupt), naming the path.
+// Visits the commit's verity list (if it names one), root tree + meta and
+// everything below. Stops at the first error reading a dirtree (missing or
+// corrupt), naming the path, or at a verity-list key that is not an id.
 Status WalkCommitTree(const Store& store, const Commit& commit, const ObjectVisitor& visit);
 
 // Every object reachable from `commits` (commit, commitmeta if present, all

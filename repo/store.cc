@@ -163,6 +163,10 @@ Result<Commit> Store::ReadCommit(const ObjectId& id) const {
   return ReadAndDecode<Commit>(*this, {id, ObjectType::kCommit}, DecodeCommit);
 }
 
+Result<VerityList> Store::ReadVerityList(const ObjectId& id) const {
+  return ReadAndDecode<VerityList>(*this, {id, ObjectType::kVerityList}, DecodeVerityList);
+}
+
 Result<std::optional<CommitMeta>> Store::ReadCommitMeta(const ObjectId& id) const {
   Result<CommitMeta> meta =
       ReadAndDecode<CommitMeta>(*this, {id, ObjectType::kCommitMeta}, DecodeCommitMeta);

@@ -29,6 +29,7 @@
 #include "repo/objects/dirmeta.h"
 #include "repo/objects/dirtree.h"
 #include "repo/objects/object_id.h"
+#include "repo/objects/verity_list.h"
 #include "repo/store_config.h"
 #include "src/compress/zstd_dict.h"
 #include "src/fs/fs.h"
@@ -75,6 +76,7 @@ class Store {
   Result<DirTree> ReadDirTree(const ObjectId& id) const;
   Result<DirMeta> ReadDirMeta(const ObjectId& id) const;
   Result<Commit> ReadCommit(const ObjectId& id) const;
+  Result<VerityList> ReadVerityList(const ObjectId& id) const;
   // nullopt when the commit has no commitmeta.
   Result<std::optional<CommitMeta>> ReadCommitMeta(const ObjectId& id) const;
 

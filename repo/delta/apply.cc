@@ -240,7 +240,9 @@ Status Applier::ApplyMeta(PartReader& reader, const OpHead& head) {
 
 Status Applier::ApplyMetaPatch(PartReader& reader, const OpHead& head) {
   LARCH_ASSIGN_OR_RETURN(Bytes patch, reader.ReadPayload());
-  Result<Bytes> base = store_.ReadMetadataBytes({head.base, repo::ObjectType::kDirTree});
+  // The base is an object of the patched one's type: a dirtree of the
+  // source at the same path, or the source commit's verity list.
+  Result<Bytes> base = store_.ReadMetadataBytes({head.base, head.key.type});
   if (!base.ok()) return base.status().WithContext("patch base of " + Hex(head.key));
   if (base->size() > kMaxPatchInput)
     return Status::Corruption("patch base " + head.base.Hex() + " is above the patch limit");
@@ -259,6 +261,9 @@ Status Applier::StageMeta(const OpHead& head, const Bytes& bytes) {
     Result<repo::DirTree> tree = repo::DecodeDirTree(bytes);
     if (!tree.ok()) return tree.status().WithContext(Hex(head.key));
     trees_[head.key.id] = std::move(tree).value();
+  } else if (head.key.type == repo::ObjectType::kVerityList) {
+    Status list = repo::DecodeVerityList(bytes).status();
+    if (!list.ok()) return list.WithContext(Hex(head.key));
   } else {
     Result<repo::DirMeta> meta = repo::DecodeDirMeta(bytes);
     if (!meta.ok()) return meta.status().WithContext(Hex(head.key));
@@ -456,6 +461,8 @@ Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::
 // same path is complete too: only directories that changed are read.
 Status Applier::CheckComplete() {
   LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(sb_.commit));
+  LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> verity, repo::VerityListOf(commit));
+  if (verity) LARCH_RETURN_IF_ERROR(Need({*verity, repo::ObjectType::kVerityList}, "the verity list"));
   std::optional<repo::ObjectId> from_root;
   if (sb_.from) {
     LARCH_ASSIGN_OR_RETURN(repo::Commit from, store_.ReadCommit(*sb_.from));

@@ -110,6 +110,29 @@ TEST_P(ApplyTest, LargeNewFilesAreStreamed) {
   ExpectHealthyAt(*device, v3);
 }
 
+// The op that carries the delta's verity list; nullopt when none does.
+std::optional<OpKind> VerityListOp(const GeneratedDelta& d) {
+  for (const PartInfo& part : d.superblock.parts)
+    for (const PartObject& o : part.objects)
+      if (o.key.type == ObjectType::kVerityList) return o.op;
+  return std::nullopt;
+}
+
+TEST_P(ApplyTest, TheVerityListTravelsAsAPatchAgainstTheSourceList) {
+  Publisher pub;
+  const ObjectId list2 = *Must(VerityListOf(Must(pub.store->ReadCommit(pub.v2))));
+  GeneratedDelta d = pub.Build(pub.v1);
+  EXPECT_EQ(VerityListOp(d), OpKind::kMetaPatch);
+  EXPECT_EQ(EncodeSuperblock(d.superblock)[4], 4);  // older appliers refuse it up front
+  auto device = pub.Device("device", GetParam());
+  auto source = Publish(pub.dir, "delta", d);
+  Must(ApplyDelta(*device, *source, Unverified()));
+  ExpectHealthyAt(*device, pub.v2);  // fsck: the list is there and intact
+  EXPECT_EQ(Must(device->ReadVerityList(list2)), Must(pub.store->ReadVerityList(list2)));
+  // From nothing: the whole list.
+  EXPECT_EQ(VerityListOp(pub.Build(std::nullopt)), OpKind::kMeta);
+}
+
 TEST_P(ApplyTest, XzPartsApplyLikeZstdParts) {
   Publisher pub;
   GeneratedDelta d = pub.Build(pub.v1);
@@ -123,7 +146,7 @@ TEST_P(ApplyTest, XzPartsApplyLikeZstdParts) {
 TEST_P(ApplyTest, GeneratorKeepsTheSmallerCompressionPerPart) {
   Publisher pub;
   WriteTestFile(pub.tree2 + "/usr/share/doc/new.txt", Words(400000));
-  ObjectId v3 = Must(CommitTree(*pub.store, pub.tree2, VersionOptions(3))).commit;
+  ObjectId v3 = Must(CommitTree(*pub.store, pub.tree2, OlderDeviceOptions(3))).commit;
   GenerateOptions options;
   options.to = v3;
   options.part_target = 64 << 10;  // several parts, each decided alone
@@ -161,7 +184,7 @@ TEST_P(ApplyTest, NewGzipFilesTravelDecompressedAndAreRebuiltExactly) {
   std::filesystem::create_directories(pub.tree2 + "/usr/share/doc");
   WriteTestFile(pub.tree2 + "/usr/share/man/man1/tool.1.gz", GzipMember(page, GnuDeflateAll(AsBytes(page), 9)));
   WriteTestFile(pub.tree2 + "/usr/share/doc/changelog.gz", GzipMember(log, *RawDeflate(AsBytes(log), 9, 8)));
-  ObjectId v3 = Must(CommitTree(*pub.store, pub.tree2, VersionOptions(3))).commit;
+  ObjectId v3 = Must(CommitTree(*pub.store, pub.tree2, OlderDeviceOptions(3))).commit;
   GenerateOptions options;
   options.from = pub.v1;
   options.to = v3;

@@ -87,6 +87,15 @@ inline CommitOptions VersionOptions(int v) {
   return o;
 }
 
+// What a publisher whose devices predate verity lists commits with
+// (`commit --no-verity-list`): the superblock version then depends on the
+// parts and ops alone.
+inline CommitOptions OlderDeviceOptions(int v) {
+  CommitOptions o = VersionOptions(v);
+  o.verity_list = false;
+  return o;
+}
+
 struct Publisher {
   TempDir dir;
   std::unique_ptr<Store> store;

@@ -45,10 +45,16 @@ Status ListDir(const repo::Store& store, const repo::ObjectId& tree_id, const st
   return Status::Ok();
 }
 
-// Every object a commit's tree names, with the path it is met at.
+// Where a commit's verity list is "met" in a tree listing.
+constexpr std::string_view kVerityListPath = "(verity list)";
+
+// Every object a commit's tree names, with the path it is met at, and its
+// verity list if it has one.
 Result<std::vector<TreeEntry>> ListTree(const repo::Store& store, const repo::Commit& commit) {
   std::vector<TreeEntry> out{{{commit.root_meta, repo::ObjectType::kDirMeta}, "/", 0},
                              {{commit.root_tree, repo::ObjectType::kDirTree}, "/", 0}};
+  LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> verity, repo::VerityListOf(commit));
+  if (verity) out.push_back({{*verity, repo::ObjectType::kVerityList}, std::string(kVerityListPath), 0});
   LARCH_RETURN_IF_ERROR(ListDir(store, commit.root_tree, "", out));
   return out;
 }
@@ -69,7 +75,7 @@ struct Planned {
 struct Source {
   std::set<repo::ObjectKey> objects;
   std::map<std::string, repo::ObjectId> file_at;
-  std::map<std::string, repo::ObjectId> tree_at;
+  std::map<std::string, repo::ObjectId> meta_at;
   BaseIndex bases;
 };
 
@@ -80,7 +86,10 @@ Result<Source> LoadSource(const repo::Store& store, const std::optional<repo::Ob
   LARCH_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, ListTree(store, commit));
   for (const TreeEntry& e : entries) {
     src.objects.insert(e.key);
-    if (e.key.type == repo::ObjectType::kDirTree) src.tree_at[e.path] = e.key.id;
+    // Metadata patches take the same path's object of the same type: the
+    // dirtree there, or the verity list.
+    if (e.key.type == repo::ObjectType::kDirTree || e.key.type == repo::ObjectType::kVerityList)
+      src.meta_at[e.path] = e.key.id;
     if (e.key.type != repo::ObjectType::kFile) continue;
     src.file_at[e.path] = e.key.id;
     // Symlinks have size 0 and empty files have nothing to match.
@@ -106,8 +115,8 @@ Result<std::vector<Planned>> Plan(const std::vector<TreeEntry>& target, const So
       p.op = OpKind::kReuse;
     } else if (e.key.type != repo::ObjectType::kFile) {
       p.op = OpKind::kMeta;
-      auto old = src.tree_at.find(e.path);
-      if (e.key.type == repo::ObjectType::kDirTree && old != src.tree_at.end())
+      auto old = src.meta_at.find(e.path);
+      if (e.key.type != repo::ObjectType::kDirMeta && old != src.meta_at.end())
         p.base = BaseCandidate{e.path, old->second, 0};
     } else if (e.size > 0 && e.size <= kMaxBsdiffPatch) {
       p.base = src.bases.Select(e.path, e.size);
@@ -131,11 +140,12 @@ uint64_t EncodedBytes(const std::vector<Planned>& plan) {
 }
 
 // A dirtree changes in a few entries: a patch against the old dirtree at
-// its path sends those, not every name and id again.
+// its path sends those, not every name and id again. So does a verity list,
+// against the source commit's: new digests, not every one again.
 Status EncodeMeta(const repo::Store& store, Planned& p) {
   LARCH_ASSIGN_OR_RETURN(p.payload, store.ReadMetadataBytes(p.key));
   if (!p.base || p.payload.size() > kMaxPatchInput) return Status::Ok();
-  LARCH_ASSIGN_OR_RETURN(Bytes base, store.ReadMetadataBytes({p.base->id, repo::ObjectType::kDirTree}));
+  LARCH_ASSIGN_OR_RETURN(Bytes base, store.ReadMetadataBytes({p.base->id, p.key.type}));
   if (base.size() > kMaxPatchInput) return Status::Ok();
   LARCH_ASSIGN_OR_RETURN(Bytes patch, ZstdPatchCreate(base, p.payload));
   LARCH_ASSIGN_OR_RETURN(uint64_t whole, NewObjectEstimate(p.payload));

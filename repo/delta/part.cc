@@ -146,11 +146,10 @@ Result<repo::FileHeader> PartReader::Header() {
   return header;
 }
 
-Result<repo::ObjectKey> PartReader::TypedKey(bool files_allowed) {
+Result<repo::ObjectKey> PartReader::TypedKey(std::initializer_list<repo::ObjectType> allowed) {
   LARCH_ASSIGN_OR_RETURN(uint8_t type, U8());
-  bool ok = type == static_cast<uint8_t>(repo::ObjectType::kDirTree) ||
-            type == static_cast<uint8_t>(repo::ObjectType::kDirMeta) ||
-            (files_allowed && type == static_cast<uint8_t>(repo::ObjectType::kFile));
+  bool ok = std::any_of(allowed.begin(), allowed.end(),
+                        [type](repo::ObjectType t) { return type == static_cast<uint8_t>(t); });
   if (!ok) return Error("object type " + std::to_string(type) + " not allowed here");
   LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, Id());
   return repo::ObjectKey{id, static_cast<repo::ObjectType>(type)};
@@ -208,19 +207,19 @@ Result<std::optional<OpHead>> PartReader::Next() {
   LARCH_ASSIGN_OR_RETURN(uint8_t kind, U8());
   if (kind < 1 || kind > kNumOpKinds) return Error("bad operation " + std::to_string(kind));
   head.kind = static_cast<OpKind>(kind);
+  using T = repo::ObjectType;
   if (head.kind == OpKind::kMeta) {
-    LARCH_ASSIGN_OR_RETURN(head.key, TypedKey(false));
+    LARCH_ASSIGN_OR_RETURN(head.key, TypedKey({T::kDirTree, T::kDirMeta, T::kVerityList}));
     LARCH_ASSIGN_OR_RETURN(uint32_t len, U32());
     if (len > kMaxMetaObject) return Error("metadata object too large");
     head.payload_size = len;
   } else if (head.kind == OpKind::kReuse) {
-    LARCH_ASSIGN_OR_RETURN(head.key, TypedKey(true));
+    LARCH_ASSIGN_OR_RETURN(head.key, TypedKey({T::kFile, T::kDirTree, T::kDirMeta}));
   } else if (head.kind == OpKind::kMetaPatch) {
-    LARCH_ASSIGN_OR_RETURN(head.key, TypedKey(false));
-    if (head.key.type != repo::ObjectType::kDirTree) return Error("only dirtrees are patched");
+    LARCH_ASSIGN_OR_RETURN(head.key, TypedKey({T::kDirTree, T::kVerityList}));
     LARCH_ASSIGN_OR_RETURN(head.base, Id());
     LARCH_ASSIGN_OR_RETURN(head.meta_size, U32());
-    if (head.meta_size > kMaxPatchInput) return Error("patched dirtree above the patch limit");
+    if (head.meta_size > kMaxPatchInput) return Error("patched metadata object above the patch limit");
     LARCH_ASSIGN_OR_RETURN(uint32_t len, U32());
     if (len > kMaxPatchSize) return Error("patch too large");
     head.payload_size = len;

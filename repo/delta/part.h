@@ -23,6 +23,7 @@
 // out in pieces, so a large new file never sits in memory.
 #pragma once
 
+#include <initializer_list>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -95,7 +96,8 @@ class PartReader {
   Result<uint64_t> U64();
   Result<repo::ObjectId> Id();
   Result<repo::FileHeader> Header();
-  Result<repo::ObjectKey> TypedKey(bool files_allowed);
+  // A u8 object type (one of `allowed`) and an id.
+  Result<repo::ObjectKey> TypedKey(std::initializer_list<repo::ObjectType> allowed);
   Status ReadFileOp(OpHead& head);
   Status ReadNewGzip(OpHead& head);
 

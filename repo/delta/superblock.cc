@@ -1,9 +1,9 @@
 // File: repo/delta/superblock.cc
 // Layout (docs/formats.md, "Delta superblock"):
-//   "LXDS" | u8 version (1, 2 or 3) | u8 has_from | [id from] | id to |
+//   "LXDS" | u8 version (1 to 4) | u8 has_from | [id from] | id to |
 //   blob commit | u8 has_commitmeta | [blob commitmeta] | u32 part count |
 //   per part: u64 compressed | u64 uncompressed | sha256[32] |
-//   [version 2, 3: u8 compression] | u32 object count |
+//   [version 2 to 4: u8 compression] | u32 object count |
 //   per object: u8 op | u8 type | id  ||  u64 total compressed |
 //   u64 total uncompressed | u64 total objects
 // Version 1 is written exactly when every part is zstd and no object uses an
@@ -12,8 +12,9 @@
 // object uses an op of version 3; version 3 (the layout of version 2)
 // exactly when some object is a patch-elf or a new-gzip operation, so
 // devices that predate those refuse the delta up front ("unknown version")
-// instead of failing at the first such object. Any other version for the
-// same content is refused (not canonical).
+// instead of failing at the first such object; version 4 (the same layout)
+// exactly when some object is a veritylist, for the same reason. Any other
+// version for the same content is refused (not canonical).
 #include "repo/delta/superblock.h"
 
 #include <algorithm>
@@ -33,7 +34,8 @@ namespace {
 constexpr uint8_t kMagic[4] = {'L', 'X', 'D', 'S'};
 constexpr uint8_t kVersionZstdOnly = 1;
 constexpr uint8_t kVersionPerPartCompression = 2;
-constexpr uint8_t kVersionNewOps = 3;  // patch-elf, new-gzip
+constexpr uint8_t kVersionNewOps = 3;      // patch-elf, new-gzip
+constexpr uint8_t kVersionVerityList = 4;  // veritylist objects
 constexpr std::string_view kWhat = "delta superblock";
 // Smallest encodings, for Count()'s "could it possibly fit" check.
 constexpr size_t kPartEntryMin = 8 + 8 + 32 + 4;
@@ -49,9 +51,11 @@ bool TypeFitsOp(OpKind op, repo::ObjectType type) {
     case OpKind::kPatchGzip:
     case OpKind::kPatchElf:
     case OpKind::kNewGzip: return type == repo::ObjectType::kFile;
-    case OpKind::kMetaPatch: return type == repo::ObjectType::kDirTree;
+    case OpKind::kMetaPatch:
+      return type == repo::ObjectType::kDirTree || type == repo::ObjectType::kVerityList;
     case OpKind::kMeta:
-      return type == repo::ObjectType::kDirTree || type == repo::ObjectType::kDirMeta;
+      return type == repo::ObjectType::kDirTree || type == repo::ObjectType::kDirMeta ||
+             type == repo::ObjectType::kVerityList;
     case OpKind::kReuse:
       return type == repo::ObjectType::kFile || type == repo::ObjectType::kDirTree ||
              type == repo::ObjectType::kDirMeta;
@@ -81,7 +85,7 @@ Status ValidateParts(const std::vector<PartInfo>& parts) {
 
 Result<repo::ObjectKey> DecodeKey(encoding::Decoder& dec) {
   LARCH_ASSIGN_OR_RETURN(uint8_t type, dec.U8());
-  if (type < 1 || type > 5) return dec.Error("bad object type " + std::to_string(type));
+  if (type < 1 || type > 6) return dec.Error("bad object type " + std::to_string(type));
   LARCH_ASSIGN_OR_RETURN(repo::ObjectId id, repo::internal::DecodeObjectId(dec));
   return repo::ObjectKey{id, static_cast<repo::ObjectType>(type)};
 }
@@ -101,8 +105,17 @@ bool HasVersion3Ops(const std::vector<PartInfo>& parts) {
   });
 }
 
+// Objects that appliers from before superblock version 4 do not know.
+bool HasVerityLists(const std::vector<PartInfo>& parts) {
+  return std::any_of(parts.begin(), parts.end(), [](const PartInfo& p) {
+    return std::any_of(p.objects.begin(), p.objects.end(),
+                       [](const PartObject& o) { return o.key.type == repo::ObjectType::kVerityList; });
+  });
+}
+
 // The one version `parts` is written with, and the only one accepted.
 uint8_t VersionFor(const std::vector<PartInfo>& parts) {
+  if (HasVerityLists(parts)) return kVersionVerityList;
   if (HasVersion3Ops(parts)) return kVersionNewOps;
   return AllZstd(parts) ? kVersionZstdOnly : kVersionPerPartCompression;
 }
@@ -248,7 +261,7 @@ Result<DeltaSuperblock> DecodeSuperblock(ByteSpan data) {
   LARCH_ASSIGN_OR_RETURN(ByteSpan magic, dec.Raw(sizeof(kMagic)));
   if (!std::equal(magic.begin(), magic.end(), kMagic)) return dec.Error("not a delta superblock");
   LARCH_ASSIGN_OR_RETURN(uint8_t version, dec.U8());
-  if (version != kVersionZstdOnly && version != kVersionPerPartCompression && version != kVersionNewOps)
+  if (version < kVersionZstdOnly || version > kVersionVerityList)
     return dec.Error("unknown version " + std::to_string(version));
   DeltaSuperblock sb;
   LARCH_ASSIGN_OR_RETURN(uint8_t has_from, dec.U8());

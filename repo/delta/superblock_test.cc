@@ -107,7 +107,34 @@ TEST(SuperblockTest, RefusesUnknownCompressionsAndANeedlessVersion2) {
   EXPECT_TRUE(FailsWith(DecodeSuperblock(v3), StatusCode::kCorruption, "must be version 2"));
   Bytes v4 = bytes;
   v4[4] = 4;
-  EXPECT_TRUE(FailsWith(DecodeSuperblock(v4), StatusCode::kCorruption, "unknown version 4"));
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v4), StatusCode::kCorruption, "must be version 2"));
+  Bytes v5 = bytes;
+  v5[4] = 5;
+  EXPECT_TRUE(FailsWith(DecodeSuperblock(v5), StatusCode::kCorruption, "unknown version 5"));
+}
+
+// Devices that predate verity lists refuse a delta that carries one up
+// front: a veritylist object, whole or patched, makes the superblock
+// version 4, whatever else it holds.
+TEST(SuperblockTest, AVerityListMakesVersion4) {
+  for (OpKind op : {OpKind::kMeta, OpKind::kMetaPatch}) {
+    DeltaSuperblock sb = Sample();
+    sb.parts[1].objects.push_back({op, {repo::ObjectId::HashOf(AsBytes("v")), repo::ObjectType::kVerityList}});
+    sb.parts[1].objects.push_back({OpKind::kPatchElf, {repo::ObjectId::HashOf(AsBytes("e")), repo::ObjectType::kFile}});
+    Bytes bytes = EncodeSuperblock(sb);
+    EXPECT_EQ(bytes[4], 4);
+    auto decoded = DecodeSuperblock(bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(*decoded, sb);
+    Bytes v3 = bytes;
+    v3[4] = 3;
+    EXPECT_TRUE(FailsWith(DecodeSuperblock(v3), StatusCode::kCorruption, "must be version 4"));
+  }
+  // Never reused: the device has no verity list of another commit to reuse.
+  DeltaSuperblock reuse = Sample();
+  reuse.parts[1].objects.push_back(
+      {OpKind::kReuse, {repo::ObjectId::HashOf(AsBytes("v")), repo::ObjectType::kVerityList}});
+  EXPECT_FALSE(ValidateSuperblock(reuse).ok());
 }
 
 // Devices that predate patch-elf and new-gzip refuse the whole delta up

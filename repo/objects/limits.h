@@ -41,6 +41,12 @@ inline constexpr size_t kMaxXattrValue = 65536;
 // never buffers more than this before it has a header to check.
 inline constexpr size_t kMaxFileHeaderSize = 1u << 20;
 
+// --- veritylist ---
+// One entry per distinct regular file of a commit: 4 Mi files, 256 MiB of
+// list, is far beyond any root filesystem, and more than the metadata cap
+// below lets a reader take (the cap decides first).
+inline constexpr size_t kMaxVerityEntries = 4u << 20;
+
 // --- metadata objects read whole (dirtree, dirmeta, commit) ---
 // What the store reads into memory, pull fetches and a delta carries for
 // one metadata object. Not exact (a dirtree of kMaxDirEntries long names

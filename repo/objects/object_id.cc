@@ -15,12 +15,13 @@ struct TypeName {
   std::string_view name;
 };
 
-constexpr std::array<TypeName, 5> kTypeNames = {{
+constexpr std::array<TypeName, 6> kTypeNames = {{
     {ObjectType::kFile, "file"},
     {ObjectType::kDirTree, "dirtree"},
     {ObjectType::kDirMeta, "dirmeta"},
     {ObjectType::kCommit, "commit"},
     {ObjectType::kCommitMeta, "commitmeta"},
+    {ObjectType::kVerityList, "veritylist"},
 }};
 
 // Untrusted text goes into error messages; keep them short.

@@ -23,9 +23,10 @@ enum class ObjectType : uint8_t {
   kDirMeta = 3,     // mode, owner and xattrs of a directory
   kCommit = 4,      // root tree + metadata
   kCommitMeta = 5,  // detached signatures; shares its commit's id
+  kVerityList = 6,  // fs-verity digests of a commit's files (verity_list.h)
 };
 
-// "file", "dirtree", "dirmeta", "commit", "commitmeta".
+// "file", "dirtree", "dirmeta", "commit", "commitmeta", "veritylist".
 std::string_view ObjectTypeName(ObjectType type);
 std::optional<ObjectType> ObjectTypeFromName(std::string_view name);
 

@@ -14,6 +14,7 @@
 #include "repo/objects/dirtree.h"
 #include "repo/objects/file_header.h"
 #include "repo/objects/limits.h"
+#include "repo/objects/verity_list.h"
 #include "repo/pull/download_cache.h"
 #include "repo/pull/fetcher.h"
 #include "repo/refs.h"
@@ -241,10 +242,18 @@ Status Puller::FetchMetadataLevel(const std::vector<repo::ObjectKey>& keys) {
 
 // Breadth first, one parallel batch of downloads per tree level: every
 // dirtree and dirmeta is verified before the entries it names are trusted.
+// The commit's verity list comes with the first level.
 Status Puller::WalkMetadata(const repo::Commit& commit) {
   std::vector<std::pair<repo::ObjectId, repo::ObjectId>> level = {{commit.root_tree, commit.root_meta}};
+  LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> verity, repo::VerityListOf(commit));
+  std::optional<repo::ObjectKey> verity_key;
+  if (verity) verity_key = repo::ObjectKey{*verity, repo::ObjectType::kVerityList};
   while (!level.empty()) {
     std::vector<repo::ObjectKey> fetch;
+    if (verity_key) {
+      LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(*verity_key));
+      if (!have) fetch.push_back(*verity_key);
+    }
     for (const auto& [tree, meta] : level) {
       for (repo::ObjectKey key : {repo::ObjectKey{tree, repo::ObjectType::kDirTree},
                                   repo::ObjectKey{meta, repo::ObjectType::kDirMeta}}) {
@@ -255,6 +264,11 @@ Status Puller::WalkMetadata(const repo::Commit& commit) {
     std::sort(fetch.begin(), fetch.end());
     fetch.erase(std::unique(fetch.begin(), fetch.end()), fetch.end());
     LARCH_RETURN_IF_ERROR(FetchMetadataLevel(fetch));
+    if (verity_key && new_metadata_.count(*verity_key)) {
+      Status list = repo::DecodeVerityList(new_metadata_[*verity_key]).status();
+      if (!list.ok()) return list.WithContext("verity list " + verity_key->id.Hex() + " from remote " + remote_.name);
+    }
+    verity_key.reset();
     std::vector<std::pair<repo::ObjectId, repo::ObjectId>> next;
     for (const auto& [tree_id, meta_id] : level) {
       const repo::ObjectKey meta_key{meta_id, repo::ObjectType::kDirMeta};

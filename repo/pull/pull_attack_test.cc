@@ -229,6 +229,17 @@ TEST_F(TrustAttacks, MaliciousMirror_SubstitutedFileObjectNeverStored) {
   EXPECT_FALSE(Must(device_->HasObject(key)));
 }
 
+TEST_F(TrustAttacks, MaliciousMirror_AlteredVerityListNeverStored) {
+  // The list binds fs-verity digests to the signed commit: a mirror that
+  // changes one (to pass off other content as sealed) changes its id.
+  ObjectId v1 = Publish(V("1.0"));
+  PublishSummary();
+  const repo::ObjectKey key{*Must(repo::VerityListOf(Must(server_->ReadCommit(v1)))), repo::ObjectType::kVerityList};
+  FlipByte(ServerObject(key), -1);
+  ExpectRefused("does not match its id", StatusCode::kCorruption);
+  EXPECT_FALSE(Must(device_->HasObject(key)));
+}
+
 TEST_F(TrustAttacks, ExtraneousDependencies_OnlyTheSignedTreeIsFetched) {
   // The server offers a second ref with its own files; pulling os/stable
   // fetches exactly the objects of its signed tree and nothing else.
@@ -237,7 +248,10 @@ TEST_F(TrustAttacks, ExtraneousDependencies_OnlyTheSignedTreeIsFetched) {
   PublishSummary();
   Must(PullRef());
   auto on_device = Must(device_->ListObjects());
+  // Reachable: the tree's objects and the commit's verity list.
   auto reachable = Must(repo::ReachableObjects(*server_, {v1}, /*follow_parents=*/false));
+  EXPECT_TRUE(reachable.contains(
+      {*Must(repo::VerityListOf(Must(server_->ReadCommit(v1)))), repo::ObjectType::kVerityList}));
   EXPECT_EQ(on_device.size(), reachable.size());
   for (const auto& key : on_device) EXPECT_TRUE(reachable.count(key)) << key.id.Hex();
 }

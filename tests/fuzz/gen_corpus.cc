@@ -26,6 +26,7 @@
 #include "repo/objects/commit.h"
 #include "repo/objects/commitmeta.h"
 #include "repo/objects/dirmeta.h"
+#include "repo/objects/verity_list.h"
 #include "repo/objects/dirtree.h"
 #include "repo/objects/file_header.h"
 #include "src/compress/zstd_stream.h"
@@ -106,6 +107,15 @@ void Trees() {
   m.mode = S_IFDIR | 01777;
   m.xattrs = {{"user.a", Bytes{}}, {"user.b", Bytes{9}}};
   Write("fuzz_dirmeta", "xattrs", repo::EncodeDirMeta(m));
+
+  Write("fuzz_verity_list", "empty", repo::EncodeVerityList({}));
+  repo::VerityList list;
+  for (uint8_t seed : {uint8_t{1}, uint8_t{2}, uint8_t{9}}) {
+    crypto::FsVerityDigest d;
+    d.fill(static_cast<uint8_t>(0xa0 + seed));
+    list.entries.push_back({Id(seed), d});
+  }
+  Write("fuzz_verity_list", "sample", repo::EncodeVerityList(list));
 }
 
 void Commits() {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "repo/commit_builder.h"
+#include "repo/objects/verity_list.h"
 #include "tools/larch/command.h"
 #include "tools/larch/progress.h"
 
@@ -14,6 +15,7 @@ struct CommitArgs {
   std::vector<std::string> metadata;
   std::string version;
   bool skip_special = false;
+  bool no_verity_list = false;
   int64_t timestamp = -1;
   ProgressArgs progress;
 };
@@ -24,11 +26,15 @@ Result<repo::CommitOptions> ToOptions(const CommitArgs& a) {
   o.subject = a.subject;
   o.body = a.body;
   o.skip_special = a.skip_special;
+  o.verity_list = !a.no_verity_list;
   if (a.timestamp >= 0) o.timestamp = static_cast<uint64_t>(a.timestamp);
   for (const std::string& kv : a.metadata) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       return Status::InvalidArgument("--metadata expects KEY=VALUE, got \"" + kv + "\"");
+    if (kv.substr(0, eq) == repo::kVerityListKey)
+      return Status::InvalidArgument("--metadata " + std::string(repo::kVerityListKey) +
+                                     " is written by commit itself (the id of the commit's fs-verity digests)");
     o.metadata[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   if (!a.version.empty()) o.metadata["version"] = a.version;
@@ -48,6 +54,8 @@ Command RegisterCommit(CLI::App& parent, const GlobalOptions& global) {
   AddCountOption(app, "--timestamp", a->timestamp, kMaxTimestamp, "Seconds since the epoch (default: now)");
   app->add_flag("--skip-special", a->skip_special,
                 "Leave out device nodes, FIFOs and sockets instead of refusing them");
+  app->add_flag("--no-verity-list", a->no_verity_list,
+                "Leave out the fs-verity digests of the files (for devices whose Larch cannot read them yet)");
   AddProgressOptions(app, a->progress);
   return {app, [=, &global]() -> Status {
             LARCH_ASSIGN_OR_RETURN(repo::CommitOptions options, ToOptions(*a));

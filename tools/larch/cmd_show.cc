@@ -2,6 +2,7 @@
 // `larch show REV`: one commit in full.
 #include <cstdio>
 
+#include "repo/objects/verity_list.h"
 #include "repo/refs.h"
 #include "src/base/hex.h"
 #include "tools/larch/command.h"
@@ -23,6 +24,16 @@ Command RegisterShow(CLI::App& parent, const GlobalOptions& global) {
             j["signatures"] = nlohmann::json::array();
             if (meta)
               for (const auto& sig : meta->signatures) j["signatures"].push_back(HexEncode(sig.key_id));
+            // Verifiable: the commit binds an fs-verity digest to each of
+            // its regular files (docs/verity.md).
+            LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> list_id, repo::VerityListOf(c));
+            std::string verity = "not verifiable (no verity list)";
+            j["verity_files"] = nullptr;
+            if (list_id) {
+              LARCH_ASSIGN_OR_RETURN(repo::VerityList list, store->ReadVerityList(*list_id));
+              j["verity_files"] = list.entries.size();
+              verity = "digests of " + std::to_string(list.entries.size()) + " files";
+            }
             if (*json) {
               PrintJson(j);
               return Status::Ok();
@@ -33,6 +44,7 @@ Command RegisterShow(CLI::App& parent, const GlobalOptions& global) {
             std::printf("Tree:    %s\nMeta:    %s\n", c.root_tree.Hex().c_str(), c.root_meta.Hex().c_str());
             for (const auto& [k, v] : c.metadata) std::printf("%-8s %s\n", (k + ":").c_str(), v.c_str());
             std::printf("Signed by: %zu key(s)\n", j["signatures"].size());
+            std::printf("Verity:  %s\n", verity.c_str());
             std::printf("\n    %s\n", c.subject.c_str());
             if (!c.body.empty()) std::printf("\n%s\n", c.body.c_str());
             return Status::Ok();
