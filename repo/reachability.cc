@@ -18,7 +18,7 @@ static Status WalkTree(const Store& store, const ObjectId& tree_id, const std::s
 
 Status WalkCommitTree(const Store& store, const Commit& commit, const ObjectVisitor& visit) {
   LARCH_ASSIGN_OR_RETURN(std::optional<ObjectId> verity, VerityListOf(commit));
-  if (verity) visit({*verity, ObjectType::kVerityList}, "(verity list)");
+  if (verity) visit({*verity, ObjectType::kVerityList}, std::string(kVerityListPath));
   visit({commit.root_meta, ObjectType::kDirMeta}, "/");
   if (!visit({commit.root_tree, ObjectType::kDirTree}, "/")) return Status::Ok();
   return WalkTree(store, commit.root_tree, "", visit);

@@ -462,7 +462,7 @@ Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::
 Status Applier::CheckComplete() {
   LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(sb_.commit));
   LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> verity, repo::VerityListOf(commit));
-  if (verity) LARCH_RETURN_IF_ERROR(Need({*verity, repo::ObjectType::kVerityList}, "the verity list"));
+  if (verity) LARCH_RETURN_IF_ERROR(Need({*verity, repo::ObjectType::kVerityList}, std::string(repo::kVerityListPath)));
   std::optional<repo::ObjectId> from_root;
   if (sb_.from) {
     LARCH_ASSIGN_OR_RETURN(repo::Commit from, store_.ReadCommit(*sb_.from));

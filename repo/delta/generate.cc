@@ -45,16 +45,13 @@ Status ListDir(const repo::Store& store, const repo::ObjectId& tree_id, const st
   return Status::Ok();
 }
 
-// Where a commit's verity list is "met" in a tree listing.
-constexpr std::string_view kVerityListPath = "(verity list)";
-
 // Every object a commit's tree names, with the path it is met at, and its
 // verity list if it has one.
 Result<std::vector<TreeEntry>> ListTree(const repo::Store& store, const repo::Commit& commit) {
   std::vector<TreeEntry> out{{{commit.root_meta, repo::ObjectType::kDirMeta}, "/", 0},
                              {{commit.root_tree, repo::ObjectType::kDirTree}, "/", 0}};
   LARCH_ASSIGN_OR_RETURN(std::optional<repo::ObjectId> verity, repo::VerityListOf(commit));
-  if (verity) out.push_back({{*verity, repo::ObjectType::kVerityList}, std::string(kVerityListPath), 0});
+  if (verity) out.push_back({{*verity, repo::ObjectType::kVerityList}, std::string(repo::kVerityListPath), 0});
   LARCH_RETURN_IF_ERROR(ListDir(store, commit.root_tree, "", out));
   return out;
 }

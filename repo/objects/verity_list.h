@@ -31,6 +31,9 @@ struct VerityList {
 
 // The commit metadata key that names a commit's list.
 inline constexpr std::string_view kVerityListKey = "verity-list";
+// Where tree walks (reachability, delta plans, messages) meet the list: it
+// has no path in the tree.
+inline constexpr std::string_view kVerityListPath = "(verity list)";
 
 Status ValidateVerityList(const VerityList& list);
 Bytes EncodeVerityList(const VerityList& list);
