@@ -49,9 +49,14 @@ enum class DiffForm {
   kSparse,
 };
 
+// A target above two of these is matched in pieces of this size, on every
+// core (the pieces' seams cost a few bytes each).
+inline constexpr size_t kBsdiffScanPiece = 16u << 20;
+
 // kUnsupported when the suffix sorter is unavailable or the inputs exceed
-// kMaxBsdiffBase / kMaxBsdiffPatch.
-Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target, DiffForm form = DiffForm::kCompatible);
+// kMaxBsdiffBase / kMaxBsdiffPatch. `scan_piece`: tests make it small.
+Result<Bytes> BsdiffCreate(ByteSpan base, ByteSpan target, DiffForm form = DiffForm::kCompatible,
+                           size_t scan_piece = kBsdiffScanPiece);
 
 // Strict: every run must stay inside the base, every block produce at
 // least one byte and at most kMaxBsdiffBlock from at most `max_controls`
