@@ -7,6 +7,7 @@
 
 #include "repo/delta/bsdiff.h"
 #include "repo/delta/limits.h"
+#include "src/compress/zstd_stream.h"
 #include "src/encoding/encoding.h"
 #include "repo/delta/gnu_deflate.h"
 #include "repo/delta/gzip_patch.h"
@@ -132,6 +133,68 @@ TEST(BsdiffTest, BigFilesAreCutIntoBlocksAndStreamed) {
   uint8_t extra;
   EXPECT_EQ(*src.Read(MutableByteSpan(&extra, 1)), 0u);  // read exactly the patch
   EXPECT_EQ(*BsdiffApply(base, patch, target.size()), target);
+}
+
+// A big target is matched in pieces on every core; each piece starts at
+// base position 0, so a seam's run must seek back there. Small pieces make
+// many seams on a small file.
+TEST(BsdiffTest, APieceWiseScanReproducesTheTargetAtAboutTheSameSize) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base = B(Binary(1, 400000)), target = B(Binary(2, 401000));
+  Bytes whole = *BsdiffCreate(base, target, DiffForm::kCompatible, target.size());
+  Bytes pieces = *BsdiffCreate(base, target, DiffForm::kCompatible, 20000);
+  EXPECT_NE(whole, pieces);  // the seams are there
+  EXPECT_EQ(*BsdiffApply(base, pieces, target.size()), target);
+  auto z = [](const Bytes& b) { return compress::ZstdCompress(b, 19, 1)->size(); };
+  EXPECT_LE(z(pieces), z(whole) + 20 * 64);  // a few bytes per seam
+  EXPECT_FALSE(BsdiffCreate(base, target, DiffForm::kCompatible, 0).ok());
+}
+
+// Counts the reads an applier makes of the base.
+class CountingAccess : public RandomAccess {
+ public:
+  explicit CountingAccess(ByteSpan data) : inner_(data), size_(data.size()) {}
+  uint64_t size() const override { return size_; }
+  Status ReadAt(uint64_t offset, MutableByteSpan buf) override {
+    ++reads;
+    return inner_.ReadAt(offset, buf);
+  }
+  size_t reads = 0;
+
+ private:
+  SpanRandomAccess inner_;
+  uint64_t size_;
+};
+
+// A target made of short stretches from all over the base (what text and
+// archives look like to bsdiff): one read per run made a 97 MB file
+// millions of system calls; runs close together in the base are read as
+// one span.
+TEST(BsdiffTest, ScatteredRunsAreReadAsFewSpans) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base(1u << 20);
+  uint64_t x = 88172645463325252ull;
+  auto next = [&] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
+  for (uint8_t& b : base) b = static_cast<uint8_t>(next());
+  Bytes target;
+  for (int i = 0; i < 5000; ++i) {
+    size_t at = next() % (base.size() - 40);
+    target.insert(target.end(), base.begin() + static_cast<std::ptrdiff_t>(at),
+                  base.begin() + static_cast<std::ptrdiff_t>(at + 40));
+    target.push_back(static_cast<uint8_t>(next()));
+  }
+  Bytes patch = *BsdiffCreate(base, target);
+  const size_t runs = BsdiffMatches(patch)->size();
+  ASSERT_GT(runs, 4000u);
+  CountingAccess old(base);
+  SpanSource src(patch);
+  Bytes out;
+  ASSERT_TRUE(BsdiffApplyStream(old, src, target.size(), [&](ByteSpan block) {
+    out.insert(out.end(), block.begin(), block.end());
+    return Status::Ok();
+  }, kMaxBsdiffBlockControls).ok());
+  EXPECT_EQ(out, target);
+  EXPECT_LE(old.reads, runs / 100) << runs << " runs";
 }
 
 // One block by hand: controls (diff, extra, seek), then the two streams.
