@@ -1,11 +1,13 @@
 // File: repo/delta/bsdiff_apply.cc
 //
 // The bsdiff decoder (layout in bsdiff.h), one block at a time: its
-// controls, then its diff bytes (each added to the base at the run's
-// position, read with positioned reads), then its extra bytes, each run
-// written to its place in the block's output. Memory: one block's controls
-// and output, whatever the size of the base, the patch or the target.
+// controls; the base bytes every diff run starts from, read with
+// positioned reads in base order; its diff bytes, added run by run; then
+// its extra bytes, each run written to its place in the block's output.
+// Memory: one block's controls and output, whatever the size of the base,
+// the patch or the target.
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +45,19 @@ Status ReadExactly(ByteSource& patch, MutableByteSpan buf) {
   return Status::Ok();
 }
 
+// Where a diff run reads the base: `len` bytes from `base` into the
+// block's output at `out`.
+struct BaseRead {
+  uint64_t base;
+  uint32_t out;
+  uint32_t len;
+};
+
+// Base reads this close together are made as one read ...
+constexpr uint64_t kSpanGap = 4096;
+// ... of at most this many bytes.
+constexpr uint64_t kMaxSpan = 1u << 20;
+
 class BlockReader {
  public:
   BlockReader(RandomAccess& base, ByteSource& patch, uint32_t max_controls)
@@ -53,17 +68,20 @@ class BlockReader {
 
  private:
   Status ReadControls(uint64_t left, uint64_t* produces);
-  Status AddBase(uint64_t at, MutableByteSpan out);
-  Status AddSparse(SparseDiffReader& diff, uint64_t at, MutableByteSpan out);
+  Status PlanBaseReads();
+  Status ReadBase(Bytes& out);
+  Status AddDiff(MutableByteSpan out);
+  Status AddSparse(SparseDiffReader& diff, MutableByteSpan out);
 
   RandomAccess& base_;
   ByteSource& patch_;
   uint32_t max_controls_;
   std::vector<Run> runs_;
+  std::vector<BaseRead> reads_;
   uint64_t diff_bytes_ = 0;  // the block's diff runs, added up
   bool sparse_ = false;      // its diff bytes in sparse form
   int64_t old_pos_ = 0;  // carried across blocks
-  Bytes chunk_;
+  Bytes chunk_, span_;
 };
 
 Status BlockReader::ReadControls(uint64_t left, uint64_t* produces) {
@@ -96,31 +114,77 @@ Status BlockReader::ReadControls(uint64_t left, uint64_t* produces) {
   return Status::Ok();
 }
 
-// out = base[at...] + the next out.size() sparse diff bytes: the base is
-// read straight into place (one read for the run) and only the literal
-// stretches are added; the zeros cost nothing.
-Status BlockReader::AddSparse(SparseDiffReader& diff, uint64_t at, MutableByteSpan out) {
-  LARCH_RETURN_IF_ERROR(base_.ReadAt(at, out));
-  chunk_.resize(kBaseChunk);
-  for (size_t done = 0; done < out.size();) {
-    const size_t want = std::min(chunk_.size(), out.size() - done);
-    LARCH_ASSIGN_OR_RETURN(SparseDiffReader::Stretch s, diff.Take(MutableByteSpan(chunk_.data(), want)));
-    if (!s.zeros) {
-      AddBytes(out.subspan(done, s.size), chunk_);
+// Where each diff run reads the base, each checked to lie inside it.
+Status BlockReader::PlanBaseReads() {
+  const int64_t old_size = static_cast<int64_t>(base_.size());
+  reads_.clear();
+  uint64_t at = 0;
+  for (const Run& r : runs_) {
+    if (r.diff_len > 0) {
+      if (old_pos_ < 0 || old_pos_ > old_size - static_cast<int64_t>(r.diff_len))
+        return Bad("run outside the base");
+      reads_.push_back({static_cast<uint64_t>(old_pos_), static_cast<uint32_t>(at), r.diff_len});
     }
-    done += s.size;
+    at += uint64_t{r.diff_len} + r.extra_len;
+    old_pos_ += static_cast<int64_t>(r.diff_len) + r.seek;
   }
   return Status::Ok();
 }
 
-// out[i] += base[at + i], the base read in chunks.
-Status BlockReader::AddBase(uint64_t at, MutableByteSpan out) {
+// Every diff run's base bytes into place, in base order. A text file's
+// runs are often a few bytes each, scattered over the whole base: one
+// positioned read per run made a 97 MB file millions of system calls.
+// Runs close together in the base are read as one span.
+Status BlockReader::ReadBase(Bytes& out) {
+  std::sort(reads_.begin(), reads_.end(), [](const BaseRead& a, const BaseRead& b) {
+    return a.base < b.base || (a.base == b.base && a.out < b.out);
+  });
+  for (size_t i = 0; i < reads_.size();) {
+    const BaseRead& first = reads_[i];
+    uint64_t begin = first.base, end = first.base + first.len;
+    size_t j = i + 1;
+    for (; j < reads_.size(); ++j) {
+      const BaseRead& r = reads_[j];
+      uint64_t new_end = std::max(end, r.base + r.len);
+      if (r.base > end + kSpanGap || new_end - begin > kMaxSpan) break;
+      end = new_end;
+    }
+    if (j == i + 1) {
+      LARCH_RETURN_IF_ERROR(base_.ReadAt(first.base, MutableByteSpan(out.data() + first.out, first.len)));
+    } else {
+      span_.resize(static_cast<size_t>(end - begin));
+      LARCH_RETURN_IF_ERROR(base_.ReadAt(begin, span_));
+      for (size_t k = i; k < j; ++k) {
+        const BaseRead& r = reads_[k];
+        std::memcpy(out.data() + r.out, span_.data() + (r.base - begin), r.len);
+      }
+    }
+    i = j;
+  }
+  return Status::Ok();
+}
+
+// out += the next out.size() diff bytes of the patch.
+Status BlockReader::AddDiff(MutableByteSpan out) {
   chunk_.resize(std::min(kBaseChunk, out.size()));
   for (size_t done = 0; done < out.size();) {
     size_t n = std::min(chunk_.size(), out.size() - done);
-    LARCH_RETURN_IF_ERROR(base_.ReadAt(at + done, MutableByteSpan(chunk_.data(), n)));
+    LARCH_RETURN_IF_ERROR(ReadExactly(patch_, MutableByteSpan(chunk_.data(), n)));
     AddBytes(out.subspan(done, n), chunk_);
     done += n;
+  }
+  return Status::Ok();
+}
+
+// The same for diff bytes in sparse form: only the literal stretches are
+// added; the zeros cost nothing.
+Status BlockReader::AddSparse(SparseDiffReader& diff, MutableByteSpan out) {
+  chunk_.resize(kBaseChunk);
+  for (size_t done = 0; done < out.size();) {
+    const size_t want = std::min(chunk_.size(), out.size() - done);
+    LARCH_ASSIGN_OR_RETURN(SparseDiffReader::Stretch s, diff.Take(MutableByteSpan(chunk_.data(), want)));
+    if (!s.zeros) AddBytes(out.subspan(done, s.size), chunk_);
+    done += s.size;
   }
   return Status::Ok();
 }
@@ -128,8 +192,15 @@ Status BlockReader::AddBase(uint64_t at, MutableByteSpan out) {
 Status BlockReader::Next(uint64_t left, Bytes& out) {
   uint64_t produces = 0;
   LARCH_RETURN_IF_ERROR(ReadControls(left, &produces));
+  LARCH_RETURN_IF_ERROR(PlanBaseReads());
+  if (out.capacity() < produces) {
+    // Every byte is written below: drop the smaller buffer before taking
+    // one of exactly this size (growing would hold both, and then more).
+    Bytes().swap(out);
+    out.reserve(static_cast<size_t>(produces));
+  }
   out.resize(static_cast<size_t>(produces));
-  const int64_t old_size = static_cast<int64_t>(base_.size());
+  LARCH_RETURN_IF_ERROR(ReadBase(out));
   std::optional<SparseDiffReader> sparse;
   if (sparse_) {
     uint8_t len[4];
@@ -145,18 +216,10 @@ Status BlockReader::Next(uint64_t left, Bytes& out) {
   size_t at = 0;
   for (const Run& r : runs_) {  // the diff stream
     if (r.diff_len > 0) {
-      if (old_pos_ < 0 || old_pos_ > old_size - static_cast<int64_t>(r.diff_len))
-        return Bad("run outside the base");
       MutableByteSpan run(out.data() + at, r.diff_len);
-      if (sparse) {
-        LARCH_RETURN_IF_ERROR(AddSparse(*sparse, static_cast<uint64_t>(old_pos_), run));
-      } else {
-        LARCH_RETURN_IF_ERROR(ReadExactly(patch_, run));
-        LARCH_RETURN_IF_ERROR(AddBase(static_cast<uint64_t>(old_pos_), run));
-      }
+      LARCH_RETURN_IF_ERROR(sparse ? AddSparse(*sparse, run) : AddDiff(run));
     }
     at += uint64_t{r.diff_len} + r.extra_len;
-    old_pos_ += static_cast<int64_t>(r.diff_len) + r.seek;
   }
   if (sparse) LARCH_RETURN_IF_ERROR(sparse->Finish());
   at = 0;
