@@ -16,6 +16,7 @@
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
+#include "repo/delta/read_ahead_source.h"
 #include "repo/delta/part_xz.h"
 #include "repo/delta/work_pool.h"
 #include "repo/delta/zstd_patch.h"
@@ -51,6 +52,9 @@ uint64_t StagingBudget(const PartInfo& part) {
 }
 // Parts up to this size are checked and decoded in memory, not spooled.
 constexpr uint64_t kMemorySpool = 4u << 20;
+// Parts that decompress to more than this are decompressed ahead of the
+// applier on a thread of their own (ReadAheadSource).
+constexpr uint64_t kReadAheadPart = 4u << 20;
 
 std::string Hex(const repo::ObjectKey& key) {
   return std::string(repo::ObjectTypeName(key.type)) + " " + key.id.Hex();
@@ -89,6 +93,8 @@ class Applier {
   Result<repo::FileHeader> BaseHeader(const repo::ObjectId& base, const repo::ObjectId& target);
   Result<Bytes> BaseContent(const repo::ObjectId& base, const repo::ObjectId& target);
   Status Stage(const OpHead& head, const Bytes& content);
+  // What storing an object of `size` bytes allocates besides its content.
+  uint64_t StoreCost(uint64_t size) const;
   Result<bool> Present(const repo::ObjectKey& key) const;
   Status Need(const repo::ObjectKey& key, const std::string& path) const;
   Result<repo::DirTree> Tree(const repo::ObjectId& id) const;
@@ -135,7 +141,11 @@ Status Applier::Receive(DeltaSource& source, size_t index, const compress::Sink&
 // Decompresses a received part and applies its operations.
 Status Applier::Decode(ByteSource& compressed, size_t index) {
   pool_.SetBudget(StagingBudget(sb_.parts[index]));  // the pool is idle between parts
-  LARCH_ASSIGN_OR_RETURN(auto raw, OpenPart(compressed, sb_.parts[index]));
+  LARCH_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> raw, OpenPart(compressed, sb_.parts[index]));
+  // A big part decompresses on a thread of its own while its objects are
+  // applied (a small one is gone before a thread would have started).
+  if (sb_.parts[index].uncompressed_size > kReadAheadPart)
+    raw = std::make_unique<ReadAheadSource>(std::move(raw));
   PartReader reader(*raw);
   return ApplyOps(reader, index);
 }
@@ -293,7 +303,7 @@ Status Applier::ApplyNew(PartReader& reader, const OpHead& head) {
   }
   if (head.payload_size > kMaxPatchInput) return StreamNewToFile(reader, head);
   LARCH_ASSIGN_OR_RETURN(Bytes content, reader.ReadPayload());
-  uint64_t cost = content.size();
+  uint64_t cost = content.size() + StoreCost(content.size());
   return pool_.Submit(cost, [this, head, content = std::move(content)] { return Stage(head, content); });
 }
 
@@ -382,6 +392,15 @@ Result<repo::FileHeader> Applier::BaseHeader(const repo::ObjectId& base, const r
   return read;
 }
 
+// An archive store compresses each object: zstd's context for a file of a
+// few MiB is as big as the file (about 9 MiB at level 7 for 8 MiB), and
+// two workers compressing at once beside a part's decoder went past the
+// apply budget.
+uint64_t Applier::StoreCost(uint64_t size) const {
+  if (store_.mode() == repo::StoreMode::kBare) return 0;
+  return compress::ZstdCompressMemory(store_.config().compression_level, size);
+}
+
 Result<Bytes> Applier::BaseContent(const repo::ObjectId& base, const repo::ObjectId& target) {
   LARCH_ASSIGN_OR_RETURN(repo::FileHeader header, BaseHeader(base, target));
   if (header.size > kMaxPatchInput)
@@ -404,7 +423,8 @@ Status Applier::ApplyPatchOp(PartReader& reader, const OpHead& head) {
   }
   // Base, target and patch are held until the object is staged (and for
   // an ELF patch the rewritten base, about the target's size).
-  const uint64_t cost = head.payload_size + (head.kind == OpKind::kPatchElf ? 3 : 2) * head.header.size;
+  const uint64_t cost = head.payload_size + (head.kind == OpKind::kPatchElf ? 3 : 2) * head.header.size +
+                        StoreCost(head.header.size);
   if (head.kind == OpKind::kPatchBsdiff || head.kind == OpKind::kPatchElf) {
     LARCH_ASSIGN_OR_RETURN(repo::FileHeader base, BaseHeader(head.base, head.key.id));
     if (!InMemory(head, base) || cost > pool_.budget()) return StreamPatch(reader, head, base);

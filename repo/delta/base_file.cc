@@ -61,7 +61,8 @@ class ScratchFile : public RandomAccess {
   }
   uint64_t size() const override { return size_; }
   Status ReadAt(uint64_t offset, MutableByteSpan buf) override {
-    return FdRandomAccess(store_.fs(), fd_.get(), size_).ReadAt(offset, buf);
+    if (!data_) return Status::IoError("scratch file read before it was written");
+    return data_->ReadAt(offset, buf);
   }
   Status Write(const ScratchWriter& produce) {
     fs::Fs& fs = store_.fs();
@@ -73,6 +74,7 @@ class ScratchFile : public RandomAccess {
     }));
     out.Reset();
     LARCH_ASSIGN_OR_RETURN(fd_, fs.OpenRead(store_.tmp_fd(), name_));
+    data_ = std::make_unique<FdRandomAccess>(fs, fd_.get(), size_);
     return Status::Ok();
   }
 
@@ -81,6 +83,7 @@ class ScratchFile : public RandomAccess {
   std::string name_;
   UniqueFd fd_;
   uint64_t size_ = 0;
+  std::unique_ptr<FdRandomAccess> data_;
 };
 
 }  // namespace
