@@ -166,15 +166,19 @@ static Status ForEachContentChunk(fs::Fs& fs, const FileHeader& header,
   return s;
 }
 
+// Content held in memory up to this size is compressed in one call.
+constexpr size_t kOneShotCompressInput = 1u << 20;
+
 static Status WriteArchiveObject(const Store& store, int dirfd, const std::string& name,
                                  const FileHeader& header, const FileContentSource& content) {
   fs::Fs& fs = store.fs();
   LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs.CreateExclusive(dirfd, name, 0644));
   LARCH_RETURN_IF_ERROR(fs.Write(out.get(), EncodeFileHeaderFrame(header)));
   if (header.kind == FileKind::kSymlink) return Status::Ok();
-  if (content.data != nullptr) {
+  if (content.data != nullptr && content.data->size() <= kOneShotCompressInput) {
     // One shot: zstd sizes its tables to the input, which for the many
-    // small files of a root filesystem is far cheaper than streaming.
+    // small files of a root filesystem is far cheaper than streaming. A
+    // bigger file streams: one shot would also hold a compressed copy.
     LARCH_ASSIGN_OR_RETURN(Bytes z, compress::ZstdCompress(*content.data,
                                                            store.config().compression_level, 1,
                                                            store.compress_dictionary()));

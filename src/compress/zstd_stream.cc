@@ -6,6 +6,9 @@
 
 #include "src/compress/zstd_dict.h"
 
+// ZSTD_estimateCCtxSize_usingCParams is in zstd's advanced API (exported by
+// the shared library since 1.4; Debian 12 ships 1.5.4).
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include <algorithm>
@@ -142,8 +145,26 @@ static Result<ZSTD_CCtx*> ThreadCCtx(int level, int threads) {
   return cached.get();
 }
 
+// Inputs above this get a context of their own, freed after the call: the
+// tables zstd sizes to a bigger input (7 MiB at level 7 for 1 MiB, against
+// about 1 MiB up to 128 KiB) would otherwise stay with the thread's cached
+// context for as long as the thread lives, one per worker of an applier
+// that also streams a big patch.
+constexpr size_t kCachedContextInput = 128u << 10;
+
+uint64_t ZstdCompressMemory(int level, uint64_t size) {
+  return ZSTD_estimateCCtxSize_usingCParams(ZSTD_getCParams(level, size, 0));
+}
+
 Result<Bytes> ZstdCompress(ByteSpan data, int level, int threads, const ZstdDictionary* dict) {
-  LARCH_ASSIGN_OR_RETURN(ZSTD_CCtx* cctx, ThreadCCtx(level, threads));
+  CCtxPtr own;
+  ZSTD_CCtx* cctx = nullptr;
+  if (data.size() > kCachedContextInput) {
+    LARCH_ASSIGN_OR_RETURN(own, MakeCCtx(level, threads));
+    cctx = own.get();
+  } else {
+    LARCH_ASSIGN_OR_RETURN(cctx, ThreadCCtx(level, threads));
+  }
   if (dict != nullptr) LARCH_RETURN_IF_ERROR(RefDictionary(cctx, dict));
   // ZSTD_compress2 records the content size in the frame header, so
   // decoders can size buffers exactly and detect a frame whose content does

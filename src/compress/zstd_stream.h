@@ -24,6 +24,10 @@ using Sink = std::function<Status(ByteSpan)>;
 Result<Bytes> ZstdCompress(ByteSpan data, int level, int threads = 1,
                            const ZstdDictionary* dict = nullptr);
 
+// What compressing `size` bytes at `level` allocates (zstd's own estimate
+// of its context), so an applier can count it against its memory budget.
+uint64_t ZstdCompressMemory(int level, uint64_t size);
+
 // Decompresses a whole buffer of one or more frames. Fails with kCorruption
 // on malformed input and when the output would exceed `max_output`.
 Result<Bytes> ZstdDecompress(ByteSpan data, uint64_t max_output);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "src/base/heap_policy.h"
 #include "tools/larch/command.h"
 #include "tools/larch/exit_codes.h"
 #include "tools/larch/usage.h"
@@ -54,4 +55,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace larch::cli
 
-int main(int argc, char** argv) { return larch::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  larch::SetDeviceHeapPolicy();
+  return larch::cli::Main(argc, argv);
+}
