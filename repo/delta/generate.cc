@@ -279,23 +279,35 @@ struct RawPart {
   Bytes raw;
   std::vector<PartObject> objects;
   PartContent content = PartContent::kData;
+  bool streamed_patch = false;  // holds a patch the applier streams
 };
+
+// The applier streams a bsdiff or ELF patch of a file over the in-memory
+// limit (apply.cc InMemory), holding a patch block beside the part's decoder.
+bool StreamedPatch(const Planned& p) {
+  if (p.op != OpKind::kPatchBsdiff && p.op != OpKind::kPatchElf) return false;
+  return p.size > kMaxPatchInput || (p.base && p.base->size > kMaxPatchInput) ||
+         p.payload.size() > kMaxPatchSize;
+}
 
 std::vector<RawPart> Pack(const std::vector<Planned>& plan, uint64_t target) {
   std::vector<RawPart> parts;
   PartWriter w;
   std::vector<PartObject> objects;
   PartContent content = PartContent::kData;
+  bool streamed_patch = false;
   auto flush = [&] {
     if (w.op_count() == 0) return;
-    parts.push_back({w.Finish(), std::move(objects), content});
+    parts.push_back({w.Finish(), std::move(objects), content, streamed_patch});
     w = PartWriter();
     objects.clear();
+    streamed_patch = false;
   };
   // A part holds one kind of content, so a branch filter sees only code.
   for (const Planned& p : plan) {
     if (w.op_count() > 0 && (w.size() + p.payload.size() > target || p.content != content)) flush();
     content = p.content;
+    streamed_patch = streamed_patch || StreamedPatch(p);
     AddOp(w, p);
     objects.push_back({p.op, p.key});
   }
@@ -369,7 +381,8 @@ Result<GeneratedDelta> BuildDelta(const repo::Store& store, const GenerateOption
   for (const RawPart& part : raw) raw_bytes += part.raw.size();
   ProgressCounter compress_progress(options.progress, "compress", raw_bytes);
   LARCH_RETURN_IF_ERROR(ParallelFor(raw.size(), [&](size_t i) -> Status {
-    LARCH_ASSIGN_OR_RETURN(compressed[i], CompressPart(raw[i].raw, level, raw[i].content, options.xz_parts));
+    LARCH_ASSIGN_OR_RETURN(compressed[i], CompressPart(raw[i].raw, level, raw[i].content, options.xz_parts,
+                                                           raw[i].streamed_patch ? kStreamedPatchXzDict : kMaxXzDict));
     compress_progress.Add(raw[i].raw.size());
     return Status::Ok();
   }, options.threads));

@@ -6,11 +6,12 @@
 
 namespace larch::delta {
 
-Result<CompressedPart> CompressPart(ByteSpan raw, int level, PartContent content, bool allow_xz) {
+Result<CompressedPart> CompressPart(ByteSpan raw, int level, PartContent content, bool allow_xz,
+                                    uint32_t max_xz_dict) {
   CompressedPart best;
   LARCH_ASSIGN_OR_RETURN(best.bytes, CompressPartZstd(raw, level));
   if (!allow_xz) return best;
-  LARCH_ASSIGN_OR_RETURN(Bytes xz, CompressPartXz(raw, content));
+  LARCH_ASSIGN_OR_RETURN(Bytes xz, CompressPartXz(raw, content, max_xz_dict));
   if (xz.size() < best.bytes.size()) best = {PartCompression::kXz, std::move(xz)};
   return best;
 }

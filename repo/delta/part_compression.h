@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "repo/delta/byte_source.h"
+#include "repo/delta/limits.h"
 #include "repo/delta/part_content.h"
 #include "repo/delta/superblock.h"
 
@@ -23,9 +24,10 @@ struct CompressedPart {
   Bytes bytes;
 };
 
-// The smaller of zstd at `level` and (when `allow_xz`) xz; zstd on a tie,
-// since every Larch decodes it.
-Result<CompressedPart> CompressPart(ByteSpan raw, int level, PartContent content, bool allow_xz);
+// The smaller of zstd at `level` and (when `allow_xz`) xz with a dictionary
+// of at most `max_xz_dict`; zstd on a tie, since every Larch decodes it.
+Result<CompressedPart> CompressPart(ByteSpan raw, int level, PartContent content, bool allow_xz,
+                                    uint32_t max_xz_dict = kMaxXzDict);
 
 // A ByteSource of the part's uncompressed bytes: exactly
 // info.uncompressed_size of them, from one stream of info.compression.

@@ -20,9 +20,9 @@ constexpr size_t kInChunk = 64 << 10;
 constexpr uint64_t kXzStateSlack = 1u << 20;
 
 // A dictionary larger than the part is wasted memory on both sides.
-uint32_t DictFor(size_t raw_size) {
+uint32_t DictFor(size_t raw_size, uint32_t max_dict) {
   return static_cast<uint32_t>(
-      std::clamp<uint64_t>(raw_size, LZMA_DICT_SIZE_MIN, kMaxXzDict));
+      std::clamp<uint64_t>(raw_size, LZMA_DICT_SIZE_MIN, std::min(max_dict, kMaxXzDict)));
 }
 
 std::string Mib(uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB"; }
@@ -48,11 +48,11 @@ Status Verdict(lzma_ret rc, const lzma_stream& strm) {
 
 uint64_t XzPartMemLimit() { return kMaxXzDict + kXzStateSlack; }
 
-Result<Bytes> CompressPartXz(ByteSpan raw, PartContent content) {
+Result<Bytes> CompressPartXz(ByteSpan raw, PartContent content, uint32_t max_dict) {
   lzma_options_lzma lzma2;
   if (lzma_lzma_preset(&lzma2, 9 | LZMA_PRESET_EXTREME))
     return Status::IoError("part compression: xz: no preset");
-  lzma2.dict_size = DictFor(raw.size());
+  lzma2.dict_size = DictFor(raw.size(), max_dict);
   lzma_filter filters[3];
   size_t n = 0;
   if (content == PartContent::kX86Code) filters[n++] = {LZMA_FILTER_X86, nullptr};

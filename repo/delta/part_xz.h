@@ -15,11 +15,13 @@
 #include <memory>
 
 #include "repo/delta/byte_source.h"
+#include "repo/delta/limits.h"
 #include "repo/delta/part_content.h"
 
 namespace larch::delta {
 
-Result<Bytes> CompressPartXz(ByteSpan raw, PartContent content);
+// The dictionary is the part's size, at most `max_dict` (and kMaxXzDict).
+Result<Bytes> CompressPartXz(ByteSpan raw, PartContent content, uint32_t max_dict = kMaxXzDict);
 
 // What the decoder may allocate (kMaxXzDict plus liblzma's own state).
 uint64_t XzPartMemLimit();

@@ -99,6 +99,32 @@ TEST(PartXzTest, RefusesChecksOtherThanCrc32) {
                         StatusCode::kCorruption, "not CRC-32"));
 }
 
+// What decoding `xz` asks of a decoder limited to `limit` bytes.
+lzma_ret DecodeWithin(ByteSpan xz, uint64_t limit, size_t expected) {
+  lzma_stream strm = LZMA_STREAM_INIT;
+  EXPECT_EQ(lzma_stream_decoder(&strm, limit, 0), LZMA_OK);
+  Bytes out(expected);
+  strm.next_in = xz.data();
+  strm.avail_in = xz.size();
+  strm.next_out = out.data();
+  strm.avail_out = out.size();
+  lzma_ret rc = lzma_code(&strm, LZMA_FINISH);
+  lzma_end(&strm);
+  return rc;
+}
+
+// The dictionary (what a device allocates) is the part's size, capped by
+// what the caller allows: a part holding a streamed patch gets less.
+TEST(PartXzTest, TheDictionaryIsCappedWhereTheCallerSays) {
+  Bytes raw(24u << 20, 0);
+  Bytes wide = *CompressPartXz(raw, PartContent::kData);
+  Bytes narrow = *CompressPartXz(raw, PartContent::kData, kStreamedPatchXzDict);
+  const uint64_t limit = kStreamedPatchXzDict + (2u << 20);
+  EXPECT_EQ(DecodeWithin(narrow, limit, raw.size()), LZMA_STREAM_END);
+  EXPECT_EQ(DecodeWithin(wide, limit, raw.size()), LZMA_MEMLIMIT_ERROR);
+  EXPECT_EQ(DecodeWithin(wide, XzPartMemLimit(), raw.size()), LZMA_STREAM_END);
+}
+
 TEST(PartCompressionTest, KeepsTheSmallerAndRefusesUnknownKinds) {
   Bytes raw = Sample(200000);
   CompressedPart zstd_only = *CompressPart(raw, 19, PartContent::kData, false);
