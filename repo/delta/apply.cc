@@ -16,8 +16,8 @@
 #include "repo/delta/object_content.h"
 #include "repo/delta/part.h"
 #include "repo/delta/part_compression.h"
-#include "repo/delta/read_ahead_source.h"
 #include "repo/delta/part_xz.h"
+#include "repo/delta/read_ahead_source.h"
 #include "repo/delta/work_pool.h"
 #include "repo/delta/zstd_patch.h"
 #include "repo/file_object.h"
@@ -26,6 +26,7 @@
 #include "repo/transaction.h"
 #include "repo/trust/install_check.h"
 #include "repo/trust/signing.h"
+#include "src/compress/zstd_stream.h"
 #include "src/fs/atomic.h"
 
 namespace larch::delta {

@@ -54,7 +54,7 @@ struct BaseRead {
 };
 
 // Base reads this close together are made as one read ...
-constexpr uint64_t kSpanGap = 4096;
+constexpr uint64_t kSpanGap = 16384;
 // ... of at most this many bytes.
 constexpr uint64_t kMaxSpan = 1u << 20;
 
@@ -152,8 +152,10 @@ Status BlockReader::ReadBase(Bytes& out) {
     if (j == i + 1) {
       LARCH_RETURN_IF_ERROR(base_.ReadAt(first.base, MutableByteSpan(out.data() + first.out, first.len)));
     } else {
-      span_.resize(static_cast<size_t>(end - begin));
-      LARCH_RETURN_IF_ERROR(base_.ReadAt(begin, span_));
+      // Grown once, never shrunk: resizing up would zero it first.
+      const size_t n = static_cast<size_t>(end - begin);
+      if (span_.size() < n) span_.resize(n);
+      LARCH_RETURN_IF_ERROR(base_.ReadAt(begin, MutableByteSpan(span_.data(), n)));
       for (size_t k = i; k < j; ++k) {
         const BaseRead& r = reads_[k];
         std::memcpy(out.data() + r.out, span_.data() + (r.base - begin), r.len);
@@ -166,7 +168,7 @@ Status BlockReader::ReadBase(Bytes& out) {
 
 // out += the next out.size() diff bytes of the patch.
 Status BlockReader::AddDiff(MutableByteSpan out) {
-  chunk_.resize(std::min(kBaseChunk, out.size()));
+  if (chunk_.size() < kBaseChunk) chunk_.resize(kBaseChunk);
   for (size_t done = 0; done < out.size();) {
     size_t n = std::min(chunk_.size(), out.size() - done);
     LARCH_RETURN_IF_ERROR(ReadExactly(patch_, MutableByteSpan(chunk_.data(), n)));
@@ -179,7 +181,7 @@ Status BlockReader::AddDiff(MutableByteSpan out) {
 // The same for diff bytes in sparse form: only the literal stretches are
 // added; the zeros cost nothing.
 Status BlockReader::AddSparse(SparseDiffReader& diff, MutableByteSpan out) {
-  chunk_.resize(kBaseChunk);
+  if (chunk_.size() < kBaseChunk) chunk_.resize(kBaseChunk);
   for (size_t done = 0; done < out.size();) {
     const size_t want = std::min(chunk_.size(), out.size() - done);
     LARCH_ASSIGN_OR_RETURN(SparseDiffReader::Stretch s, diff.Take(MutableByteSpan(chunk_.data(), want)));
