@@ -253,7 +253,10 @@ void BlockWriter::Add(Control c) {
       continue;
     }
     Control piece = c;
-    if (c.diff_len >= room) {
+    // A run whose diff bytes end exactly at the block's end, with no extra
+    // bytes, goes whole with its seek (splitting it there dropped the seek:
+    // every later run read the wrong place of the base).
+    if (c.diff_len > room || (c.diff_len == room && c.extra_len > 0)) {
       piece = {room, 0, 0};
       c.diff_len -= room;
     } else if (c.diff_len + c.extra_len > room) {

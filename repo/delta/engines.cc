@@ -51,6 +51,24 @@ Result<std::optional<PatchCandidate>> ElfCandidate(ByteSpan base, ByteSpan targe
   return std::optional<PatchCandidate>(PatchCandidate{OpKind::kPatchElf, std::move(patch).value(), size});
 }
 
+// Whether `patch` rebuilds `target` from `base`, checked as a device would
+// apply it (block by block, compared as produced: no second copy of a big
+// target). A patch that does not is never handed out.
+bool Reproduces(ByteSpan base, ByteSpan patch, ByteSpan target) {
+  SpanRandomAccess old(base);
+  SpanSource src(patch);
+  uint64_t at = 0;
+  Status s = BsdiffApplyStream(old, src, target.size(), [&](ByteSpan block) -> Status {
+    if (block.size() > target.size() - at || !std::equal(block.begin(), block.end(), target.begin() + at))
+      return Status::Corruption("differs");
+    at += block.size();
+    return Status::Ok();
+  }, kMaxBsdiffBlockControls);
+  uint8_t more;
+  Result<size_t> after = src.Read(MutableByteSpan(&more, 1));
+  return s.ok() && at == target.size() && after.ok() && *after == 0;
+}
+
 }  // namespace
 
 Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, PatchFeatures features) {
@@ -65,6 +83,8 @@ Result<std::vector<PatchCandidate>> MakePatches(ByteSpan base, ByteSpan target, 
     out.push_back({OpKind::kPatchZstd, std::move(zpatch), zsize});
   }
   Result<Bytes> bpatch = BsdiffCreate(base, target);
+  if (bpatch.ok() && !Reproduces(base, *bpatch, target))
+    bpatch = Status::Unsupported("bsdiff: the patch does not reproduce the target");
   if (bpatch.ok()) {
     if (features.elf) {
       LARCH_ASSIGN_OR_RETURN(std::optional<PatchCandidate> epatch, ElfCandidate(base, target, *bpatch));

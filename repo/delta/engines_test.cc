@@ -150,6 +150,41 @@ TEST(BsdiffTest, APieceWiseScanReproducesTheTargetAtAboutTheSameSize) {
   EXPECT_FALSE(BsdiffCreate(base, target, DiffForm::kCompatible, 0).ok());
 }
 
+// Found on webkit2gtk (a 92 MB library with one small change): pieces of
+// a target equal to the base, each seam seeking back to the base's start.
+TEST(BsdiffTest, APieceWiseScanOfANearlyEqualFileAppliesAcrossBlocks) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base = B(Binary(1, 400000));
+  Bytes target = base;
+  target[100000] ^= 0x5a;
+  for (size_t piece : {size_t{20000}, size_t{65536}, target.size()}) {
+    Bytes patch = *BsdiffCreate(base, target, DiffForm::kSparse, piece);
+    auto back = BsdiffApply(base, patch, target.size());
+    ASSERT_TRUE(back.ok()) << "piece " << piece << ": " << back.status().ToString();
+    EXPECT_EQ(*back, target);
+  }
+}
+
+// A run whose diff bytes end exactly at a block's end, with no extra
+// bytes, must keep its seek: found on webkit2gtk, whose 16 MiB scan pieces
+// each end in such a run (the patch applied with "run outside the base").
+TEST(BsdiffTest, ARunEndingExactlyAtABlocksEndKeepsItsSeek) {
+  if (!HaveSuffixSort()) GTEST_SKIP() << "libdivsufsort not available";
+  Bytes base(2 * kMaxBsdiffBlock + 4096);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (uint8_t& b : base) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    b = static_cast<uint8_t>(x);
+  }
+  Bytes target = base;
+  target[target.size() - 100] ^= 1;
+  // One piece per block: each piece's last run ends at a block's end.
+  Bytes patch = *BsdiffCreate(base, target, DiffForm::kCompatible, kMaxBsdiffBlock);
+  auto back = BsdiffApply(base, patch, target.size());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, target);
+}
+
 // Counts the reads an applier makes of the base.
 class CountingAccess : public RandomAccess {
  public:
