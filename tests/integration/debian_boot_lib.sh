@@ -10,7 +10,7 @@
 DEBIAN_BOOT_SUITE=bookworm
 DEBIAN_BOOT_PACKAGES=(
     systemd-sysv udev kmod linux-image-amd64 initramfs-tools busybox zstd
-    libssl3 libzstd1 libcurl4 libfmt9 libsqlite3-0 libattr1 libdivsufsort3 zlib1g
+    libssl3 libzstd1 libcurl4 libfmt9 libsqlite3-0 libattr1 libdivsufsort3 zlib1g libfsverity0
 )
 # Downloaded (not installed) into the base's dracut-debs/: the dracut
 # variant swaps initramfs-tools for it (they conflict) without a download.
