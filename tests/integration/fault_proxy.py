@@ -148,6 +148,8 @@ class Proxy:
         self.actions = {}
         self.dirty = True
         self.rate = args.rate
+        # Paced writes go in pieces of 1/50 s worth (1 kB to CHUNK).
+        self.piece = int(max(1024, min(CHUNK, self.rate // 50))) if self.rate else CHUNK
         self.tokens = 0.0
         self.last_refill = time.monotonic()
         self.bucket_lock = asyncio.Lock()
@@ -190,8 +192,10 @@ class Proxy:
         async with self.bucket_lock:
             while True:
                 now = time.monotonic()
-                # A burst of at most 50 ms worth of bytes.
-                self.tokens = min(self.tokens + (now - self.last_refill) * self.rate, max(self.rate / 20, CHUNK))
+                # A burst of at most 50 ms worth of bytes (or one piece,
+                # if that is more). Not CHUNK: at 16 kB/s that was a whole
+                # second's worth at the start of every connection.
+                self.tokens = min(self.tokens + (now - self.last_refill) * self.rate, max(self.rate / 20, self.piece))
                 self.last_refill = now
                 if self.tokens >= n:
                     self.tokens -= n
@@ -201,9 +205,7 @@ class Proxy:
     async def send(self, writer, data, body=False, acc=None):
         """Write data to a client; acc[0] (if given) counts what was written."""
         view = memoryview(data)
-        piece = CHUNK
-        if self.rate:
-            piece = int(max(1024, min(CHUNK, self.rate // 50)))
+        piece = self.piece
         for start in range(0, len(view), piece):
             part = view[start:start + piece]
             if self.rate:
