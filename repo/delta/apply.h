@@ -71,6 +71,10 @@ struct ApplyStats {
   uint64_t bytes_received = 0;  // compressed part bytes
   uint64_t objects_written = 0;
   uint64_t objects_present = 0;  // already in the store
+  // Patches streamed from the part, with nothing else in flight, and
+  // patches streamed by a worker beside the decoder.
+  uint64_t patches_streamed_inline = 0;
+  uint64_t patches_streamed_by_workers = 0;
 };
 
 // Reads and checks the superblock of `source` (step 1 only).

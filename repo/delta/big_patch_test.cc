@@ -1,9 +1,12 @@
 // File: repo/delta/big_patch_test.cc
 // Files over kMaxPatchInput: patched by bsdiff and applied as a stream
 // (base read in place or from a decompressed copy, target spooled), into
-// both store modes; and a wrong base, a truncated, an altered and a padded
-// patch refused with the store exactly as before.
+// both store modes, by a worker (the patch read out of the part first) and
+// without workers (the patch streamed from the part); and a wrong base, a
+// truncated, an altered and a padded patch refused with the store exactly
+// as before.
 #include <algorithm>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -29,7 +32,8 @@ const PartObject* BigOp(const GeneratedDelta& d, const ObjectKey& key) {
 
 // One publisher and delta for every case (a 10 MiB suffix sort each time
 // would add up); each case edits its own copy and has its own device.
-class BigPatchTest : public ::testing::TestWithParam<StoreMode> {
+// Parameters: the device's store mode, the applier's worker threads.
+class BigPatchTest : public ::testing::TestWithParam<std::tuple<StoreMode, unsigned>> {
  protected:
   static void SetUpTestSuite() {
     pub_ = new Publisher(StoreMode::kArchive, true);
@@ -41,12 +45,15 @@ class BigPatchTest : public ::testing::TestWithParam<StoreMode> {
   }
 
   void SetUp() override {
-    if (GetParam() == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
+    if (mode() == StoreMode::kBare && ::geteuid() != 0) GTEST_SKIP() << "bare stores need root";
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     name_ = std::string(info->name());
     std::replace(name_.begin(), name_.end(), '/', '-');
-    device = pub_->Device("device-" + name_, GetParam());
+    device = pub_->Device("device-" + name_, mode());
   }
+
+  StoreMode mode() const { return std::get<0>(GetParam()); }
+  unsigned threads() const { return std::get<1>(GetParam()); }
 
   // Lets `edit` change the big file's patch operation.
   template <typename Edit>
@@ -54,7 +61,7 @@ class BigPatchTest : public ::testing::TestWithParam<StoreMode> {
     EditObjectOp(d, FileKeyAt(*pub_->store, pub_->v2, kBigPath), OpKind::kPatchBsdiff, edit);
   }
 
-  void ExpectRefused(const std::string& needle) { ExpectApplyRefused(*pub_, *device, name_, d, needle); }
+  void ExpectRefused(const std::string& needle) { ExpectApplyRefused(*pub_, *device, name_, d, needle, threads()); }
 
   ObjectId V1File(const std::string& path) { return FileKeyAt(*pub_->store, pub_->v1, path).id; }
 
@@ -76,7 +83,10 @@ TEST_P(BigPatchTest, BigFileTravelsAsABsdiffPatchAndAppliesInBothModes) {
   // 10 MiB of pseudo-random bytes; what changed is a few hundred kB at most.
   EXPECT_LT(d.stats.parts_bytes, 400000u);
   auto source = Publish(pub_->dir, "delta-" + name_, d);
-  Must(ApplyDelta(*device, *source, Unverified()));
+  ApplyStats stats = Must(ApplyDelta(*device, *source, Unverified(threads())));
+  // With workers the patch (a few hundred kB) is held and streamed by one.
+  EXPECT_EQ(stats.patches_streamed_inline, threads() == 0 ? 1u : 0u);
+  EXPECT_EQ(stats.patches_streamed_by_workers, threads() == 0 ? 0u : 1u);
   auto ref = Must(ReadRef(*device, kBranch));
   ASSERT_TRUE(ref.has_value());
   EXPECT_EQ(*ref, pub_->v2);
@@ -121,9 +131,11 @@ TEST_P(BigPatchTest, BytesAfterTheLastBlock) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, BigPatchTest,
-                         ::testing::Values(StoreMode::kArchive, StoreMode::kBare),
-                         [](const ::testing::TestParamInfo<StoreMode>& param_info) {
-                           return std::string(StoreModeName(param_info.param));
+                         ::testing::Combine(::testing::Values(StoreMode::kArchive, StoreMode::kBare),
+                                            ::testing::Values(0u, 4u)),
+                         [](const auto& param_info) {
+                           return std::string(StoreModeName(std::get<0>(param_info.param))) +
+                                  (std::get<1>(param_info.param) == 0 ? "_inline" : "_workers");
                          });
 
 }  // namespace

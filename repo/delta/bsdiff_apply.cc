@@ -55,8 +55,7 @@ struct BaseRead {
 
 // Base reads this close together are made as one read ...
 constexpr uint64_t kSpanGap = 16384;
-// ... of at most this many bytes.
-constexpr uint64_t kMaxSpan = 1u << 20;
+// ... of at most kMaxBsdiffSpan bytes.
 
 class BlockReader {
  public:
@@ -146,7 +145,7 @@ Status BlockReader::ReadBase(Bytes& out) {
     for (; j < reads_.size(); ++j) {
       const BaseRead& r = reads_[j];
       uint64_t new_end = std::max(end, r.base + r.len);
-      if (r.base > end + kSpanGap || new_end - begin > kMaxSpan) break;
+      if (r.base > end + kSpanGap || new_end - begin > kMaxBsdiffSpan) break;
       end = new_end;
     }
     if (j == i + 1) {

@@ -172,9 +172,10 @@ void EditOps(GeneratedDelta& d, Edit edit) {
   Reseal(d);
 }
 
-inline ApplyOptions Unverified() {
+inline ApplyOptions Unverified(unsigned threads = ApplyOptions{}.threads) {
   ApplyOptions o;
   o.ref = kBranch;
+  o.threads = threads;
   return o;
 }
 
@@ -197,10 +198,11 @@ void EditObjectOp(GeneratedDelta& d, const ObjectKey& key, OpKind kind, Edit edi
 // Applying `d` (published as <pub dir>/bad-<name>) to `device`, which holds
 // v1, fails with kCorruption mentioning `needle` and changes nothing.
 inline void ExpectApplyRefused(const Publisher& pub, Store& device, const std::string& name,
-                               const GeneratedDelta& d, const std::string& needle) {
+                               const GeneratedDelta& d, const std::string& needle,
+                               unsigned threads = ApplyOptions{}.threads) {
   auto before = SnapshotTree(device.path());
   auto source = Publish(pub.dir, "bad-" + name, d);
-  EXPECT_TRUE(FailsWith(ApplyDelta(device, *source, Unverified()), StatusCode::kCorruption, needle));
+  EXPECT_TRUE(FailsWith(ApplyDelta(device, *source, Unverified(threads)), StatusCode::kCorruption, needle));
   EXPECT_EQ(SnapshotTree(device.path()), before);
   EXPECT_EQ(*Must(ReadRef(device, kBranch)), pub.v1);
 }

@@ -55,6 +55,9 @@ inline constexpr uint64_t kMaxBsdiffPatch = UINT32_MAX;
 // controls (16 bytes each in memory).
 inline constexpr uint64_t kMaxBsdiffBlock = kMaxPatchInput;
 inline constexpr uint32_t kMaxBsdiffBlockControls = 1u << 18;
+// The applier reads a block's base bytes in spans of at most this many
+// bytes (runs close together in the base joined into one read).
+inline constexpr uint64_t kMaxBsdiffSpan = 1u << 20;
 // A dirtree or dirmeta sent whole: the store's own cap on metadata.
 inline constexpr uint32_t kMaxMetaObject = repo::kMaxMetadataObjectSize;
 

@@ -38,6 +38,8 @@ class WorkPool {
   // part, when the pool is idle, from the memory the part's decoder needs).
   void SetBudget(uint64_t budget);
   uint64_t budget();
+  // Whether tasks run beside the caller (threads > 0).
+  bool parallel() const { return !threads_.empty(); }
 
  private:
   struct Job {
