@@ -19,7 +19,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +42,9 @@ struct DirEntry {
   unsigned char type;  // DT_REG, DT_DIR, DT_LNK, ... (DT_UNKNOWN possible)
   ino_t ino;
 };
+
+// The root digest fs-verity reports for a sealed file (SHA-256).
+using VerityDigest = std::array<uint8_t, 32>;
 
 enum class RenameMode {
   kReplace,    // rename(2): atomically replaces an existing target
@@ -113,6 +118,19 @@ class Fs {
                           const Xattr& xattr) = 0;
   // Free bytes for an unprivileged writer on the filesystem holding fd.
   virtual Result<uint64_t> FreeSpace(int fd) = 0;
+
+  // --- fs-verity (docs/verity.md) ---
+  // Seals the regular file open read-only at `fd` (no writer may have it
+  // open): SHA-256, 4096-byte blocks, no salt, the parameters of
+  // crypto::ComputeFsVerityDigest. From then on the kernel checks every
+  // page read from it against its Merkle tree, and no one can write it.
+  // kUnsupported when the kernel or the filesystem cannot seal (ENOTTY,
+  // EOPNOTSUPP: no CONFIG_FS_VERITY, or ext4 without the verity feature);
+  // a file sealed already is Ok.
+  virtual Status EnableVerity(int fd) = 0;
+  // The digest the kernel reports for the file at `fd`, in constant time;
+  // nullopt when the file is not sealed or the filesystem cannot seal.
+  virtual Result<std::optional<VerityDigest>> MeasureVerity(int fd) = 0;
 };
 
 // The process-wide PosixFs. Never null.

@@ -51,6 +51,8 @@ class FsWrapper : public Fs {
   Result<Xattrs> GetXattrs(int d, const std::string& n) override { return target_->GetXattrs(d, n); }
   Status SetXattr(int d, const std::string& n, const Xattr& x) override { return target_->SetXattr(d, n, x); }
   Result<uint64_t> FreeSpace(int fd) override { return target_->FreeSpace(fd); }
+  Status EnableVerity(int fd) override { return target_->EnableVerity(fd); }
+  Result<std::optional<VerityDigest>> MeasureVerity(int fd) override { return target_->MeasureVerity(fd); }
 
  private:
   Fs* target_;

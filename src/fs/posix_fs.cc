@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fsverity.h>
 #include <stdio.h>  // renameat2
+#include <sys/ioctl.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -372,6 +374,46 @@ Result<uint64_t> PosixFs::FreeSpace(int fd) {
   if (::fstatvfs(fd, &sv) != 0) return Errno("fstatvfs", "");
   // f_bavail, not f_bfree: blocks reserved for root are not ours to plan on.
   return static_cast<uint64_t>(sv.f_bavail) * static_cast<uint64_t>(sv.f_frsize);
+}
+
+namespace {
+
+// What the kernel answers when it, or the filesystem, has no fs-verity:
+// ENOTTY (no CONFIG_FS_VERITY, or a filesystem without the ioctl) or
+// EOPNOTSUPP (ext4 without the verity feature, tmpfs).
+bool NoVerity(int err) { return err == ENOTTY || err == EOPNOTSUPP; }
+
+}  // namespace
+
+Status PosixFs::EnableVerity(int fd) {
+  struct fsverity_enable_arg arg = {};
+  arg.version = 1;
+  arg.hash_algorithm = FS_VERITY_HASH_ALG_SHA256;
+  arg.block_size = 4096;
+  while (::ioctl(fd, FS_IOC_ENABLE_VERITY, &arg) != 0) {
+    if (errno == EINTR) continue;
+    if (errno == EEXIST) return Status::Ok();  // sealed already
+    if (NoVerity(errno)) return Status::Unsupported("this filesystem cannot seal files with fs-verity");
+    return Errno("FS_IOC_ENABLE_VERITY", "");
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<VerityDigest>> PosixFs::MeasureVerity(int fd) {
+  // struct fsverity_digest ends in the digest's bytes (a flexible array).
+  alignas(struct fsverity_digest) uint8_t buf[sizeof(struct fsverity_digest) + 64] = {};
+  auto* arg = reinterpret_cast<struct fsverity_digest*>(buf);
+  arg->digest_size = 64;
+  if (::ioctl(fd, FS_IOC_MEASURE_VERITY, arg) != 0) {
+    if (errno == ENODATA || NoVerity(errno)) return std::optional<VerityDigest>();
+    return Errno("FS_IOC_MEASURE_VERITY", "");
+  }
+  if (arg->digest_algorithm != FS_VERITY_HASH_ALG_SHA256 || arg->digest_size != 32)
+    return Status::Corruption("sealed with fs-verity hash algorithm " +
+                              std::to_string(arg->digest_algorithm) + ", not SHA-256");
+  VerityDigest out;
+  std::copy_n(buf + sizeof(struct fsverity_digest), out.size(), out.begin());
+  return std::optional<VerityDigest>(out);
 }
 
 Fs* DefaultFs() {

@@ -44,6 +44,8 @@ class PosixFs : public Fs {
   Result<Xattrs> GetXattrs(int dirfd, const std::string& name) override;
   Status SetXattr(int dirfd, const std::string& name, const Xattr& xattr) override;
   Result<uint64_t> FreeSpace(int fd) override;
+  Status EnableVerity(int fd) override;
+  Result<std::optional<VerityDigest>> MeasureVerity(int fd) override;
 };
 
 }  // namespace larch::fs

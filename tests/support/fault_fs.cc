@@ -510,6 +510,11 @@ Result<Xattrs> FaultFs::GetXattrs(int dirfd, const std::string& name) {
   return target()->GetXattrs(dirfd, name);
 }
 
+Result<std::optional<VerityDigest>> FaultFs::MeasureVerity(int fd) {
+  LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "measure verity"));
+  return target()->MeasureVerity(fd);
+}
+
 Result<uint64_t> FaultFs::FreeSpace(int fd) {
   LARCH_RETURN_IF_ERROR(CheckAlive(*state_, "free space"));
   return target()->FreeSpace(fd);
@@ -644,6 +649,14 @@ Status FaultFs::Rmdir(int dirfd, const std::string& name) {
   std::lock_guard<std::mutex> lock(state_->mu);
   LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "rmdir"));
   return target()->Rmdir(dirfd, name);
+}
+
+// The kernel seals a file atomically (the Merkle tree is written, then the
+// flag set in one journalled step): a crash leaves it sealed or not.
+Status FaultFs::EnableVerity(int fd) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  LARCH_RETURN_IF_ERROR(BeginMutation(*state_, "enable verity"));
+  return target()->EnableVerity(fd);
 }
 
 Status FaultFs::FChmod(int fd, mode_t mode) {
