@@ -100,8 +100,7 @@ class Applier {
   Status Patch(const OpHead& head, const Bytes& patch);
   Status StreamNewToFile(PartReader& reader, const OpHead& head);
   Status StreamPatch(PartReader& reader, const OpHead& head, const repo::FileHeader& base);
-  Status StreamPatchFrom(ByteSource& patch, const OpHead& head, const repo::FileHeader& base,
-                         const std::function<Status()>& consumed);
+  Status StreamPatchFrom(ByteSource& patch, const OpHead& head, const repo::FileHeader& base);
   uint64_t StreamCost(const OpHead& head) const;
   // Writes what `produce` hands its sink to a plain file next to the staged
   // object, hashing it on the way: true when it matches the object's id.
@@ -497,11 +496,7 @@ Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::
     }
     return pool_.Submit(cost, [this, head, base, payload = std::move(payload)] {
       SpanSource patch(payload);
-      return StreamPatchFrom(patch, head, base, [&]() -> Status {
-        uint8_t more;
-        LARCH_ASSIGN_OR_RETURN(size_t n, patch.Read(MutableByteSpan(&more, 1)));
-        return n == 0 ? Status::Ok() : Status::Corruption("patch: stream lengths do not match");
-      });
+      return StreamPatchFrom(patch, head, base);
     });
   }
   // Nothing else in flight meanwhile: the budget holds with a big patch too.
@@ -511,10 +506,7 @@ Status Applier::StreamPatch(PartReader& reader, const OpHead& head, const repo::
     ++stats_.patches_streamed_inline;
   }
   PayloadSource patch(reader);
-  return StreamPatchFrom(patch, head, base, [&]() -> Status {
-    if (reader.payload_left() != 0) return Status::Corruption("patch: stream lengths do not match");
-    return Status::Ok();
-  });
+  return StreamPatchFrom(patch, head, base);
 }
 
 Status Applier::Patch(const OpHead& head, const Bytes& patch) {
@@ -531,10 +523,9 @@ Status Applier::Patch(const OpHead& head, const Bytes& patch) {
 // The base is read where the runs point (BaseFile), the patch pulled as
 // the blocks need it, and the target spooled and hashed as produced:
 // memory is one bsdiff block, whatever the file's size. An ELF patch first
-// rewrites the base into a scratch file in tmp/ and reads that. `consumed`
-// checks that the patch held nothing more.
-Status Applier::StreamPatchFrom(ByteSource& patch, const OpHead& head, const repo::FileHeader& base,
-                                const std::function<Status()>& consumed) {
+// rewrites the base into a scratch file in tmp/ and reads that. `patch`
+// ends where the payload does, and must hold nothing past the last block.
+Status Applier::StreamPatchFrom(ByteSource& patch, const OpHead& head, const repo::FileHeader& base) {
   LARCH_ASSIGN_OR_RETURN(std::unique_ptr<BaseFile> file, BaseFile::Open(store_, head.base, base));
   std::string tmp = repo::Transaction::StagedName(head.key) + ".content";
   Result<bool> match = Spool(head, tmp, [&](const compress::Sink& sink) -> Status {
@@ -547,7 +538,10 @@ Status Applier::StreamPatchFrom(ByteSource& patch, const OpHead& head, const rep
       LARCH_RETURN_IF_ERROR(BsdiffApplyStream(file->data(), patch, head.header.size, sink,
                                               kMaxBsdiffBlockControls));
     }
-    return consumed();
+    uint8_t more;
+    LARCH_ASSIGN_OR_RETURN(size_t n, patch.Read(MutableByteSpan(&more, 1)));
+    if (n != 0) return Status::Corruption("patch: stream lengths do not match");
+    return Status::Ok();
   });
   file.reset();  // an archive store's decompressed copy goes now
   if (match.ok() && *match) return StageSpooled(head, tmp);

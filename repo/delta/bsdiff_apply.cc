@@ -54,9 +54,9 @@ struct BaseRead {
   uint32_t len;
 };
 
-// Base reads this close together are made as one read ...
+// Base reads this close together are made as one read (of at most
+// kMaxBsdiffSpan bytes).
 constexpr uint64_t kSpanGap = 16384;
-// ... of at most kMaxBsdiffSpan bytes.
 
 class BlockReader {
  public:
@@ -83,7 +83,8 @@ class BlockReader {
   int64_t old_pos_ = 0;  // carried across blocks
   Bytes chunk_, span_;
   // The block's output. Not a vector: every byte of it is written, and
-  // zeroing 8 MiB first (resize) was a tenth of qemu-system-x86's apply.
+  // zeroing 8 MiB first (resize) was a tenth of qemu-system-x86's apply
+  // in perf (page faults included).
   std::unique_ptr<uint8_t[]> out_;
   size_t out_capacity_ = 0;
 };
