@@ -5,6 +5,7 @@
 
 #include "repo/checkout.h"
 #include "repo/refs.h"
+#include "repo/verity_seal.h"
 #include "src/fs/atomic.h"
 
 namespace larch::deploy {
@@ -43,6 +44,12 @@ Status Builder::Checkout() {
   options.sync = false;  // Publish() syncs once for everything
   options.progress = req_.progress;
   std::string target = sysroot_.path() + "/ostree/deploy/" + req_.id.os + "/deploy/" + stage_;
+  // Every object is checked before it is linked: a hard link shares the
+  // inode, so a damaged object would be in this deployment and in every
+  // other that links it. Sealed objects cost a constant-time measure
+  // against the signed list; others are re-hashed (repo/verity_seal.h).
+  LARCH_RETURN_IF_ERROR(repo::CheckCommitFiles(sysroot_.store(), req_.source->id)
+                            .WithContext("refusing to deploy " + req_.source->id.Hex()));
   return repo::CheckoutCommit(sysroot_.store(), req_.source->id, target, options).status();
 }
 

@@ -29,7 +29,10 @@ Status EnsureStore(fs::Fs& fs, int ostree_fd, const std::string& real) {
   Result<UniqueFd> repo = fs.OpenDirPath(ostree_fd, "repo");
   if (repo.ok() && fs.Stat(repo->get(), "config").ok()) return Status::Ok();
   LARCH_RETURN_IF_ERROR(fs::RemoveTree(fs, ostree_fd, "repo"));
-  return repo::Store::Create(fs, real + "/ostree/repo", repo::StoreConfig{repo::StoreMode::kBare, 3, 0});
+  // Sealing costs nothing where the filesystem cannot, and where it can,
+  // it is what makes a changed /usr file fail to read (docs/verity.md).
+  return repo::Store::Create(fs, real + "/ostree/repo",
+                             repo::StoreConfig{repo::StoreMode::kBare, 3, 0, repo::VerityMode::kOpportunistic});
 }
 
 Status EnsureLockFile(fs::Fs& fs, int ostree_fd) {
@@ -81,6 +84,11 @@ Result<std::unique_ptr<Sysroot>> Sysroot::Open(fs::Fs& fs, const std::string& pa
   s->ostree_ = std::move(ostree).value();
   s->boot_ = std::move(boot).value();
   LARCH_ASSIGN_OR_RETURN(s->store_, repo::Store::Open(fs, real + "/ostree/repo"));
+  // larch.conf's verity= governs the store for every operation on this
+  // sysroot. A larch.conf that does not parse is reported by the operation
+  // that needs its settings, not by every status query.
+  if (Result<SysrootConfig> config = s->ReadConfig(); config.ok() && config->verity)
+    s->store_->OverrideVerityMode(*config->verity);
   LARCH_ASSIGN_OR_RETURN(struct stat root_st, fs.FStat(s->root_.get()));
   LARCH_ASSIGN_OR_RETURN(struct stat boot_st, fs.FStat(s->boot_.get()));
   LARCH_ASSIGN_OR_RETURN(struct stat ostree_st, fs.FStat(s->ostree_.get()));

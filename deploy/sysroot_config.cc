@@ -69,11 +69,12 @@ std::string EncodeSysrootConfig(const SysrootConfig& c) {
   out += "boot-tries=" + std::to_string(c.boot_tries) + "\n";
   out += std::string("bootloader=") + BootloaderName(c.bootloader) + "\n";
   if (!c.kernel_args.empty()) out += "kernel-args=" + c.kernel_args + "\n";
+  if (c.verity) out += "verity=" + std::string(repo::VerityModeName(*c.verity)) + "\n";
   return out;
 }
 
 Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
-  LARCH_ASSIGN_OR_RETURN(KeyValues kv, ParseKeyValues(text, {"min-free-space", "boot-tries", "bootloader", "kernel-args"}, kWhat));
+  LARCH_ASSIGN_OR_RETURN(KeyValues kv, ParseKeyValues(text, {"min-free-space", "boot-tries", "bootloader", "kernel-args", "verity"}, kWhat));
   SysrootConfig c;
   if (auto it = kv.find("min-free-space"); it != kv.end()) LARCH_RETURN_IF_ERROR(ParseMinFree(it->second, c));
   if (auto it = kv.find("boot-tries"); it != kv.end()) {
@@ -91,6 +92,11 @@ Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
   if (auto it = kv.find("kernel-args"); it != kv.end()) {
     LARCH_RETURN_IF_ERROR(CheckKernelArgs(it->second));
     c.kernel_args = it->second;
+  }
+  if (auto it = kv.find("verity"); it != kv.end()) {
+    Result<repo::VerityMode> mode = repo::ParseVerityMode(it->second);
+    if (!mode.ok()) return Bad(mode.status().message());
+    c.verity = *mode;
   }
   return c;
 }

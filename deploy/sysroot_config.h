@@ -12,12 +12,18 @@
 //                              grub: also a grub.cfg for a GRUB without
 //                              blscfg (Debian's), read with configfile
 //   kernel-args=root=/dev/vda2 rw   put before larch= on every entry
+//   verity=opportunistic       off | opportunistic | required: whether the
+//                              store seals file objects with fs-verity as
+//                              they arrive (repo/store_config.h); when
+//                              absent, the store's own config decides
 // A missing file means the defaults above.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "repo/store_config.h"
 #include "src/base/result.h"
 #include "src/fs/fs.h"
 
@@ -32,6 +38,7 @@ struct SysrootConfig {
   uint32_t boot_tries = 3;
   Bootloader bootloader = Bootloader::kBls;
   std::string kernel_args;
+  std::optional<repo::VerityMode> verity;
   bool operator==(const SysrootConfig&) const = default;
 };
 

@@ -15,8 +15,9 @@ TEST(SysrootConfig, DefaultsAndRoundTrip) {
   SysrootConfig defaults = *DecodeSysrootConfig("");
   EXPECT_EQ(defaults, SysrootConfig{});
   EXPECT_EQ(MinFreeBytes(defaults, 1000000), 30000u);
-  SysrootConfig c{512ull << 20, 0, 5, Bootloader::kUboot, "root=/dev/mmcblk0p2 rw"};
-  EXPECT_EQ(EncodeSysrootConfig(c), "min-free-space=512M\nboot-tries=5\nbootloader=uboot\nkernel-args=root=/dev/mmcblk0p2 rw\n");
+  SysrootConfig c{512ull << 20, 0, 5, Bootloader::kUboot, "root=/dev/mmcblk0p2 rw", repo::VerityMode::kRequired};
+  EXPECT_EQ(EncodeSysrootConfig(c),
+            "min-free-space=512M\nboot-tries=5\nbootloader=uboot\nkernel-args=root=/dev/mmcblk0p2 rw\nverity=required\n");
   EXPECT_EQ(*DecodeSysrootConfig(EncodeSysrootConfig(c)), c);
   EXPECT_EQ(MinFreeBytes(c, 1000), 512ull << 20);
   EXPECT_EQ(DecodeSysrootConfig("# comment\n\nmin-free-space=7\n")->min_free_bytes, 7u);
@@ -25,7 +26,8 @@ TEST(SysrootConfig, DefaultsAndRoundTrip) {
 TEST(SysrootConfig, RefusesWhatItDoesNotKnow) {
   for (const char* bad : {"min-free-space=3%%\n", "min-free-space=-1\n", "min-free-space=1P\n", "min-free-space=2048T\n",
                           "boot-tries=0\n", "boot-tries=100\n", "bootloader=grub2\n", "kernel-args=larch=/x\n", "colour=blue\n",
-                          "boot-tries=3\nboot-tries=3\n", "boot-tries=3", "boot-tries = 3\n", "boot-tries=3\r\n"}) {
+                          "boot-tries=3\nboot-tries=3\n", "boot-tries=3", "boot-tries = 3\n", "boot-tries=3\r\n",
+                          "verity=on\n", "verity=\n"}) {
     EXPECT_EQ(DecodeSysrootConfig(bad).status().code(), StatusCode::kCorruption) << bad;
   }
   EXPECT_EQ(DecodeSysrootConfig("bootloader=grub\n")->bootloader, Bootloader::kGrub);

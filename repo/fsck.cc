@@ -1,5 +1,8 @@
 #include "repo/fsck.h"
 
+#include <sys/stat.h>
+
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -7,15 +10,61 @@
 #include "repo/file_object.h"
 #include "repo/reachability.h"
 #include "repo/refs.h"
+#include "repo/verity_seal.h"
 #include "src/base/parallel.h"
 
 namespace larch::repo {
 
 namespace {
 
-Status VerifyObject(const Store& store, const ObjectKey& key) {
+// The digests every present verity list gives, by file object id. Two lists
+// that disagree about one object are a problem: a digest is a function of
+// the content, and the content is the id's.
+VerityDigests PresentDigests(const Store& store, const std::vector<ObjectKey>& keys, FsckReport& report) {
+  VerityDigests digests;
+  for (const ObjectKey& key : keys) {
+    if (key.type != ObjectType::kVerityList) continue;
+    Result<VerityList> list = store.ReadVerityList(key.id);
+    if (!list.ok()) continue;  // reported with the object itself
+    for (const VerityEntry& e : list->entries) {
+      auto [it, fresh] = digests.emplace(e.file, e.digest);
+      if (!fresh && it->second != e.digest)
+        report.problems.push_back(Store::ObjectRelPath(key) + ": gives file " + e.file.Hex() +
+                                  " another fs-verity digest than another list does");
+    }
+  }
+  return digests;
+}
+
+// A file object of a bare store: its seal (when sealed) against the listed
+// digest, then its content re-hashed unless the seal settles it.
+Status VerifyFile(const Store& store, const ObjectId& id, const VerityDigests& digests,
+                  const FsckOptions& options, std::atomic<uint64_t>& sealed) {
+  if (store.mode() == StoreMode::kBare) {
+    fs::Fs& fs = store.fs();
+    const ObjectKey key{id, ObjectType::kFile};
+    const std::string name = Store::ObjectFileName(key);
+    Result<struct stat> st = fs.Stat(store.ObjectDirFd(id), name);
+    if (st.ok() && S_ISREG(st->st_mode)) {
+      LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.OpenRead(store.ObjectDirFd(id), name));
+      LARCH_ASSIGN_OR_RETURN(std::optional<fs::VerityDigest> seal, fs.MeasureVerity(fd.get()));
+      if (seal) {
+        ++sealed;
+        auto it = digests.find(id);
+        if (it != digests.end() && *seal != it->second)
+          return Status::Corruption(Store::ObjectRelPath(key) + ": sealed with fs-verity digest " + HexDigest(*seal) +
+                                    ", but a commit's verity list gives " + HexDigest(it->second));
+        if (it != digests.end() && options.seals_only) return Status::Ok();
+      }
+    }
+  }
+  return VerifyFileObject(store, id);
+}
+
+Status VerifyObject(const Store& store, const ObjectKey& key, const VerityDigests& digests,
+                    const FsckOptions& options, std::atomic<uint64_t>& sealed) {
   switch (key.type) {
-    case ObjectType::kFile: return VerifyFileObject(store, key.id);
+    case ObjectType::kFile: return VerifyFile(store, key.id, digests, options, sealed);
     case ObjectType::kDirTree: return store.ReadDirTree(key.id).status();
     case ObjectType::kDirMeta: return store.ReadDirMeta(key.id).status();
     case ObjectType::kCommit: return store.ReadCommit(key.id).status();
@@ -95,11 +144,13 @@ Result<FsckReport> Fsck(const Store& store, const FsckOptions& options) {
   LARCH_ASSIGN_OR_RETURN(std::vector<ObjectKey> keys, store.ListObjects());
   FsckReport report;
   report.objects = keys.size();
+  const VerityDigests digests = PresentDigests(store, keys, report);
+  std::atomic<uint64_t> sealed{0};
   std::vector<Status> results(keys.size());
   LARCH_RETURN_IF_ERROR(ParallelFor(
       keys.size(),
       [&](size_t i) {
-        results[i] = VerifyObject(store, keys[i]);
+        results[i] = VerifyObject(store, keys[i], digests, options, sealed);
         return Status::Ok();
       },
       options.threads));
@@ -114,6 +165,7 @@ Result<FsckReport> Fsck(const Store& store, const FsckOptions& options) {
       report.problems.push_back(msg);
     }
   }
+  report.sealed = sealed.load();
   CheckCommits(store, keys, good, report);
   CheckRefs(store, good, report);
   CheckDictionaries(store, report);

@@ -80,6 +80,7 @@ Result<std::unique_ptr<Store>> Store::Open(fs::Fs& fs, const std::string& path) 
   Result<StoreConfig> parsed = DecodeStoreConfig(AsStringView(*config));
   if (!parsed.ok()) return parsed.status().WithContext(path + " is not a usable larch store");
   store->config_ = *parsed;
+  store->verity_ = store->config_.verity;
   LARCH_RETURN_IF_ERROR(store->OpenDirs().WithContext(path + " is not a complete larch store"));
   if (store->config_.dictionary != 0) {
     LARCH_ASSIGN_OR_RETURN(store->compress_dict_, store->Dictionary(store->config_.dictionary));

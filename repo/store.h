@@ -54,6 +54,13 @@ class Store {
   const std::string& path() const { return path_; }
   const StoreConfig& config() const { return config_; }
   StoreMode mode() const { return config_.mode; }
+  // Whether file objects are sealed with fs-verity as they enter: the
+  // config's `verity`, unless the sysroot's larch.conf says otherwise for
+  // this process (deploy/ passes it down; this layer cannot read it).
+  VerityMode verity_mode() const { return verity_; }
+  void OverrideVerityMode(VerityMode mode) {
+    if (config_.mode == StoreMode::kBare) verity_ = mode;
+  }
   int root_fd() const { return root_.get(); }
   int tmp_fd() const { return tmp_.get(); }
   // The fan-out directory objects/<first byte in hex> holding `id`.
@@ -107,6 +114,7 @@ class Store {
   fs::Fs* fs_;
   std::string path_;
   StoreConfig config_;
+  VerityMode verity_ = VerityMode::kOff;
   UniqueFd root_;
   UniqueFd tmp_;
   std::array<UniqueFd, 256> object_dirs_;

@@ -17,6 +17,23 @@ Result<StoreMode> ParseStoreMode(std::string_view name) {
                                  "\" (expected archive or bare)");
 }
 
+std::string_view VerityModeName(VerityMode mode) {
+  switch (mode) {
+    case VerityMode::kOff: return "off";
+    case VerityMode::kOpportunistic: return "opportunistic";
+    case VerityMode::kRequired: return "required";
+  }
+  return "off";
+}
+
+Result<VerityMode> ParseVerityMode(std::string_view name) {
+  if (name == "off") return VerityMode::kOff;
+  if (name == "opportunistic") return VerityMode::kOpportunistic;
+  if (name == "required") return VerityMode::kRequired;
+  return Status::InvalidArgument("unknown verity mode \"" + std::string(name) +
+                                 "\" (expected off, opportunistic or required)");
+}
+
 std::string EncodeStoreConfig(const StoreConfig& config) {
   std::string out = "format=" + std::string(kStoreFormat) + "\n";
   out += "mode=" + std::string(StoreModeName(config.mode)) + "\n";
@@ -26,6 +43,9 @@ std::string EncodeStoreConfig(const StoreConfig& config) {
     std::snprintf(hex, sizeof(hex), "%08x", config.dictionary);
     out += "dictionary=" + std::string(hex) + "\n";
   }
+  // Written only when on, so a store that never asked for it reads the same
+  // to a Larch that predates the key.
+  if (config.verity != VerityMode::kOff) out += "verity=" + std::string(VerityModeName(config.verity)) + "\n";
   return out;
 }
 
@@ -60,6 +80,12 @@ static Status ApplyConfigLine(std::string_view key, std::string_view value,
     config.dictionary = id;
     return Status::Ok();
   }
+  if (key == "verity") {
+    Result<VerityMode> mode = ParseVerityMode(value);
+    if (!mode.ok()) return Status::Corruption(mode.status().message());
+    config.verity = *mode;
+    return Status::Ok();
+  }
   return Status::Corruption("unknown key \"" + std::string(key) + "\"");
 }
 
@@ -87,6 +113,10 @@ Result<StoreConfig> DecodeStoreConfig(std::string_view text) {
   }
   if (!seen.contains("format") || !seen.contains("mode"))
     return Status::Corruption("store config: missing format or mode");
+  // An archive store holds compressed objects: there is no file to seal.
+  if (config.mode == StoreMode::kArchive && config.verity != VerityMode::kOff)
+    return Status::Corruption("store config: verity=" + std::string(VerityModeName(config.verity)) +
+                              " needs a bare store (this one is archive)");
   return config;
 }
 

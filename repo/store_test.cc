@@ -137,8 +137,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"MissingMode", "format=larch-store-1\n", "missing format or mode"},
         BadConfig{"BadLevel", "format=larch-store-1\nmode=archive\ncompression-level=99\n",
                   "compression-level"},
-        BadConfig{"UnknownMode", "format=larch-store-1\nmode=tape\n", "tape"}),
+        BadConfig{"UnknownMode", "format=larch-store-1\nmode=tape\n", "tape"},
+        BadConfig{"UnknownVerity", "format=larch-store-1\nmode=bare\nverity=sometimes\n", "sometimes"},
+        BadConfig{"VerityOnArchive", "format=larch-store-1\nmode=archive\nverity=required\n", "needs a bare store"}),
     [](const auto& p) { return p.param.name; });
+
+// verity= is written only when on, read back as written, and the sysroot's
+// override reaches bare stores only.
+TEST(StoreTest, VerityModeRoundTripsAndOverridesOnBareStoresOnly) {
+  TempDir dir;
+  const StoreConfig bare{StoreMode::kBare, 3, 0, VerityMode::kRequired};
+  EXPECT_NE(EncodeStoreConfig(bare).find("verity=required\n"), std::string::npos);
+  EXPECT_EQ(EncodeStoreConfig(StoreConfig{StoreMode::kBare, 3}).find("verity"), std::string::npos);
+  Must(Store::Create(Posix(), dir.Sub("bare"), bare));
+  std::unique_ptr<Store> store = Must(Store::Open(Posix(), dir.Sub("bare")));
+  EXPECT_EQ(store->config(), bare);
+  EXPECT_EQ(store->verity_mode(), VerityMode::kRequired);
+  store->OverrideVerityMode(VerityMode::kOff);
+  EXPECT_EQ(store->verity_mode(), VerityMode::kOff);
+  Must(Store::Create(Posix(), dir.Sub("archive"), StoreConfig{StoreMode::kArchive, 3}));
+  std::unique_ptr<Store> archive = Must(Store::Open(Posix(), dir.Sub("archive")));
+  archive->OverrideVerityMode(VerityMode::kRequired);
+  EXPECT_EQ(archive->verity_mode(), VerityMode::kOff);
+}
 
 TEST(StoreTest, NewerFormatIsUnsupported) {
   TempDir dir;

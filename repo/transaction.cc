@@ -1,7 +1,11 @@
 #include "repo/transaction.h"
 
 #include "repo/refs.h"
+#include "repo/verity_seal.h"
+#include "src/base/parallel.h"
 #include "src/fs/atomic.h"
+
+#include <atomic>
 
 namespace larch::repo {
 
@@ -120,8 +124,65 @@ Status Transaction::PublishObjects(bool commits) {
   return fs.SyncFs(store_->root_fd());
 }
 
+Result<Bytes> Transaction::ReadStagedOrStored(const ObjectKey& key) const {
+  if (claimed_.contains(key)) {
+    LARCH_ASSIGN_OR_RETURN(Bytes bytes, fs::ReadFileFully(store_->fs(), staging_dirs_[StagingIndex(key)].get(),
+                                                          StagedName(key)));
+    if (ObjectId::HashOf(bytes) != key.id)
+      return Status::Corruption("staged " + Store::ObjectRelPath(key) + " does not match its id");
+    return bytes;
+  }
+  return store_->ReadMetadataBytes(key);
+}
+
+// The digests of the verity lists of the commits this transaction stages:
+// what the kernel must report for each file object it seals.
+Result<VerityDigests> Transaction::StagedVerityDigests() const {
+  VerityDigests digests;
+  for (const ObjectKey& key : claimed_) {
+    if (key.type != ObjectType::kCommit) continue;
+    LARCH_ASSIGN_OR_RETURN(Bytes bytes, ReadStagedOrStored(key));
+    LARCH_ASSIGN_OR_RETURN(repo::Commit commit, DecodeCommit(bytes));
+    LARCH_ASSIGN_OR_RETURN(std::optional<ObjectId> list_id, VerityListOf(commit));
+    if (!list_id) continue;
+    LARCH_ASSIGN_OR_RETURN(Bytes list_bytes, ReadStagedOrStored({*list_id, ObjectType::kVerityList}));
+    LARCH_ASSIGN_OR_RETURN(VerityList list, DecodeVerityList(list_bytes));
+    AddVerityDigests(list, digests);
+  }
+  return digests;
+}
+
+// Seals every staged file object (docs/verity.md) before the syncfs that
+// makes the staged bytes durable, so a seal is on disk with its file. Under
+// `opportunistic` the first file the filesystem cannot seal ends the
+// attempts; under `required` it refuses the transaction. A digest other
+// than the commit's list gives refuses it either way: nothing is published.
+Status Transaction::SealStaged() {
+  if (store_->mode() != StoreMode::kBare || store_->verity_mode() == VerityMode::kOff) return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(VerityDigests digests, StagedVerityDigests());
+  std::vector<const ObjectKey*> files;
+  for (const ObjectKey& key : claimed_)
+    if (key.type == ObjectType::kFile) files.push_back(&key);
+  std::atomic<bool> unsupported{false};
+  Status s = ParallelFor(files.size(), [&](size_t i) -> Status {
+    if (unsupported.load(std::memory_order_relaxed)) return Status::Ok();
+    const ObjectKey& key = *files[i];
+    auto it = digests.find(key.id);
+    Status sealed = SealFile(store_->fs(), staging_dirs_[StagingIndex(key)].get(), StagedName(key),
+                             it == digests.end() ? nullptr : &it->second, Store::ObjectRelPath(key));
+    if (sealed.code() != StatusCode::kUnsupported) return sealed;
+    if (store_->verity_mode() == VerityMode::kRequired)
+      return Status::Unsupported(store_->path() + " has verity=required, but " + sealed.message() +
+                                 " (ext4: tune2fs -O verity on the unmounted filesystem)");
+    unsupported.store(true, std::memory_order_relaxed);
+    return Status::Ok();
+  });
+  return s;
+}
+
 Status Transaction::Commit() {
   fs::Fs& fs = store_->fs();
+  LARCH_RETURN_IF_ERROR(SealStaged());
   // Staged bytes must be on disk before any object becomes visible.
   LARCH_RETURN_IF_ERROR(fs.SyncFs(staging_.get()));
   LARCH_RETURN_IF_ERROR(PublishObjects(false));

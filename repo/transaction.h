@@ -8,6 +8,9 @@
 // threads creating thousands of files in one directory contend on its lock,
 // while 256 directories (one per fan-out prefix) cost an inode each, made
 // and removed per transaction, which showed in small ones (delta apply).
+//   0. seal             file objects of a bare store with fs-verity, when its
+//                       verity mode asks (verity_seal.h), checked against the
+//                       staged commits' verity lists
 //   1. syncfs           all staged bytes are durable before any is visible
 //   2. rename           non-commit objects into objects/xx/ (NOREPLACE: an
 //                       object that appeared meanwhile is the same content)
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "repo/store.h"
+#include "repo/verity_seal.h"
 
 namespace larch::repo {
 
@@ -70,6 +74,9 @@ class Transaction {
  private:
   explicit Transaction(Store& store) : store_(&store) {}
   Status PublishObjects(bool commits);
+  Status SealStaged();
+  Result<VerityDigests> StagedVerityDigests() const;
+  Result<Bytes> ReadStagedOrStored(const ObjectKey& key) const;
   static size_t StagingIndex(const ObjectKey& key);
 
   Store* store_;

@@ -5,6 +5,7 @@
 // is touched.
 #include <cstdio>
 
+#include "repo/verity_seal.h"
 #include "src/bootstate/boot_state.h"
 #include "tools/larch/admin_cli.h"
 #include "tools/larch/command.h"
@@ -156,12 +157,30 @@ Status RunBootOk(const Args& a) {
 
 using Verbs = std::vector<std::pair<CLI::App*, Action>>;
 
+// What init-fs found about fs-verity on the new sysroot's filesystem, and
+// how to turn it on where it is off (docs/verity.md).
+Status ReportVerity(const std::string& path) {
+  LARCH_ASSIGN_OR_RETURN(auto store, repo::Store::Open(*fs::DefaultFs(), path + "/ostree/repo"));
+  LARCH_ASSIGN_OR_RETURN(bool can_seal, repo::StoreCanSeal(*store));
+  std::string_view mode = repo::VerityModeName(store->verity_mode());
+  if (can_seal) {
+    std::printf("fs-verity: this filesystem can seal files; objects are sealed as they arrive (verity=%s)\n",
+                mode.data());
+  } else {
+    std::printf("fs-verity: this filesystem cannot seal files, so objects stay unsealed (verity=%s).\n"
+                "  To turn it on: a kernel with CONFIG_FS_VERITY, and for ext4 `tune2fs -O verity DEVICE`\n"
+                "  on the unmounted filesystem (f2fs: `mkfs.f2fs -O verity`; btrfs needs nothing more)\n",
+                mode.data());
+  }
+  return Status::Ok();
+}
+
 // init-fs, os-init, deploy, upgrade: what puts deployments on a device.
 void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& verbs) {
   CLI::App* v = Verb(admin, "init-fs", "Lay out an empty sysroot at PATH", a, verbs, [](const Args& x) {
     LARCH_RETURN_IF_ERROR(deploy::Sysroot::InitFs(*fs::DefaultFs(), x.path));
     std::printf("Initialized sysroot %s\n", x.path.c_str());
-    return Status::Ok();
+    return ReportVerity(x.path);
   });
   v->add_option("PATH", a->path, "An existing directory")->required()->transform(AsAbsolutePath());
   v = Verb(admin, "os-init", "Add an OS (its deploy/ and shared var/)", a, verbs, [](const Args& x) {

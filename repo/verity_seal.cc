@@ -1,0 +1,127 @@
+#include "repo/verity_seal.h"
+
+#include <sys/stat.h>
+
+#include "repo/file_object.h"
+#include "repo/reachability.h"
+#include "src/base/hex.h"
+#include "src/base/parallel.h"
+#include "src/fs/atomic.h"
+
+namespace larch::repo {
+
+namespace {
+
+Status Mismatch(const std::string& what, const fs::VerityDigest& sealed, const crypto::FsVerityDigest& expected) {
+  return Status::Corruption(what + ": sealed with fs-verity digest " + HexDigest(sealed) +
+                            ", but the commit's verity list gives " + HexDigest(expected));
+}
+
+// The kernel's digest of the open file `fd` against `expected`.
+Status CompareSeal(fs::Fs& fs, int fd, const crypto::FsVerityDigest* expected, const std::string& what,
+                   bool* sealed) {
+  LARCH_ASSIGN_OR_RETURN(std::optional<fs::VerityDigest> measured, fs.MeasureVerity(fd));
+  *sealed = measured.has_value();
+  if (measured && expected && *measured != *expected) return Mismatch(what, *measured, *expected);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddVerityDigests(const VerityList& list, VerityDigests& into) {
+  for (const VerityEntry& e : list.entries) into.emplace(e.file, e.digest);
+}
+
+std::string HexDigest(const crypto::FsVerityDigest& digest) { return HexEncode(ByteSpan(digest.data(), digest.size())); }
+
+Status SealFile(fs::Fs& fs, int dirfd, const std::string& name, const crypto::FsVerityDigest* expected,
+                const std::string& what) {
+  LARCH_ASSIGN_OR_RETURN(struct stat st, fs.Stat(dirfd, name));
+  if (!S_ISREG(st.st_mode)) return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.OpenRead(dirfd, name));
+  bool sealed = false;
+  LARCH_RETURN_IF_ERROR(CompareSeal(fs, fd.get(), expected, what, &sealed));
+  if (sealed) return Status::Ok();
+  Status enabled = fs.EnableVerity(fd.get());
+  if (!enabled.ok()) return enabled.WithContext("sealing " + what);
+  LARCH_RETURN_IF_ERROR(CompareSeal(fs, fd.get(), expected, what, &sealed));
+  if (!sealed) return Status::Corruption(what + ": the kernel sealed it but reports no fs-verity digest");
+  return Status::Ok();
+}
+
+Status CheckFileObject(const Store& store, const ObjectId& id, const crypto::FsVerityDigest* expected) {
+  const ObjectKey key{id, ObjectType::kFile};
+  const std::string what = store.path() + "/" + Store::ObjectRelPath(key);
+  fs::Fs& fs = store.fs();
+  int dirfd = store.ObjectDirFd(id);
+  const std::string name = Store::ObjectFileName(key);
+  if (store.mode() == StoreMode::kBare) {
+    Result<struct stat> st = fs.Stat(dirfd, name);
+    if (st.ok() && S_ISREG(st->st_mode)) {
+      LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.OpenRead(dirfd, name));
+      bool sealed = false;
+      LARCH_RETURN_IF_ERROR(CompareSeal(fs, fd.get(), expected, what, &sealed));
+      if (sealed && expected) return Status::Ok();
+      fd.Reset();  // sealing wants no other descriptor open
+      if (!sealed && store.verity_mode() != VerityMode::kOff) {
+        Status s = SealFile(fs, dirfd, name, expected, what);
+        if (s.ok() && expected) return Status::Ok();
+        if (s.code() == StatusCode::kUnsupported && store.verity_mode() == VerityMode::kRequired)
+          return s.WithContext("verity=required");
+        if (!s.ok() && s.code() != StatusCode::kUnsupported) return s;
+      }
+    }
+  }
+  return VerifyFileObject(store, id);
+}
+
+Status CheckCommitFiles(const Store& store, const ObjectId& commit_id, unsigned threads) {
+  LARCH_ASSIGN_OR_RETURN(Commit commit, store.ReadCommit(commit_id));
+  LARCH_ASSIGN_OR_RETURN(VerityDigests digests, CommitVerityDigests(store, commit_id));
+  std::map<ObjectId, std::string> files;  // id -> first path met
+  LARCH_RETURN_IF_ERROR(WalkCommitTree(store, commit, [&](const ObjectKey& key, const std::string& path) {
+    if (key.type == ObjectType::kFile) files.emplace(key.id, path);
+    return true;
+  }));
+  std::vector<const std::pair<const ObjectId, std::string>*> order;
+  for (const auto& f : files) order.push_back(&f);
+  return ParallelFor(order.size(), [&](size_t i) {
+    const auto& [id, path] = *order[i];
+    auto it = digests.find(id);
+    Status s = CheckFileObject(store, id, it == digests.end() ? nullptr : &it->second);
+    if (s.IsNotFound())
+      s = Status::Corruption("missing object " + store.path() + "/" + Store::ObjectRelPath({id, ObjectType::kFile}));
+    return s.WithContext("/" + path);
+  }, threads);
+}
+
+Result<bool> StoreCanSeal(const Store& store) {
+  fs::Fs& fs = store.fs();
+  const std::string name = fs::TempName("verity-probe-");
+  Status s;
+  {
+    LARCH_ASSIGN_OR_RETURN(UniqueFd out, fs.CreateExclusive(store.tmp_fd(), name, 0600));
+    const uint8_t byte = 0;
+    s = fs.Write(out.get(), ByteSpan(&byte, 1));
+  }
+  if (s.ok()) {
+    Result<UniqueFd> in = fs.OpenRead(store.tmp_fd(), name);
+    s = in.ok() ? fs.EnableVerity(in->get()) : in.status();
+  }
+  (void)fs.Unlink(store.tmp_fd(), name);
+  if (s.code() == StatusCode::kUnsupported) return false;
+  LARCH_RETURN_IF_ERROR(s.WithContext("trying fs-verity in " + store.path() + "/tmp"));
+  return true;
+}
+
+Result<VerityDigests> CommitVerityDigests(const Store& store, const ObjectId& commit_id) {
+  VerityDigests digests;
+  LARCH_ASSIGN_OR_RETURN(Commit commit, store.ReadCommit(commit_id));
+  LARCH_ASSIGN_OR_RETURN(std::optional<ObjectId> list_id, VerityListOf(commit));
+  if (!list_id) return digests;
+  LARCH_ASSIGN_OR_RETURN(VerityList list, store.ReadVerityList(*list_id));
+  AddVerityDigests(list, digests);
+  return digests;
+}
+
+}  // namespace larch::repo
