@@ -1,11 +1,13 @@
 // File: initramfs/main.cc
 //
 // larch-prepare-root [--switch|--no-switch] [--cmdline FILE]
-//                    [--log=auto|stderr|kmsg] [SYSROOT] [-- INIT-ARGS...]
+//                    [--log=auto|stderr|kmsg] [--keyring DIR] [SYSROOT] [-- INIT-ARGS...]
 //
 // Run by the initramfs once the physical root is mounted at SYSROOT
 // (default /sysroot): chooses the deployment (initramfs/choose.h), records
-// the boot try durably (initramfs/state_file.h), and mounts the deployment
+// the boot try durably (initramfs/state_file.h), checks a verified /usr when
+// the initramfs carries a keyring (initramfs/verify_usr.h: a deployment that
+// fails is not bootable, so the choice falls back), and mounts the deployment
 // as SYSROOT (initramfs/mounts.h). Called from a script, it stops there and
 // the initramfs's own switch_root takes over; as PID 1 (or --switch) it
 // switches root itself and execs init (initramfs/switch_root.h).
@@ -25,6 +27,7 @@
 #include <ctime>
 #include <map>
 
+#include "initramfs/boot_keyring.h"
 #include "initramfs/boot_partition.h"
 #include "initramfs/bootable.h"
 #include "initramfs/choose.h"
@@ -33,6 +36,7 @@
 #include "initramfs/mounts.h"
 #include "initramfs/state_file.h"
 #include "initramfs/switch_root.h"
+#include "initramfs/verify_usr.h"
 #include "initramfs/writable.h"
 
 namespace larch::initramfs {
@@ -40,14 +44,18 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: larch-prepare-root [--switch|--no-switch] [--cmdline FILE] [--log=auto|stderr|kmsg]\n"
-    "                          [SYSROOT] [-- INIT-ARGS...]\n"
+    "                          [--keyring DIR] [SYSROOT] [-- INIT-ARGS...]\n"
     "Mounts the deployment to boot (larch= on the kernel command line, boot-state, boot counting)\n"
     "as SYSROOT (default /sysroot, where the physical root is mounted). Switches root into it when\n"
-    "run as PID 1 or with --switch; otherwise returns for the initramfs's own switch_root.\n";
+    "run as PID 1 or with --switch; otherwise returns for the initramfs's own switch_root.\n"
+    "With Ed25519 keys (*.pub) in the keyring directory (default /etc/larch/boot-keys), only a\n"
+    "deployment whose commit one of them signed, with every /usr file sealed with fs-verity as\n"
+    "its signed verity list says, is bootable.\n";
 
 struct Options {
   std::string sysroot = "/sysroot";
   std::string cmdline_file = "/proc/cmdline";
+  std::string keyring = kDefaultBootKeyDir;
   bool do_switch = getpid() == 1;
   std::vector<std::string> init_args;
 };
@@ -68,6 +76,8 @@ bool ParseArgs(int argc, char** argv, Options& o) {
       o.do_switch = a == "--switch";
     } else if (a == "--cmdline" && i + 1 < argc) {
       o.cmdline_file = argv[++i];
+    } else if (a == "--keyring" && i + 1 < argc) {
+      o.keyring = argv[++i];
     } else if (a == "--log=stderr" || a == "--log=kmsg" || a == "--log=auto") {
       SetLogTarget(a == "--log=stderr" ? LogTarget::kStderr : a == "--log=kmsg" ? LogTarget::kKmsg : LogTarget::kAuto);
     } else if (a == "--help" || a == "-h") {
@@ -105,6 +115,42 @@ std::string WriteState(Writable& writable, int dir, const boot::BootState& state
   if (std::string e = writable.Need(); !e.empty()) return e;
   WriteSteps steps;
   return WriteBootState(dir, state, steps);
+}
+
+// Verified boot: on when the keyring directory holds any *.pub. Each
+// deployment is checked once, however often the choice asks.
+struct VerifiedBoot {
+  bool on = false;
+  std::vector<BootKey> keys;
+  std::map<std::string, std::string> verdicts;
+
+  std::string Check(int sysroot, const boot::DeploymentId& id) {
+    if (!on) return "";
+    const std::string path = boot::DeploymentPath(id);
+    auto it = verdicts.find(path);
+    if (it != verdicts.end()) return it->second;
+    int64_t start = NowMs(CLOCK_MONOTONIC);
+    UsrCheckStats stats;
+    std::string why = VerifyDeploymentUsr(sysroot, id, keys, &stats);
+    int64_t ms = NowMs(CLOCK_MONOTONIC) - start;
+    if (why.empty()) {
+      Info("verified " + path + "/usr: " + std::to_string(stats.files) + " sealed files, " +
+           std::to_string(stats.symlinks) + " symlinks, " + std::to_string(stats.dirs) + " directories in " +
+           std::to_string(ms) + " ms");
+    } else {
+      why = "verified /usr: " + why;
+      Problem(path + ": " + why);
+    }
+    return verdicts[path] = why;
+  }
+};
+
+VerifiedBoot LoadVerifiedBoot(const std::string& dir) {
+  VerifiedBoot v;
+  std::string error = LoadBootKeyring(dir, &v.keys, &v.on);
+  if (!error.empty()) Problem("boot keyring: " + error);
+  if (v.on) Info("verified boot: " + std::to_string(v.keys.size()) + " key(s) in " + dir);
+  return v;
 }
 
 int Unbootable(const Options& o, const CmdlineOptions& cmd, const std::string& why) {
@@ -148,11 +194,21 @@ int Run(int argc, char** argv) {
   in.state_error = loaded.error;
   in.on_disk = FindDeployments(sysroot.get());
   const std::vector<std::string> inits = cmd.init ? std::vector<std::string>{*cmd.init} : kDefaultInits;
+  VerifiedBoot verified = LoadVerifiedBoot(o.keyring);
   std::map<std::string, std::string> init_of;
+  // With verified boot, the choice is the first candidate whose /usr
+  // verifies; the candidates after it (alternatives, used only if mounting
+  // the choice fails) are verified when they are needed, not up front: a
+  // cold check costs a read per file.
+  std::optional<std::string> first_verified;
   BootableFn bootable = [&](const boot::DeploymentId& id) {
     std::string init;
+    const std::string path = boot::DeploymentPath(id);
     std::string why = CheckBootable(sysroot.get(), id, inits, &init);
-    init_of[boot::DeploymentPath(id)] = init;
+    init_of[path] = init;
+    if (!why.empty() || (first_verified && *first_verified != path)) return why;
+    why = verified.Check(sysroot.get(), id);
+    if (why.empty() && verified.on) first_verified = path;
     return why;
   };
   Choice choice = Choose(in, bootable);
@@ -178,7 +234,12 @@ int Run(int argc, char** argv) {
   order.insert(order.end(), choice.alternatives.begin(), choice.alternatives.end());
   for (const boot::DeploymentId& id : order) {
     std::string path = boot::DeploymentPath(id);
-    std::string e = MakeMountPoints(sysroot.get(), id, [&] { return writable.Need(); });
+    std::string e = verified.Check(sysroot.get(), id);  // done already for the choice
+    if (!e.empty()) {
+      Problem("not booting " + path + ": " + e);
+      continue;
+    }
+    e = MakeMountPoints(sysroot.get(), id, [&] { return writable.Need(); });
     if (e.empty()) e = MountDeployment(o.sysroot, id);
     if (!e.empty()) {
       Problem("mounting " + path + " failed: " + e);
@@ -201,5 +262,19 @@ int Run(int argc, char** argv) {
 
 }  // namespace
 }  // namespace larch::initramfs
+
+// libsodium calls this on API misuse (never, with the fixed sizes used
+// here). Defined here so the static link does not pull in libsodium's
+// core.o, whose sodium_init() drags every primitive's implementation
+// choice (Argon2, ChaCha20, Salsa20, BLAKE2b, ...) into the helper: over
+// 100 KB the 1 MiB budget cannot spare.
+extern "C" [[noreturn]] void sodium_misuse(void) { std::abort(); }
+
+// libstdc++'s default terminate handler demangles the exception's type name
+// for its message: 40 KB of demangler for a message nobody reads on a
+// console that is about to go. Uncaught exceptions (bad_alloc) just abort.
+namespace __gnu_cxx {
+void __verbose_terminate_handler() { std::abort(); }
+}  // namespace __gnu_cxx
 
 int main(int argc, char** argv) { return larch::initramfs::Run(argc, argv); }

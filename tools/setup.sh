@@ -54,6 +54,10 @@ packages=(
     # fs-verity: libfsverity computes the digests a publisher binds to a
     # commit; the fsverity tool is the reference its unit test compares with
     libfsverity-dev fsverity
+    # libsodium: Ed25519 and SHA-256 of the boot-time helper's verified /usr
+    # check, linked statically into larch-prepare-root (OpenSSL's static
+    # libcrypto does not fit its 1 MiB budget)
+    libsodium-dev
     # an AArch64 cross compiler: the ELF delta engine's AArch64 test builds
     # its pair with it (skipped without)
     gcc-aarch64-linux-gnu

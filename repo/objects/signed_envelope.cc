@@ -21,6 +21,17 @@ bool IsKnownKind(uint8_t v) { return v >= 1 && v <= 4; }
 
 }  // namespace
 
+namespace {
+constexpr char kSigningDomain[] = "larch-signature-v1";  // sizeof includes the NUL
+}  // namespace
+
+Bytes SigningMessage(SignedKind kind, const std::array<uint8_t, 32>& digest) {
+  Bytes msg(kSigningDomain, kSigningDomain + sizeof(kSigningDomain));
+  msg.push_back(static_cast<uint8_t>(kind));
+  msg.insert(msg.end(), digest.begin(), digest.end());
+  return msg;
+}
+
 const char* SignedKindName(SignedKind kind) {
   switch (kind) {
     case SignedKind::kCommit: return "commit";

@@ -9,6 +9,7 @@
 // envelopes".
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -30,6 +31,13 @@ enum class SignedKind : uint8_t {
 };
 
 const char* SignedKindName(SignedKind kind);
+
+// What a signature of `kind` over a SHA-256 digest covers, domain-separated
+// and of fixed length (repo/trust/signing.h says why):
+//   "larch-signature-v1" NUL | u8 kind | digest (32 bytes)
+// Here, beside the object formats, because the boot-time helper checks
+// commit signatures too (initramfs/verify_usr.h) and links no trust code.
+Bytes SigningMessage(SignedKind kind, const std::array<uint8_t, 32>& digest);
 
 struct SignedEnvelope {
   SignedKind kind = SignedKind::kSummary;

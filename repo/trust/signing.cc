@@ -7,17 +7,6 @@
 
 namespace larch::trust {
 
-namespace {
-constexpr char kDomain[] = "larch-signature-v1";  // sizeof includes the NUL
-}  // namespace
-
-Bytes SigningMessage(SignedKind kind, const crypto::Sha256Digest& digest) {
-  Bytes msg(kDomain, kDomain + sizeof(kDomain));
-  msg.push_back(static_cast<uint8_t>(kind));
-  msg.insert(msg.end(), digest.begin(), digest.end());
-  return msg;
-}
-
 Result<repo::CommitSignature> SignDigest(const crypto::Ed25519PrivateKey& key, SignedKind kind,
                                          const crypto::Sha256Digest& digest) {
   LARCH_ASSIGN_OR_RETURN(crypto::Ed25519Signature sig, key.Sign(SigningMessage(kind, digest)));

@@ -19,8 +19,7 @@
 namespace larch::trust {
 
 using repo::SignedKind;
-
-Bytes SigningMessage(SignedKind kind, const crypto::Sha256Digest& digest);
+using repo::SigningMessage;  // repo/objects/signed_envelope.h
 
 Result<repo::CommitSignature> SignDigest(const crypto::Ed25519PrivateKey& key, SignedKind kind,
                                          const crypto::Sha256Digest& digest);

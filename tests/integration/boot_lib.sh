@@ -134,12 +134,18 @@ fetch_kernel_modules() {
     rm -rf "$tmp"
 }
 
-# build_initramfs OUT: busybox, the modules, larch-prepare-root and the
-# plain initramfs /init (initramfs/plain/init), as a gzip'ed newc cpio.
+# build_initramfs OUT [KEY...]: busybox, the modules, larch-prepare-root and
+# the plain initramfs /init (initramfs/plain/init), as a gzip'ed newc cpio;
+# the public keys KEY... in /etc/larch/boot-keys turn verified boot on.
 build_initramfs() {
     local out=$1 dir m
-    dir=$(tmpdir initramfs)
+    shift
+    dir=$(tmpdir)
     mkdir -p "$dir/bin" "$dir/usr/bin" "$dir/lib/modules" "$dir/etc"
+    if [ $# -gt 0 ]; then
+        mkdir -p "$dir/etc/larch/boot-keys"
+        cp "$@" "$dir/etc/larch/boot-keys/"
+    fi
     cp "$BUSYBOX" "$dir/bin/busybox"
     cp "$LARCH_SOURCE_DIR/initramfs/plain/init" "$dir/init"
     strip -o "$dir/usr/bin/larch-prepare-root" "$HELPER"

@@ -25,6 +25,12 @@ depends() {
 
 install() {
     inst_simple "$(larch_helper)" /usr/bin/larch-prepare-root
+    # Verified boot (docs/verity.md): the keys the helper trusts to sign
+    # what it boots. Without any, the helper does not check.
+    local key
+    for key in /etc/larch/boot-keys/*.pub; do
+        [ -f "$key" ] && inst_simple "$key" "$key"
+    done
     if dracut_module_included "systemd"; then
         inst_simple "$moddir/larch-prepare-root.service" "$systemdsystemunitdir/larch-prepare-root.service"
         $SYSTEMCTL -q --root "$initdir" add-wants initrd-root-fs.target larch-prepare-root.service
