@@ -136,7 +136,8 @@ struct VerifiedBoot {
     if (why.empty()) {
       Info("verified " + path + "/usr: " + std::to_string(stats.files) + " sealed files, " +
            std::to_string(stats.symlinks) + " symlinks, " + std::to_string(stats.dirs) + " directories in " +
-           std::to_string(ms) + " ms");
+           std::to_string(ms) + " ms (walk " + std::to_string(stats.walk_ms) + " ms, measure " +
+           std::to_string(stats.measure_ms) + " ms)");
     } else {
       why = "verified /usr: " + why;
       Problem(path + ": " + why);

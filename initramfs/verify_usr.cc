@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,12 @@ using repo::ObjectId;
 constexpr size_t kMaxObjectBytes = 64u << 20;
 
 std::string Short(const ObjectId& id) { return id.Hex().substr(0, 12); }
+
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
 
 class UsrVerifier {
  public:
@@ -212,6 +219,7 @@ class UsrVerifier {
 
 std::string VerifyDeploymentUsr(int sysroot, const boot::DeploymentId& id, const std::vector<BootKey>& keys,
                                 UsrCheckStats* stats) {
+  const int64_t start = NowMs();
   Result<ObjectId> commit_id = ObjectId::FromHex(id.commit);
   if (!commit_id.ok()) return "bad commit id " + id.commit;
   UniqueFd objects(openat(sysroot, "ostree/repo/objects", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -239,7 +247,11 @@ std::string VerifyDeploymentUsr(int sysroot, const boot::DeploymentId& id, const
   if (std::string e = v.CheckDir(usr->tree, usr_fd.get(), "usr", etc == root->dirs.end() ? nullptr : &*etc);
       !e.empty())
     return e;
-  return v.MeasureAll(usr_fd.get());
+  const int64_t walked = NowMs();
+  std::string e = v.MeasureAll(usr_fd.get());
+  stats->walk_ms = walked - start;
+  stats->measure_ms = NowMs() - walked;
+  return e;
 }
 
 }  // namespace larch::initramfs

@@ -31,6 +31,8 @@ struct UsrCheckStats {
   uint64_t files = 0;     // sealed files measured
   uint64_t symlinks = 0;
   uint64_t dirs = 0;
+  int64_t walk_ms = 0;     // signature, metadata objects, directory walk
+  int64_t measure_ms = 0;  // opening and measuring the files
 };
 
 // Empty when the deployment's /usr is what a key of `keys` signed; else why
