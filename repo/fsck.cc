@@ -160,6 +160,7 @@ Result<FsckReport> Fsck(const Store& store, const FsckOptions& options) {
       good.insert(keys[i]);
     } else {
       std::string msg = results[i].message();
+      report.bad_objects.push_back(keys[i]);
       std::string where = Store::ObjectRelPath(keys[i]);
       if (msg.find(where) == std::string::npos) msg = where + ": " + msg;
       report.problems.push_back(msg);

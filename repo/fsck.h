@@ -28,6 +28,7 @@ struct FsckReport {
   uint64_t refs = 0;
   uint64_t sealed = 0;  // file objects sealed with fs-verity
   std::vector<std::string> problems;
+  std::vector<ObjectKey> bad_objects;  // objects that failed their own check (a repair re-fetches them)
   bool ok() const { return problems.empty(); }
 };
 

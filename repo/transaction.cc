@@ -73,6 +73,13 @@ Result<bool> Transaction::Claim(const ObjectKey& key) {
   return claimed_.insert(key).second;
 }
 
+Status Transaction::ClaimReplacement(const ObjectKey& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!claimed_.insert(key).second) return Status::AlreadyExists(Store::ObjectRelPath(key) + " is staged already");
+  replacing_.insert(key);
+  return Status::Ok();
+}
+
 Result<ObjectId> Transaction::WriteMetadata(ObjectType type, const Bytes& encoded) {
   ObjectKey key{ObjectId::HashOf(encoded), type};
   LARCH_ASSIGN_OR_RETURN(bool fresh, Claim(key));
@@ -111,9 +118,11 @@ Status Transaction::PublishObjects(bool commits) {
   fs::Fs& fs = store_->fs();
   for (const ObjectKey& key : claimed_) {
     if (IsCommitType(key.type) != commits) continue;
-    // commitmeta is the one mutable object: it replaces an older one.
-    fs::RenameMode mode = key.type == ObjectType::kCommitMeta ? fs::RenameMode::kReplace
-                                                              : fs::RenameMode::kNoReplace;
+    // commitmeta is the one mutable object: it replaces an older one; and a
+    // repair replaces a damaged object (ClaimReplacement).
+    fs::RenameMode mode = key.type == ObjectType::kCommitMeta || replacing_.contains(key)
+                              ? fs::RenameMode::kReplace
+                              : fs::RenameMode::kNoReplace;
     Status s = fs.Rename(staging_dirs_[StagingIndex(key)].get(), StagedName(key), store_->ObjectDirFd(key.id),
                          Store::ObjectFileName(key), mode);
     if (s.IsAlreadyExists()) continue;  // same name, same content: already there

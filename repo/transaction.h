@@ -56,6 +56,11 @@ class Transaction {
   // neither the store nor this transaction has it yet. Claims it, so two
   // threads never write the same object.
   Result<bool> Claim(const ObjectKey& key);
+  // Claims `key` although the store has it: what is staged under it
+  // replaces the stored object on Commit (a repair of a damaged object, its
+  // content checked against the id before it is staged). Hard links to the
+  // old object keep the old inode: their owners relink them.
+  Status ClaimReplacement(const ObjectKey& key);
   // Hashes, claims and stages an encoded metadata object; returns its id.
   Result<ObjectId> WriteMetadata(ObjectType type, const Bytes& encoded);
   // Stages a commitmeta (replacing an existing one on Commit).
@@ -86,6 +91,7 @@ class Transaction {
   std::string staging_name_;
   mutable std::mutex mu_;
   std::set<ObjectKey> claimed_;
+  std::set<ObjectKey> replacing_;
   std::map<std::string, ObjectId> refs_;
   std::function<Status()> before_refs_;
   bool done_ = false;

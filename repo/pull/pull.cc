@@ -1,8 +1,6 @@
 // File: repo/pull/pull.cc
 #include "repo/pull/pull.h"
 
-#include <zstd.h>
-
 #include <ctime>
 #include <map>
 
@@ -16,13 +14,13 @@
 #include "repo/objects/limits.h"
 #include "repo/objects/verity_list.h"
 #include "repo/pull/download_cache.h"
+#include "repo/pull/fetched_file.h"
 #include "repo/pull/fetcher.h"
 #include "repo/refs.h"
 #include "repo/transaction.h"
 #include "repo/trust/install_check.h"
 #include "repo/trust/summary_check.h"
 #include "src/compress/zstd_dict.h"
-#include "src/compress/zstd_stream.h"
 
 namespace larch::pull {
 
@@ -36,9 +34,6 @@ constexpr uint64_t kMaxCommitMeta = repo::kMaxCommitMetaSize;
 std::string ObjectPath(const repo::ObjectKey& key) { return repo::Store::ObjectRelPath(key); }
 
 // The most an archive file object of `size` content bytes can take.
-uint64_t FileObjectLimit(uint64_t size) {
-  return 4 + repo::kMaxFileHeaderSize + ZSTD_compressBound(size) + 1024;
-}
 
 // A delta whose parts are already in the download cache.
 class CachedDeltaSource : public delta::DeltaSource {
@@ -323,37 +318,19 @@ Status Puller::StageFile(const MissingFile& file) {
   const repo::ObjectKey key{file.id, repo::ObjectType::kFile};
   const std::string name = DownloadCache::NameFor(ObjectPath(key));
   const std::string what = "file object " + file.id.Hex() + " from remote " + remote_.name;
-  LARCH_ASSIGN_OR_RETURN(Bytes bytes, cache_->Read(name, FileObjectLimit(file.size)));
+  LARCH_ASSIGN_OR_RETURN(Bytes bytes, cache_->Read(name, FetchedFileLimit(file.size)));
   ++fetched_;
   Bytes content;
   Status s = [&]() -> Status {
-    LARCH_ASSIGN_OR_RETURN(repo::ParsedHeaderFrame frame, repo::DecodeFileHeaderFrame(bytes));
-    if (frame.header.size != file.size) {
-      return Status::Corruption(what + ": its header says " + std::to_string(frame.header.size) +
-                                " bytes, the signed tree says " + std::to_string(file.size));
-    }
-    ByteSpan compressed = ByteSpan(bytes).subspan(frame.frame_size);
-    if (frame.header.kind == repo::FileKind::kRegular) {
-      LARCH_ASSIGN_OR_RETURN(auto dict, DictionaryFor(compressed));
-      auto sink = [&content](ByteSpan chunk) {
-        content.insert(content.end(), chunk.begin(), chunk.end());
-        return Status::Ok();
-      };
-      LARCH_ASSIGN_OR_RETURN(auto z, compress::ZstdDecompressStream::Create(file.size, sink, dict.get()));
-      LARCH_RETURN_IF_ERROR(z->Write(compressed).WithContext(what));
-      LARCH_RETURN_IF_ERROR(z->Finish().WithContext(what));
-    } else if (!compressed.empty()) {
-      return Status::Corruption(what + ": trailing bytes after a symlink's header");
-    }
-    if (content.size() != file.size || repo::ObjectId(repo::HashFileObject(frame.header, content)) != file.id) {
-      return Status::Corruption(what + " does not match its id");
-    }
+    repo::FileHeader header;
+    LARCH_RETURN_IF_ERROR(DecodeFetchedFile(
+        bytes, file.id, file.size, what, [this](ByteSpan head) { return DictionaryFor(head); }, &header, &content));
     LARCH_ASSIGN_OR_RETURN(bool fresh, txn_->Claim(key));
     if (!fresh) return Status::Ok();
     LARCH_ASSIGN_OR_RETURN(int dirfd, txn_->StagingDirFd(key));
     repo::FileContentSource source;
     source.data = &content;
-    return repo::WriteFileObject(store_, dirfd, repo::Transaction::StagedName(key), frame.header, source);
+    return repo::WriteFileObject(store_, dirfd, repo::Transaction::StagedName(key), header, source);
   }();
   // A download that fails its check is never used again: the next pull
   // fetches it afresh.
@@ -388,7 +365,7 @@ Result<PullResult> Puller::PullObjects(const repo::Commit& commit, const Bytes& 
   PullResult result;
   result.method = "objects";
   for (const auto& [id, f] : missing_files_) {
-    result.download_bytes += std::min<uint64_t>(FileObjectLimit(f.size), f.size + 512);
+    result.download_bytes += std::min<uint64_t>(FetchedFileLimit(f.size), f.size + 512);
     result.write_bytes += f.size;
   }
   if (options_.dry_run) return result;
@@ -397,7 +374,7 @@ Result<PullResult> Puller::PullObjects(const repo::Commit& commit, const Bytes& 
   for (const auto& [id, f] : missing_files_) {
     // Compressed on the wire, so no exact size: progress counts each file
     // for its signed content size (received bytes, up to that).
-    files.push_back({ObjectPath({id, repo::ObjectType::kFile}), FileObjectLimit(f.size), std::nullopt, f.size});
+    files.push_back({ObjectPath({id, repo::ObjectType::kFile}), FetchedFileLimit(f.size), std::nullopt, f.size});
   }
   LARCH_RETURN_IF_ERROR(fetcher_->FetchAll(*cache_, files, options_.progress));
   LARCH_ASSIGN_OR_RETURN(txn_, repo::Transaction::Begin(store_));

@@ -82,6 +82,22 @@ assert_contains "$LAST_STDERR" "/usr/bin/app" "stderr of the refused deploy"
 assert_exit 4 "$LARCH" fsck --repo "$DEVREPO"
 assert_contains "$LAST_STDOUT" "objects/${app:0:2}/${app:2}.file" "fsck output"
 
+log "admin fsck names it too; --repair fetches that one object again and relinks the deployment using it"
+DEP1=$(admin_status ".deployments[] | select(.commit == \"$V1\") | .path")
+[ -n "$DEP1" ] || fail "no deployment of $V1"
+assert_exit 4 "$LARCH" admin fsck --sysroot "$S"
+assert_contains "$LAST_STDOUT" "objects/${app:0:2}/${app:2}.file" "admin fsck output"
+assert_contains "$LAST_STDERR" "larch admin fsck --repair" "admin fsck's hint"
+damaged_inode=$(stat -c %i "$obj")
+[ "$(stat -c %i "$S$DEP1/usr/bin/app")" = "$damaged_inode" ] || fail "the deployment does not link the damaged object"
+assert_exit 0 "$LARCH" admin fsck --repair --sysroot "$S"
+assert_contains "$LAST_STDOUT" "Repaired 1 object(s) from remote origin (1 requests" "admin fsck --repair output"
+assert_contains "$LAST_STDOUT" "relinked: $DEP1/usr/bin/app" "admin fsck --repair output"
+assert_contains "$LAST_STDOUT" ": ok" "admin fsck --repair output"
+cmp "$W/tree1/usr/bin/app" "$S$DEP1/usr/bin/app" || fail "the deployment's /usr/bin/app was not repaired"
+[ "$(stat -c %i "$S$DEP1/usr/bin/app")" = "$(stat -c %i "$obj")" ] || fail "the deployment does not link the repaired object"
+assert_exit 0 "$LARCH" fsck --repo "$DEVREPO"
+
 log "larch-prepare-root with a boot keyring: unsealed /usr, foreign files and unknown signers are not bootable"
 mkdir -p "$W/keys" "$W/other-keys"
 cp "$KEY.pub" "$W/keys/publisher.pub"

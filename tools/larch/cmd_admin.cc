@@ -5,6 +5,7 @@
 // is touched.
 #include <cstdio>
 
+#include "deploy/sysroot_repair.h"
 #include "repo/verity_seal.h"
 #include "src/bootstate/boot_state.h"
 #include "tools/larch/admin_cli.h"
@@ -24,6 +25,8 @@ struct Args {
   std::optional<uint32_t> tries;
   bool allow_downgrade = false;
   bool check = false, download_only = false, reboot = false;  // upgrade
+  bool repair = false;  // fsck
+  std::string remote;   // fsck --repair
   int* exit_code = nullptr;  // of a success (upgrade --check: 77 without an update)
 };
 
@@ -206,6 +209,48 @@ void AddInstallVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& ver
   AddQuiet(v, *a);
 }
 
+// admin fsck [--repair]: the store's check; with --repair, damaged file
+// objects the deployments use fetched again and relinked (docs/verity.md).
+Status RunFsck(const Args& a) {
+  LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
+  deploy::SysrootFsckOptions options;
+  options.repair = a.repair;
+  options.remote = a.remote;
+  LARCH_ASSIGN_OR_RETURN(deploy::SysrootFsckResult r, deploy::FsckSysroot(*sysroot, options));
+  const repo::FsckReport& last = r.final_report();
+  if (a.admin.json) {
+    nlohmann::json j = {{"problems", r.before.problems}, {"ok", last.ok()}, {"repaired", r.repaired}};
+    if (r.repaired) {
+      std::vector<std::string> replaced;
+      for (const auto& id : r.fetched.replaced) replaced.push_back(id.Hex());
+      j["remote"] = r.remote;
+      j["replaced"] = replaced;
+      j["requests"] = r.fetched.requests;
+      j["bytes_received"] = r.fetched.bytes_received;
+      j["relinked"] = r.relinked;
+      j["unrepairable"] = r.unrepairable;
+      j["problems_after"] = r.after.problems;
+    }
+    PrintJson(j);
+  } else {
+    for (const std::string& p : r.before.problems) std::printf("problem: %s\n", p.c_str());
+    if (r.repaired) {
+      std::printf("Repaired %zu object(s) from remote %s (%llu requests, %llu bytes)\n", r.fetched.replaced.size(),
+                  r.remote.empty() ? "-" : r.remote.c_str(), static_cast<unsigned long long>(r.fetched.requests),
+                  static_cast<unsigned long long>(r.fetched.bytes_received));
+      for (const std::string& p : r.relinked) std::printf("relinked: %s\n", p.c_str());
+      for (const std::string& p : r.unrepairable) std::printf("not repaired: %s\n", p.c_str());
+      for (const std::string& p : r.after.problems) std::printf("problem after the repair: %s\n", p.c_str());
+    }
+    std::printf("Checked %llu objects: %s\n", static_cast<unsigned long long>(last.objects),
+                last.ok() ? "ok" : (std::to_string(last.problems.size()) + " problem(s)").c_str());
+  }
+  if (!last.ok())
+    return Status::Corruption("store " + sysroot->store().path() + " has " + std::to_string(last.problems.size()) +
+                              " problem(s)" + (a.repair ? "" : " (larch admin fsck --repair fetches damaged files again)"));
+  return Status::Ok();
+}
+
 // status, history, rollback, set-default, undeploy, pin, unpin, cleanup,
 // boot-ok: what inspects and manages them.
 void AddManageVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& verbs) {
@@ -229,6 +274,11 @@ void AddManageVerbs(CLI::App* admin, const std::shared_ptr<Args>& a, Verbs& verb
   AddCountOption(v, "INDEX", a->index, kMaxCount, "Index in larch admin status")->required();
   Verb(admin, "cleanup", "Remove deployments, boot files and objects nothing needs", a, verbs, RunCleanup);
   Verb(admin, "boot-ok", "Mark the booted deployment good (after a health check)", a, verbs, RunBootOk);
+  v = Verb(admin, "fsck", "Check the store; --repair fetches damaged files again and relinks the deployments", a,
+           verbs, RunFsck);
+  v->add_flag("--repair", a->repair, "Fetch damaged file objects again from the remote and relink the deployments using them");
+  v->add_option("--remote", a->remote, "Remote to fetch from (default: the default deployment's origin)");
+  AddJson(v, *a);
 }
 
 }  // namespace
