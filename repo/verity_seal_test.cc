@@ -24,8 +24,10 @@
 #include <gtest/gtest.h>
 
 #include "repo/commit_builder.h"
+#include "repo/file_object.h"
 #include "repo/fsck.h"
 #include "repo/repo_test_util.h"
+#include "repo/transaction.h"
 #include "src/fs/fs_wrapper.h"
 
 namespace larch::repo {
@@ -234,6 +236,40 @@ TEST_F(VeritySealTest, FsckReadsSealedObjectsUnlessToldNotTo) {
   FsckReport report = Must(Fsck(*store, FsckOptions{}));
   ASSERT_FALSE(report.ok());
   EXPECT_NE(report.problems[0].find(Store::ObjectRelPath(big)), std::string::npos) << report.problems[0];
+}
+
+// What `admin fsck --repair` builds on: a good copy staged under the id of
+// a damaged object replaces it in one transaction, sealed like anything
+// that enters; a hard link to the old inode keeps the old bytes (its owner
+// relinks it).
+TEST_F(VeritySealTest, AReplacementTakesTheDamagedObjectsPlace) {
+  SealingFs fs;
+  std::unique_ptr<Store> store = Open(fs, VerityMode::kOff);
+  CommitStats stats = Must(CommitTree(*store, src_, TestCommitOptions("main")));
+  const ObjectKey key = FileKeyAt(*store, stats.commit, "usr/bin/tool");
+  const std::string object = ObjectPath(*store, key);
+  ASSERT_EQ(::link(object.c_str(), dir_.Sub("deployed-tool").c_str()), 0);
+  WriteTestFile(object, "#!/bin/sh\necho evil\n");
+  ASSERT_FALSE(VerifyFileObject(*store, key.id).ok());
+
+  store->OverrideVerityMode(VerityMode::kOpportunistic);
+  auto txn = Must(Transaction::Begin(*store));
+  Must(txn->ClaimReplacement(key));
+  EXPECT_TRUE(FailsWith(txn->ClaimReplacement(key), StatusCode::kAlreadyExists, "staged already"));
+  const std::string good = "#!/bin/sh\necho tool\n";
+  const Bytes content(good.begin(), good.end());
+  FileHeader header = Must(ReadFileObjectHeader(*store, key.id));
+  header.size = content.size();
+  FileContentSource source;
+  source.data = &content;
+  Must(WriteFileObject(*store, Must(txn->StagingDirFd(key)), Transaction::StagedName(key), header, source));
+  Must(txn->Commit());
+
+  Must(VerifyFileObject(*store, key.id));
+  EXPECT_TRUE(fs.Sealed(object));
+  Must(CheckCommitFiles(*store, stats.commit));
+  EXPECT_EQ(testing::ReadTestFile(dir_.Sub("deployed-tool")), "#!/bin/sh\necho evil\n");
+  EXPECT_TRUE(Must(Fsck(*store, FsckOptions{})).ok());
 }
 
 }  // namespace
