@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
+
 #include "repo/file_object.h"
 #include "repo/reachability.h"
 #include "src/base/hex.h"
@@ -49,7 +51,8 @@ Status SealFile(fs::Fs& fs, int dirfd, const std::string& name, const crypto::Fs
   return Status::Ok();
 }
 
-Status CheckFileObject(const Store& store, const ObjectId& id, const crypto::FsVerityDigest* expected) {
+Status CheckFileObject(const Store& store, const ObjectId& id, const crypto::FsVerityDigest* expected,
+                       bool skip_linked, std::atomic<bool>* filesystem_seals) {
   const ObjectKey key{id, ObjectType::kFile};
   const std::string what = store.path() + "/" + Store::ObjectRelPath(key);
   fs::Fs& fs = store.fs();
@@ -58,24 +61,32 @@ Status CheckFileObject(const Store& store, const ObjectId& id, const crypto::FsV
   if (store.mode() == StoreMode::kBare) {
     Result<struct stat> st = fs.Stat(dirfd, name);
     if (st.ok() && S_ISREG(st->st_mode)) {
-      LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.OpenRead(dirfd, name));
+      // Once a seal was refused as unsupported, no object of this
+      // filesystem is sealed: nothing to measure or try.
+      const bool may_seal = filesystem_seals == nullptr || filesystem_seals->load(std::memory_order_relaxed);
       bool sealed = false;
-      LARCH_RETURN_IF_ERROR(CompareSeal(fs, fd.get(), expected, what, &sealed));
-      if (sealed && expected) return Status::Ok();
-      fd.Reset();  // sealing wants no other descriptor open
-      if (!sealed && store.verity_mode() != VerityMode::kOff) {
+      if (may_seal) {
+        LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.OpenRead(dirfd, name));
+        LARCH_RETURN_IF_ERROR(CompareSeal(fs, fd.get(), expected, what, &sealed));
+        if (sealed && expected) return Status::Ok();
+      }  // the descriptor is closed here: sealing wants no other one open
+      if (may_seal && !sealed && store.verity_mode() != VerityMode::kOff) {
         Status s = SealFile(fs, dirfd, name, expected, what);
         if (s.ok() && expected) return Status::Ok();
-        if (s.code() == StatusCode::kUnsupported && store.verity_mode() == VerityMode::kRequired)
-          return s.WithContext("verity=required");
-        if (!s.ok() && s.code() != StatusCode::kUnsupported) return s;
+        if (s.code() == StatusCode::kUnsupported) {
+          if (store.verity_mode() == VerityMode::kRequired) return s.WithContext("verity=required");
+          if (filesystem_seals != nullptr) filesystem_seals->store(false, std::memory_order_relaxed);
+        } else if (!s.ok()) {
+          return s;
+        }
       }
+      if (!sealed && skip_linked && st->st_nlink > 1) return Status::Ok();
     }
   }
   return VerifyFileObject(store, id);
 }
 
-Status CheckCommitFiles(const Store& store, const ObjectId& commit_id, unsigned threads) {
+Status CheckCommitFiles(const Store& store, const ObjectId& commit_id, unsigned threads, bool skip_linked) {
   LARCH_ASSIGN_OR_RETURN(Commit commit, store.ReadCommit(commit_id));
   LARCH_ASSIGN_OR_RETURN(VerityDigests digests, CommitVerityDigests(store, commit_id));
   std::map<ObjectId, std::string> files;  // id -> first path met
@@ -83,12 +94,13 @@ Status CheckCommitFiles(const Store& store, const ObjectId& commit_id, unsigned 
     if (key.type == ObjectType::kFile) files.emplace(key.id, path);
     return true;
   }));
+  std::atomic<bool> filesystem_seals{true};
   std::vector<const std::pair<const ObjectId, std::string>*> order;
   for (const auto& f : files) order.push_back(&f);
   return ParallelFor(order.size(), [&](size_t i) {
     const auto& [id, path] = *order[i];
     auto it = digests.find(id);
-    Status s = CheckFileObject(store, id, it == digests.end() ? nullptr : &it->second);
+    Status s = CheckFileObject(store, id, it == digests.end() ? nullptr : &it->second, skip_linked, &filesystem_seals);
     if (s.IsNotFound())
       s = Status::Corruption("missing object " + store.path() + "/" + Store::ObjectRelPath({id, ObjectType::kFile}));
     return s.WithContext("/" + path);

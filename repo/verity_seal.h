@@ -8,6 +8,7 @@
 // gives proves the content without reading it.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <string>
 
@@ -36,14 +37,21 @@ Status SealFile(fs::Fs& fs, int dirfd, const std::string& name, const crypto::Fs
 //                            else re-hashed against its id
 // A sealed object without `expected` (a commit without a verity list) is
 // re-hashed too: a seal says the content is intact, not which content it is.
-// kCorruption names the object; kUnsupported when the mode is `required`
-// and the object cannot be sealed.
-Status CheckFileObject(const Store& store, const ObjectId& id, const crypto::FsVerityDigest* expected);
+// With `skip_linked`, an unsealed object something outside the store links
+// already (st_nlink > 1: a deployment, a boot file) is not re-hashed: the
+// damage, if any, is in that deployment already, and linking the same
+// inode once more changes no file (fsck finds it; admin fsck --repair
+// relinks every deployment). `filesystem_seals`, when given, is shared by
+// the checks of one run: set false at the first "cannot seal", after which
+// no object is measured or sealed. kCorruption names the object;
+// kUnsupported when the mode is `required` and the object cannot be sealed.
+Status CheckFileObject(const Store& store, const ObjectId& id, const crypto::FsVerityDigest* expected,
+                       bool skip_linked = false, std::atomic<bool>* filesystem_seals = nullptr);
 
 // CheckFileObject on every file object the commit's tree names, each once,
 // on `threads` threads (0: every core): what `admin deploy` runs before it
 // hard-links them. The first problem names the object and a path of it.
-Status CheckCommitFiles(const Store& store, const ObjectId& commit, unsigned threads = 0);
+Status CheckCommitFiles(const Store& store, const ObjectId& commit, unsigned threads = 0, bool skip_linked = false);
 
 // The digests of the commit's verity list; empty when it has none.
 Result<VerityDigests> CommitVerityDigests(const Store& store, const ObjectId& commit);

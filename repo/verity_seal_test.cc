@@ -188,6 +188,13 @@ TEST_F(VeritySealTest, CheckCommitFilesNamesADamagedObjectSealedOrNot) {
   Status s = CheckCommitFiles(*plain, stats.commit);
   EXPECT_TRUE(FailsWith(s, StatusCode::kCorruption, Store::ObjectRelPath(tool)));
   EXPECT_TRUE(FailsWith(s, StatusCode::kCorruption, "/usr/bin/tool"));
+  // Deploy's mode: an unsealed object no deployment links is re-hashed; one
+  // a deployment links already (a second link) is not.
+  EXPECT_TRUE(FailsWith(CheckCommitFiles(*plain, stats.commit, 0, /*skip_linked=*/true), StatusCode::kCorruption,
+                        Store::ObjectRelPath(tool)));
+  ASSERT_EQ(::link(ObjectPath(*plain, tool).c_str(), dir_.Sub("deployed-tool").c_str()), 0);
+  Must(CheckCommitFiles(*plain, stats.commit, 0, /*skip_linked=*/true));
+  EXPECT_TRUE(FailsWith(CheckCommitFiles(*plain, stats.commit), StatusCode::kCorruption, Store::ObjectRelPath(tool)));
 
   SealingFs fs;
   std::unique_ptr<Store> sealed = Open(fs, VerityMode::kOpportunistic);

@@ -71,14 +71,33 @@ rm "$S/ostree/larch.conf"
 larch admin upgrade --sysroot "$S" >/dev/null
 assert_eq "$V2" "$(admin_status '.deployments[0].commit')" "the new default"
 
-log "a damaged object: admin deploy refuses it and names it, fsck names it"
+log "a damaged object no deployment links yet: admin deploy refuses it and names it, fsck names it"
+tree "$W/tree3" 3.0
+V3=$(publish "$W/tree3" 3.0)
+larch pull --repo "$DEVREPO" origin os/stable >/dev/null
+app3=$("$LARCH" ls --repo "$DEVREPO" --json "$V3" /usr/bin/app | jq -r '.[0].id')
+obj3="$DEVREPO/objects/${app3:0:2}/${app3:2}.file"
+[ -f "$obj3" ] || fail "object $obj3 not found"
+printf 'X' | dd of="$obj3" bs=1 seek=100 conv=notrunc status=none
+refused_admin 4 "objects/${app3:0:2}/${app3:2}.file" deploy "$V3"
+assert_contains "$LAST_STDERR" "/usr/bin/app" "stderr of the refused deploy"
+assert_exit 4 "$LARCH" fsck --repo "$DEVREPO"
+assert_contains "$LAST_STDOUT" "objects/${app3:0:2}/${app3:2}.file" "fsck output"
+# Not used by a deployment: admin fsck --repair names it and leaves it.
+assert_exit 4 "$LARCH" admin fsck --repair --sysroot "$S"
+assert_contains "$LAST_STDOUT" "not repaired: objects/${app3:0:2}/${app3:2}.file: no deployment uses it" "admin fsck --repair"
+# Fetched whole again (the same bytes as the server's), it deploys.
+larch refs --repo "$DEVREPO" --delete origin:os/stable >/dev/null
+rm "$obj3"
+larch pull --repo "$DEVREPO" origin os/stable >/dev/null
+assert_exit 0 "$LARCH" fsck --repo "$DEVREPO"
+
+log "a damaged object a deployment links: fsck and admin fsck name it"
 app=$("$LARCH" ls --repo "$DEVREPO" --json "$V1" /usr/bin/app | jq -r '.[0].id')
 [ -n "$app" ] && [ "$app" != null ] || fail "no file id for /usr/bin/app"
 obj="$DEVREPO/objects/${app:0:2}/${app:2}.file"
 [ -f "$obj" ] || fail "object $obj not found"
 printf 'X' | dd of="$obj" bs=1 seek=100 conv=notrunc status=none
-refused_admin 4 "objects/${app:0:2}/${app:2}.file" deploy "$V1" --allow-downgrade
-assert_contains "$LAST_STDERR" "/usr/bin/app" "stderr of the refused deploy"
 assert_exit 4 "$LARCH" fsck --repo "$DEVREPO"
 assert_contains "$LAST_STDOUT" "objects/${app:0:2}/${app:2}.file" "fsck output"
 
