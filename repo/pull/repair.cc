@@ -19,8 +19,7 @@ std::string ObjectUrlPath(const repo::ObjectId& id) {
 
 class Repairer {
  public:
-  Repairer(repo::Store& store, const trust::RemoteConfig& remote, Fetcher& fetcher)
-      : store_(store), remote_(remote), fetcher_(fetcher) {}
+  Repairer(const trust::RemoteConfig& remote, Fetcher& fetcher) : remote_(remote), fetcher_(fetcher) {}
 
   // The checked header and content of file object `id` from the remote.
   Status Fetch(const repo::ObjectId& id, uint64_t size, repo::FileHeader* header, Bytes* content) {
@@ -41,7 +40,6 @@ class Repairer {
     return dicts_[id] = dict;
   }
 
-  repo::Store& store_;
   const trust::RemoteConfig& remote_;
   Fetcher& fetcher_;
   std::map<uint32_t, std::shared_ptr<const compress::ZstdDictionary>> dicts_;
@@ -55,7 +53,7 @@ Result<RepairResult> RepairFileObjects(repo::Store& store, const trust::RemoteCo
   RepairResult result;
   if (sizes.empty()) return result;
   LARCH_ASSIGN_OR_RETURN(std::unique_ptr<Fetcher> fetcher, Fetcher::Create(remote, options));
-  Repairer repairer(store, remote, *fetcher);
+  Repairer repairer(remote, *fetcher);
   LARCH_ASSIGN_OR_RETURN(std::unique_ptr<repo::Transaction> txn, repo::Transaction::Begin(store));
   for (const auto& [id, size] : sizes) {
     repo::FileHeader header;
