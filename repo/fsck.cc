@@ -1,7 +1,5 @@
 #include "repo/fsck.h"
 
-#include <sys/stat.h>
-
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -40,23 +38,13 @@ VerityDigests PresentDigests(const Store& store, const std::vector<ObjectKey>& k
 // digest, then its content re-hashed unless the seal settles it.
 Status VerifyFile(const Store& store, const ObjectId& id, const VerityDigests& digests,
                   const FsckOptions& options, std::atomic<uint64_t>& sealed) {
-  if (store.mode() == StoreMode::kBare) {
-    fs::Fs& fs = store.fs();
-    const ObjectKey key{id, ObjectType::kFile};
-    const std::string name = Store::ObjectFileName(key);
-    Result<struct stat> st = fs.Stat(store.ObjectDirFd(id), name);
-    if (st.ok() && S_ISREG(st->st_mode)) {
-      LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.OpenRead(store.ObjectDirFd(id), name));
-      LARCH_ASSIGN_OR_RETURN(std::optional<fs::VerityDigest> seal, fs.MeasureVerity(fd.get()));
-      if (seal) {
-        ++sealed;
-        auto it = digests.find(id);
-        if (it != digests.end() && *seal != it->second)
-          return Status::Corruption(Store::ObjectRelPath(key) + ": sealed with fs-verity digest " + HexDigest(*seal) +
-                                    ", but a commit's verity list gives " + HexDigest(it->second));
-        if (it != digests.end() && options.seals_only) return Status::Ok();
-      }
-    }
+  LARCH_ASSIGN_OR_RETURN(std::optional<fs::VerityDigest> seal, MeasureFileObject(store, id));
+  if (seal) {
+    ++sealed;
+    auto it = digests.find(id);
+    if (it != digests.end() && *seal != it->second)
+      return SealMismatch(Store::ObjectRelPath({id, ObjectType::kFile}), *seal, it->second);
+    if (it != digests.end() && options.seals_only) return Status::Ok();
   }
   return VerifyFileObject(store, id);
 }

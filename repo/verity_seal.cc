@@ -14,21 +14,31 @@ namespace larch::repo {
 
 namespace {
 
-Status Mismatch(const std::string& what, const fs::VerityDigest& sealed, const crypto::FsVerityDigest& expected) {
-  return Status::Corruption(what + ": sealed with fs-verity digest " + HexDigest(sealed) +
-                            ", but the commit's verity list gives " + HexDigest(expected));
-}
-
 // The kernel's digest of the open file `fd` against `expected`.
 Status CompareSeal(fs::Fs& fs, int fd, const crypto::FsVerityDigest* expected, const std::string& what,
                    bool* sealed) {
   LARCH_ASSIGN_OR_RETURN(std::optional<fs::VerityDigest> measured, fs.MeasureVerity(fd));
   *sealed = measured.has_value();
-  if (measured && expected && *measured != *expected) return Mismatch(what, *measured, *expected);
+  if (measured && expected && *measured != *expected) return SealMismatch(what, *measured, *expected);
   return Status::Ok();
 }
 
 }  // namespace
+
+Status SealMismatch(const std::string& what, const fs::VerityDigest& sealed, const crypto::FsVerityDigest& expected) {
+  return Status::Corruption(what + ": sealed with fs-verity digest " + HexDigest(sealed) +
+                            ", but the signed verity list gives " + HexDigest(expected));
+}
+
+Result<std::optional<fs::VerityDigest>> MeasureFileObject(const Store& store, const ObjectId& id) {
+  if (store.mode() != StoreMode::kBare) return std::optional<fs::VerityDigest>();
+  fs::Fs& fs = store.fs();
+  const std::string name = Store::ObjectFileName({id, ObjectType::kFile});
+  Result<struct stat> st = fs.Stat(store.ObjectDirFd(id), name);
+  if (!st.ok() || !S_ISREG(st->st_mode)) return std::optional<fs::VerityDigest>();
+  LARCH_ASSIGN_OR_RETURN(UniqueFd fd, fs.OpenRead(store.ObjectDirFd(id), name));
+  return fs.MeasureVerity(fd.get());
+}
 
 void AddVerityDigests(const VerityList& list, VerityDigests& into) {
   for (const VerityEntry& e : list.entries) into.emplace(e.file, e.digest);

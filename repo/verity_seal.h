@@ -60,6 +60,13 @@ Result<VerityDigests> CommitVerityDigests(const Store& store, const ObjectId& co
 // its tmp/ (removed again). For `larch admin init-fs` and status reports.
 Result<bool> StoreCanSeal(const Store& store);
 
+// The seal of a bare store's regular file object: its digest; nullopt when
+// it is not sealed, is a symlink, or the store is an archive store.
+Result<std::optional<fs::VerityDigest>> MeasureFileObject(const Store& store, const ObjectId& id);
+
+// kCorruption: `what` is sealed with `sealed`, the signed list gives `expected`.
+Status SealMismatch(const std::string& what, const fs::VerityDigest& sealed, const crypto::FsVerityDigest& expected);
+
 std::string HexDigest(const crypto::FsVerityDigest& digest);
 
 }  // namespace larch::repo
