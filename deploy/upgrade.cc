@@ -66,6 +66,7 @@ Result<Fetched> Fetch(const Sysroot& sysroot, trust::TrustState& state, const Or
   // must not install anything.
   pull.dry_run = options.mode == UpgradeMode::kCheck;
   pull.fetch.max_rate = options.max_rate;
+  pull.expected_commit = options.expected_commit;
   pull.progress = options.progress;
   LARCH_ASSIGN_OR_RETURN(pull::PullResult pulled, pull::Pull(sysroot.store(), remote, state, pull));
   return Fetched{pulled.commit, pulled};
@@ -86,17 +87,20 @@ Result<std::string> DefaultCommit(const Sysroot& sysroot, const std::string& os)
 Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& options) {
   if (options.mode == UpgradeMode::kCheck && !options.bundle.empty())
     return Status::InvalidArgument("--check asks the remote; a bundle is inspected with larch bundle show");
+  if (options.expected_commit && !options.bundle.empty())
+    return Status::InvalidArgument("an expected commit is for pulls; a bundle names its own");
   LARCH_ASSIGN_OR_RETURN(std::string os, ChooseOs(sysroot, options.os));
   LARCH_ASSIGN_OR_RETURN(boot::DeploymentId from, Current(sysroot, os, options.booted));
   LARCH_ASSIGN_OR_RETURN(DeploymentInfo info, DescribeDeployment(sysroot, from));
-  if (!info.origin.from_remote())
+  const Origin origin = options.follow.value_or(info.origin);
+  if (!origin.from_remote())
     return Status::InvalidArgument("deployment " + boot::DeploymentName(from) + " follows no remote (origin '" +
                                    info.origin.Refspec() + "'); deploy REMOTE:REF first");
   UpgradeResult r;
   r.mode = options.mode;
-  r.refspec = info.origin.Refspec();
+  r.refspec = origin.Refspec();
   LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
-  LARCH_ASSIGN_OR_RETURN(Fetched fetched, Fetch(sysroot, *state, info.origin, options));
+  LARCH_ASSIGN_OR_RETURN(Fetched fetched, Fetch(sysroot, *state, origin, options));
   r.commit = fetched.commit;
   r.pulled = std::move(fetched.pulled);
   LARCH_ASSIGN_OR_RETURN(r.current, DefaultCommit(sysroot, os));
@@ -104,7 +108,8 @@ Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& opti
   if (r.up_to_date) return r;
   LARCH_ASSIGN_OR_RETURN(r.failed_before, FindFailedRelease(state->database(), os, r.commit.Hex()));
   if (r.failed_before || options.mode != UpgradeMode::kDeploy) return r;
-  DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, "upgrade",
+  if (options.before_deploy) LARCH_RETURN_IF_ERROR(options.before_deploy(r.commit));
+  DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, options.action,
                        options.progress};
   LARCH_ASSIGN_OR_RETURN(r.deployed, Deploy(sysroot, deploy));
   return r;

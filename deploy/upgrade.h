@@ -21,6 +21,7 @@
 //                  and fetches nothing of it again.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -43,6 +44,16 @@ struct UpgradeOptions {
   uint64_t max_rate = 0;  // the pull's bytes per second (pull::FetchOptions); 0: unlimited
   // The pull's (or the bundle's apply), then the deploy's checkout.
   ProgressFn progress = nullptr;
+  // Follow this remote:ref instead of the deployment's origin (a hawkBit
+  // pointer artifact names what to install); the new deployment follows it.
+  std::optional<Origin> follow;
+  // Pull only this commit (PullOptions::expected_commit); not for bundles.
+  std::optional<repo::ObjectId> expected_commit;
+  // Called once the commit is fetched and verified, before it is deployed
+  // (a hawkBit client reports "downloaded" there); an error stops the
+  // upgrade with the commit in the store and nothing deployed.
+  std::function<Status(const repo::ObjectId& commit)> before_deploy;
+  std::string action = "upgrade";  // as recorded in the deployment history
 };
 
 struct UpgradeResult {

@@ -401,6 +401,10 @@ Result<PullResult> Puller::Run() {
   }
   const repo::SummaryRef* entry = summary_->summary.FindRef(options_.ref);
   if (entry == nullptr) return Status::NotFound("remote " + remote_.name + " does not offer ref " + options_.ref);
+  if (options_.expected_commit && entry->commit != *options_.expected_commit) {
+    return Status::VerifyFailed("remote " + remote_.name + " offers commit " + entry->commit.Hex() + " for ref " +
+                                options_.ref + ", not the expected " + options_.expected_commit->Hex());
+  }
 
   LARCH_ASSIGN_OR_RETURN(Bytes commit_bytes, FetchCommit(*entry));
   LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(commit_bytes));

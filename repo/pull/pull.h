@@ -44,6 +44,10 @@ struct PullOptions {
   // fetches the tree's metadata objects to know which files are missing).
   bool dry_run = false;
   bool use_deltas = true;
+  // The commit the caller was told to install (a hawkBit pointer): the
+  // pull is refused before anything is fetched past the summary when the
+  // signed summary's head of `ref` is another one.
+  std::optional<repo::ObjectId> expected_commit;
   // Refuse to start when the store's filesystem would keep less than this
   // after the update (on top of the update's own size).
   uint64_t min_free_space = 64u << 20;

@@ -75,7 +75,15 @@ Status RunUpgrade(const Args& a) {
                                    : a.download_only ? deploy::UpgradeMode::kDownloadOnly
                                                      : deploy::UpgradeMode::kDeploy;
   ProgressReporter progress(ProgressStyle(a.admin));
-  deploy::UpgradeOptions o{a.os, a.bundle, a.allow_downgrade, a.tries, booted, mode, a.max_rate, progress.Fn()};
+  deploy::UpgradeOptions o;
+  o.os = a.os;
+  o.bundle = a.bundle;
+  o.allow_downgrade = a.allow_downgrade;
+  o.tries = a.tries;
+  o.booted = booted;
+  o.mode = mode;
+  o.max_rate = a.max_rate;
+  o.progress = progress.Fn();
   LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
   progress.Finish();
   PrintUpgradeResult(r, a.admin.json);
