@@ -116,6 +116,28 @@ CREATE TABLE failed_releases (
   PRIMARY KEY (os, commit_id)
 ) STRICT;
 )sql",
+    // 4: hawkBit actions (deploy/hawkbit/action_state.h, docs/hawkbit.md):
+    // where each action the fleet server gave this device stands, so that
+    // the outcome survives the reboot and a re-poll never installs twice.
+    R"sql(
+CREATE TABLE hawkbit_actions (
+  action_id  TEXT NOT NULL PRIMARY KEY CONSTRAINT hawkbit_actions_id_set CHECK (action_id <> ''),
+  phase      TEXT NOT NULL
+             CONSTRAINT hawkbit_actions_phase CHECK (phase IN ('downloaded', 'rebooting', 'finished', 'canceled')),
+  os         TEXT NOT NULL,
+  refspec    TEXT NOT NULL,
+  commit_id  TEXT NOT NULL
+             CONSTRAINT hawkbit_actions_commit_id_hex
+             CHECK (commit_id = '' OR (length(commit_id) = 64 AND commit_id NOT GLOB '*[^0-9a-f]*')),
+  version    TEXT NOT NULL,
+  deployment TEXT NOT NULL,
+  boot_mark  INTEGER NOT NULL CHECK (boot_mark >= 0),
+  result     TEXT NOT NULL CONSTRAINT hawkbit_actions_result CHECK (result IN ('', 'success', 'failure', 'downloaded')),
+  detail     TEXT NOT NULL,
+  reported   INTEGER NOT NULL CHECK (reported IN (0, 1)),
+  updated    INTEGER NOT NULL CHECK (updated >= 0)
+) STRICT;
+)sql",
 };
 
 constexpr std::string_view kPutRemote = R"sql(

@@ -92,5 +92,6 @@ Command RegisterSummary(CLI::App& parent, const GlobalOptions& global);
 Command RegisterPull(CLI::App& parent, const GlobalOptions& global);
 Command RegisterAdmin(CLI::App& parent, const GlobalOptions& global);
 Command RegisterHistory(CLI::App& parent, const GlobalOptions& global);
+Command RegisterHawkbit(CLI::App& parent, const GlobalOptions& global);
 
 }  // namespace larch::cli

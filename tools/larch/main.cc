@@ -22,7 +22,7 @@ constexpr RegisterFn kCommands[] = {
     RegisterDelta, RegisterBundle,
     RegisterKey,  RegisterSign,   RegisterVerify,   RegisterRemote,
     RegisterSummary, RegisterPull, RegisterHistory,
-    RegisterAdmin,
+    RegisterAdmin, RegisterHawkbit,
 };
 
 int Main(int argc, char** argv) {
