@@ -63,6 +63,10 @@ packages=(
     gcc-aarch64-linux-gnu
     # later work: an HTTP server for pull tests, VM boot tests, initramfs
     nginx qemu-system-x86 cpio busybox-static e2fsprogs xz-utils dracut-core initramfs-tools-core
+    # the hawkBit DDI test server (tests/integration/ddi_server.py): curl
+    # drives its management side (lib-ddi.sh), swupdate's suricatta is the
+    # independent DDI client that checks it (test-ddi-server-swupdate.sh)
+    curl swupdate
     # grub-script-check and grub-mkrelpath: the grub.cfg larch writes
     # (bootloader=grub) and the grub.d snippet are checked by GRUB's parser
     grub-common
@@ -96,6 +100,11 @@ fi
 
 echo "setup: apt-get install ${packages[*]}"
 apt-get install -y -q --no-install-recommends "${packages[@]}"
+# swupdate's package enables its own daemon where systemd runs; the tests
+# start swupdate themselves, so a development machine does not keep one.
+if [ -d /run/systemd/system ]; then
+    systemctl disable --now swupdate.socket swupdate.service >/dev/null 2>&1 || true
+fi
 
 if [ "${LARCH_NO_CORPUS:-0}" = 1 ]; then
     echo "setup: LARCH_NO_CORPUS=1, not building the corpus"
