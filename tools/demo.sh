@@ -136,45 +136,24 @@ status() {
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 
 # boot: one power-on of the device, played on this machine in a private
-# mount namespace (nothing is mounted outside it; it ends with the boot):
-#  - the boot loader: the options line of the default boot entry;
-#  - larch-prepare-root, the boot-time helper, as the initramfs runs it:
-#    counts the try in the boot-state on disk, chooses the deployment
-#    (falling back when the default is out of tries) and mounts it on the
-#    sysroot, the physical root at sysroot/sysroot;
-#  - larch-health --checks (larch-health.service): the executables in the
-#    booted deployment's /etc/larch/health.d (run here without a chroot);
-#  - when they pass, larch admin boot-ok (larch-boot-ok.service) for the
-#    deployment that really runs, found as larch-health finds it: by
-#    device and inode.
-# Afterwards larch admin learns the running deployment from LARCH_CMDLINE
-# (standing in for /proc/cmdline) and BOOTED names it.
+# mount namespace by tests/integration/lib-boot-sim.sh: the boot loader's
+# default entry, the real boot-time helper (larch-prepare-root, as the
+# initramfs runs it: it counts the try and falls back when the default is
+# out of tries), then the real larch-health and larch admin boot-ok, as the
+# systemd units run them. Afterwards larch admin learns the running
+# deployment from LARCH_CMDLINE (standing in for /proc/cmdline) and BOOTED
+# names it.
+# shellcheck source-path=SCRIPTDIR source=../tests/integration/lib-boot-sim.sh
+source "$src/tests/integration/lib-boot-sim.sh"
+BOOT_SIM_HELPER=$HELPER BOOT_SIM_HEALTH=$HEALTH
 BOOTS=0
 BOOTED=""
-# shellcheck disable=SC2016  # expanded by the shell inside the namespace
-BOOT_SCRIPT='
-    set -euo pipefail
-    S=$1 helper=$2 health=$3 larch=$4 W=$5
-    mount --bind "$S" "$S"
-    "$helper" --no-switch --log=stderr --cmdline "$W/cmdline" "$S" 2>&1 |
-        grep -v -e "created the mount point" -e " done in " | sed "s/^/   /"
-    booted=""
-    for d in "$S"/sysroot/ostree/deploy/*/deploy/*; do
-        [ "$(stat -c %d:%i "$d")" = "$(stat -c %d:%i "$S")" ] && booted=${d#"$S/sysroot"}
-    done
-    echo "$booted" >"$W/booted"
-    if LARCH_HEALTH_DIR="$S/etc/larch/health.d" "$health" --checks | sed "s/^/   /"; then
-        LARCH_CMDLINE="larch=$booted" "$larch" admin boot-ok --sysroot "$S/sysroot" | sed "s/^/   /"
-    fi'
 boot() {
     BOOTS=$((BOOTS + 1))
-    sed -n 's/^options //p' "$S/boot/loader/entries/larch-debian-0.conf" >"$W/cmdline"
     printf '%s-- boot %s: the boot loader starts the default entry (%s)%s\n' "$bold" "$BOOTS" \
-        "$(sed 's|larch=/ostree/deploy/[^/]*/deploy/\(.\{12\}\)[0-9a-f]*|larch=…/\1…|' "$W/cmdline")" "$plain"
-    unshare -m --propagation private bash -c "$BOOT_SCRIPT" boot "$S" "$HELPER" "$HEALTH" "$LARCH" "$W"
-    BOOTED=$(cat "$W/booted")
-    [ -n "$BOOTED" ] || { echo "demo: boot $BOOTS: no deployment is mounted" >&2; exit 1; }
-    export LARCH_CMDLINE="larch=$BOOTED"
+        "$(sed -n 's/^options //p' "$S/boot/loader/entries/larch-debian-0.conf" |
+            sed 's|larch=/ostree/deploy/[^/]*/deploy/\(.\{12\}\)[0-9a-f]*|larch=…/\1…|')" "$plain"
+    boot_sim "$S" "$W"
 }
 
 SRV=$W/server          # the publisher's archive store, served by nginx
