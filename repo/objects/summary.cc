@@ -1,7 +1,10 @@
 // File: repo/objects/summary.cc
 // Layout (docs/formats.md, "summary"):
-//   u8 tag 'S' | u8 version 1 | u64 serial | u64 timestamp | u64 expires |
+//   u8 tag 'S' | u8 version 1|2 | u64 serial | u64 timestamp | u64 expires |
 //   str store_mode | refs | deltas | dictionaries | metadata
+//   [version 2: rollouts | recalls]
+// Version 2 only when there is rollout control: a summary without it stays
+// readable by devices that predate rollouts.
 #include "repo/objects/summary.h"
 
 #include <algorithm>
@@ -19,9 +22,13 @@ namespace {
 constexpr std::string_view kWhat = "summary";
 constexpr uint8_t kTag = 'S';
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersionRollouts = 2;
+constexpr uint32_t kMaxBasisPoints = 10000;
 constexpr size_t kMinRefSize = 4 + 32 + 8 + 4 + 8;
 constexpr size_t kMinDeltaSize = 1 + 32 + 8 + 32;
 constexpr size_t kMinDictionarySize = 4 + 8 + 32;
+constexpr size_t kMinRolloutSize = 4 + 32 + 4 + 1;
+constexpr size_t kMinRecallSize = 4 + 32 + kMinRefSize;
 
 Status ValidateRefs(const std::vector<SummaryRef>& refs) {
   if (refs.size() > kMaxSummaryRefs) return internal::Invalid(kWhat, "too many refs");
@@ -66,6 +73,42 @@ Status ValidateDictionaries(const std::vector<SummaryDictionary>& dicts) {
   return Status::Ok();
 }
 
+// Each entry names a ref of the summary and its head, once, in ref order.
+template <typename T, typename Head>
+Status ValidateControl(const Summary& s, const std::vector<T>& entries, std::string_view what, Head head) {
+  if (entries.size() > s.refs.size()) return internal::Invalid(kWhat, std::string("more ") + std::string(what) + " than refs");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const T& e = entries[i];
+    const SummaryRef* ref = s.FindRef(e.ref);
+    if (ref == nullptr) {
+      return internal::Invalid(kWhat, std::string(what) + " for " + internal::Quote(e.ref) + ", a ref it does not offer");
+    }
+    if (head(e) != ref->commit) {
+      return internal::Invalid(kWhat, std::string(what) + " for " + internal::Quote(e.ref) + " names another commit than its head");
+    }
+    if (i > 0 && !(entries[i - 1].ref < e.ref)) {
+      return internal::Invalid(kWhat, std::string(what) + " not strictly sorted by ref at " + internal::Quote(e.ref));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateRolloutControl(const Summary& s) {
+  LARCH_RETURN_IF_ERROR(ValidateControl(s, s.rollouts, "rollout", [](const SummaryRollout& r) { return r.commit; }));
+  for (const SummaryRollout& r : s.rollouts) {
+    if (r.basis_points > kMaxBasisPoints) {
+      return internal::Invalid(kWhat, "rollout of " + internal::Quote(r.ref) + " above 100%");
+    }
+  }
+  LARCH_RETURN_IF_ERROR(ValidateControl(s, s.recalls, "recall", [](const SummaryRecall& r) { return r.recalled; }));
+  for (const SummaryRecall& r : s.recalls) {
+    if (r.to.name != r.ref) return internal::Invalid(kWhat, "recall of " + internal::Quote(r.ref) + " names another ref");
+    if (r.to.commit == r.recalled) return internal::Invalid(kWhat, "recall of " + internal::Quote(r.ref) + " goes back to itself");
+    if (r.to.version.size() > kMaxVersionLength) return internal::Invalid(kWhat, "recall version too long");
+  }
+  return Status::Ok();
+}
+
 Status ValidateMetadata(const std::map<std::string, std::string>& metadata) {
   if (metadata.size() > kMaxMetadataEntries) return internal::Invalid(kWhat, "too many metadata entries");
   for (const auto& [key, value] : metadata) {
@@ -82,6 +125,25 @@ Result<SummaryRef> DecodeRef(encoding::Decoder& dec) {
   LARCH_ASSIGN_OR_RETURN(r.commit_size, dec.U64());
   LARCH_ASSIGN_OR_RETURN(r.version, dec.Str(kMaxVersionLength));
   LARCH_ASSIGN_OR_RETURN(r.timestamp, dec.U64());
+  return r;
+}
+
+Result<SummaryRollout> DecodeRollout(encoding::Decoder& dec) {
+  SummaryRollout r;
+  LARCH_ASSIGN_OR_RETURN(r.ref, dec.Str(kMaxRefNameLength));
+  LARCH_ASSIGN_OR_RETURN(r.commit, internal::DecodeObjectId(dec));
+  LARCH_ASSIGN_OR_RETURN(r.basis_points, dec.U32());
+  LARCH_ASSIGN_OR_RETURN(uint8_t halted, dec.U8());
+  if (halted > 1) return dec.Error("halted must be 0 or 1");
+  r.halted = halted == 1;
+  return r;
+}
+
+Result<SummaryRecall> DecodeRecall(encoding::Decoder& dec) {
+  SummaryRecall r;
+  LARCH_ASSIGN_OR_RETURN(r.ref, dec.Str(kMaxRefNameLength));
+  LARCH_ASSIGN_OR_RETURN(r.recalled, internal::DecodeObjectId(dec));
+  LARCH_ASSIGN_OR_RETURN(r.to, DecodeRef(dec));
   return r;
 }
 
@@ -147,6 +209,18 @@ const SummaryRef* Summary::FindRef(std::string_view name) const {
   return it != refs.end() && it->name == name ? &*it : nullptr;
 }
 
+const SummaryRollout* Summary::FindRollout(std::string_view ref) const {
+  for (const SummaryRollout& r : rollouts)
+    if (r.ref == ref) return &r;
+  return nullptr;
+}
+
+const SummaryRecall* Summary::FindRecall(std::string_view ref) const {
+  for (const SummaryRecall& r : recalls)
+    if (r.ref == ref) return &r;
+  return nullptr;
+}
+
 Status ValidateSummary(const Summary& s) {
   if (s.store_mode != "archive" && s.store_mode != "bare") {
     return internal::Invalid(kWhat, "store mode must be archive or bare, not " + internal::Quote(s.store_mode));
@@ -155,14 +229,16 @@ Status ValidateSummary(const Summary& s) {
   LARCH_RETURN_IF_ERROR(ValidateRefs(s.refs));
   LARCH_RETURN_IF_ERROR(ValidateDeltas(s.deltas));
   LARCH_RETURN_IF_ERROR(ValidateDictionaries(s.dictionaries));
-  return ValidateMetadata(s.metadata);
+  LARCH_RETURN_IF_ERROR(ValidateMetadata(s.metadata));
+  return ValidateRolloutControl(s);
 }
 
 Bytes EncodeSummary(const Summary& s) {
   assert(ValidateSummary(s).ok());
   encoding::Encoder enc;
+  const bool control = !s.rollouts.empty() || !s.recalls.empty();
   enc.U8(kTag);
-  enc.U8(kVersion);
+  enc.U8(control ? kVersionRollouts : kVersion);
   enc.U64(s.serial);
   enc.U64(s.timestamp);
   enc.U64(s.expires);
@@ -194,6 +270,25 @@ Bytes EncodeSummary(const Summary& s) {
     enc.Str(key);
     enc.Str(value);
   }
+  if (control) {
+    enc.U32(static_cast<uint32_t>(s.rollouts.size()));
+    for (const SummaryRollout& r : s.rollouts) {
+      enc.Str(r.ref);
+      internal::EncodeObjectId(enc, r.commit);
+      enc.U32(r.basis_points);
+      enc.U8(r.halted ? 1 : 0);
+    }
+    enc.U32(static_cast<uint32_t>(s.recalls.size()));
+    for (const SummaryRecall& r : s.recalls) {
+      enc.Str(r.ref);
+      internal::EncodeObjectId(enc, r.recalled);
+      enc.Str(r.to.name);
+      internal::EncodeObjectId(enc, r.to.commit);
+      enc.U64(r.to.commit_size);
+      enc.Str(r.to.version);
+      enc.U64(r.to.timestamp);
+    }
+  }
   return enc.Take();
 }
 
@@ -202,7 +297,8 @@ Result<Summary> DecodeSummary(ByteSpan data) {
   LARCH_ASSIGN_OR_RETURN(uint8_t tag, dec.U8());
   if (tag != kTag) return dec.Error("not a summary (bad tag)");
   LARCH_ASSIGN_OR_RETURN(uint8_t version, dec.U8());
-  if (version != kVersion) return dec.Error("unknown summary version " + std::to_string(version));
+  if (version != kVersion && version != kVersionRollouts)
+    return dec.Error("unknown summary version " + std::to_string(version));
   Summary s;
   LARCH_ASSIGN_OR_RETURN(s.serial, dec.U64());
   LARCH_ASSIGN_OR_RETURN(s.timestamp, dec.U64());
@@ -214,6 +310,13 @@ Result<Summary> DecodeSummary(ByteSpan data) {
   LARCH_ASSIGN_OR_RETURN(s.dictionaries, DecodeList<SummaryDictionary>(
                                              dec, kMaxSummaryDictionaries, kMinDictionarySize, DecodeDictionary));
   LARCH_RETURN_IF_ERROR(DecodeMetadata(dec, s.metadata));
+  if (version == kVersionRollouts) {
+    LARCH_ASSIGN_OR_RETURN(s.rollouts,
+                           DecodeList<SummaryRollout>(dec, kMaxSummaryRefs, kMinRolloutSize, DecodeRollout));
+    LARCH_ASSIGN_OR_RETURN(s.recalls, DecodeList<SummaryRecall>(dec, kMaxSummaryRefs, kMinRecallSize, DecodeRecall));
+    // Canonical: version 2 only for a summary that has rollout control.
+    if (s.rollouts.empty() && s.recalls.empty()) return dec.Error("version 2 without rollouts or recalls");
+  }
   LARCH_RETURN_IF_ERROR(dec.Finish());
   LARCH_RETURN_IF_ERROR(internal::AsCorruption(ValidateSummary(s)));
   return s;

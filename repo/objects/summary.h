@@ -44,6 +44,29 @@ struct SummaryDelta {
   bool operator==(const SummaryDelta&) const = default;
 };
 
+// A staged rollout of a ref's head (docs/rollouts.md): only devices whose
+// bucket (repo/trust/rollout.h) is below `basis_points` (1/100 of a
+// percent, 0..10000) may install `commit`; `halted`: none may, from now
+// on. Tied to the head it was published for: a new head starts unstaged.
+struct SummaryRollout {
+  std::string ref;
+  ObjectId commit;  // the ref's head in this summary
+  uint32_t basis_points = 10000;
+  bool halted = false;
+  bool operator==(const SummaryRollout&) const = default;
+};
+
+// A recall: the ref's head `recalled` is withdrawn; devices running it go
+// back to `to` (described like a ref entry: its commit, the commit
+// object's size, version and timestamp, so it is fetched and checked as
+// a head is), although it is older. Devices not running it are left alone.
+struct SummaryRecall {
+  std::string ref;
+  ObjectId recalled;  // the ref's head in this summary
+  SummaryRef to;      // to.name == ref
+  bool operator==(const SummaryRecall&) const = default;
+};
+
 struct SummaryDictionary {
   uint32_t id = 0;
   uint64_t size = 0;
@@ -60,9 +83,16 @@ struct Summary {
   std::vector<SummaryDelta> deltas;             // strictly sorted by (to, from)
   std::vector<SummaryDictionary> dictionaries;  // strictly sorted by id
   std::map<std::string, std::string> metadata;  // keys as commit metadata keys
+  // Rollout control (format version 2; a summary without any is version 1,
+  // which devices before rollouts read too). At most one of each per ref,
+  // strictly sorted by ref, each naming a ref of `refs` and its head.
+  std::vector<SummaryRollout> rollouts;
+  std::vector<SummaryRecall> recalls;
   bool operator==(const Summary&) const = default;
 
   const SummaryRef* FindRef(std::string_view name) const;
+  const SummaryRollout* FindRollout(std::string_view ref) const;
+  const SummaryRecall* FindRecall(std::string_view ref) const;
 };
 
 Status ValidateSummary(const Summary& summary);

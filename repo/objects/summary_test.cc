@@ -68,6 +68,41 @@ TEST(Summary, RulesEnforced) {
   EXPECT_FALSE(ValidateSummary(s).ok());
 }
 
+TEST(Summary, RolloutControlIsVersionTwoAndChecked) {
+  Summary s = Sample();
+  EXPECT_EQ(EncodeSummary(s)[1], 1);  // no rollout control: readable by devices before it
+  s.rollouts = {{"os/stable", Id(1), 1000, false}};
+  s.recalls = {{"os/testing", Id(2), SummaryRef{"os/testing", Id(3), 300, "0.9", 900}}};
+  ASSERT_TRUE(ValidateSummary(s).ok()) << ValidateSummary(s).message();
+  Bytes enc = EncodeSummary(s);
+  EXPECT_EQ(enc[1], 2);
+  auto dec = DecodeSummary(enc);
+  ASSERT_TRUE(dec.ok()) << dec.status().message();
+  EXPECT_EQ(*dec, s);
+  EXPECT_EQ(dec->FindRollout("os/stable")->basis_points, 1000u);
+  EXPECT_EQ(dec->FindRecall("os/testing")->to.commit, Id(3));
+  for (size_t n = 0; n < enc.size(); ++n) EXPECT_FALSE(DecodeSummary(ByteSpan(enc.data(), n)).ok()) << n;
+
+  Summary bad = s;
+  bad.rollouts[0].commit = Id(9);  // not the head
+  EXPECT_FALSE(ValidateSummary(bad).ok());
+  bad = s;
+  bad.rollouts[0].ref = "os/nothing";
+  EXPECT_FALSE(ValidateSummary(bad).ok());
+  bad = s;
+  bad.rollouts[0].basis_points = 10001;
+  EXPECT_FALSE(ValidateSummary(bad).ok());
+  bad = s;
+  bad.recalls[0].to.commit = Id(2);  // back to itself
+  EXPECT_FALSE(ValidateSummary(bad).ok());
+  bad = s;
+  bad.recalls[0].to.name = "os/stable";
+  EXPECT_FALSE(ValidateSummary(bad).ok());
+  bad = s;
+  bad.rollouts.push_back(bad.rollouts[0]);  // twice
+  EXPECT_FALSE(ValidateSummary(bad).ok());
+}
+
 TEST(SignedEnvelope, RoundTripAndKindChecked) {
   SignedEnvelope env;
   env.kind = SignedKind::kSummary;

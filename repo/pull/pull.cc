@@ -62,7 +62,7 @@ struct MissingFile {
 class Puller {
  public:
   Puller(repo::Store& store, const trust::RemoteConfig& remote, trust::TrustState& state, const PullOptions& options)
-      : store_(store), remote_(remote), state_(state), options_(options) {}
+      : store_(store), remote_(remote), state_(state), options_(options), allow_downgrade_(options.allow_downgrade) {}
 
   Result<PullResult> Run();
   // A full disk: this remote's downloads are removed, partial or complete,
@@ -74,6 +74,8 @@ class Puller {
   Result<Bytes> FetchCached(const std::string& path, uint64_t limit, std::optional<uint64_t> exact_size);
   Result<Bytes> FetchCommit(const repo::SummaryRef& entry);
   Result<std::optional<repo::CommitMeta>> FetchCommitMeta(const repo::ObjectId& id);
+  Result<Bytes> FetchCommitById(const repo::ObjectId& id);
+  Status CheckRecallTarget(const repo::SummaryRecall& recall);
   const repo::SummaryDelta* ChooseDelta(const repo::ObjectId& target, const std::optional<repo::ObjectId>& previous);
   Status CheckFreeSpace(uint64_t bytes);
   Result<PullResult> PullDelta(const repo::SummaryDelta& offer, const trust::TrustPolicy& policy);
@@ -90,6 +92,10 @@ class Puller {
   const trust::RemoteConfig& remote_;
   trust::TrustState& state_;
   const PullOptions& options_;
+  // options_.allow_downgrade, or a signed recall's (trust/rollout.h).
+  bool allow_downgrade_;
+  std::string history_detail_;
+  bool recall_ = false;
   std::unique_ptr<Fetcher> fetcher_;
   std::unique_ptr<DownloadCache> cache_;
   std::unique_ptr<repo::Transaction> txn_;
@@ -140,6 +146,41 @@ Result<Bytes> Puller::FetchCommit(const repo::SummaryRef& entry) {
                               " does not match its id (or the summary's size)");
   }
   return bytes;
+}
+
+// A commit named by id alone (a parent): from the store, else fetched with
+// the limit of any metadata object and hashed against its id.
+Result<Bytes> Puller::FetchCommitById(const repo::ObjectId& id) {
+  const repo::ObjectKey key{id, repo::ObjectType::kCommit};
+  LARCH_ASSIGN_OR_RETURN(bool have, store_.HasObject(key));
+  if (have) return store_.ReadMetadataBytes(key);
+  LARCH_ASSIGN_OR_RETURN(Bytes bytes, FetchCached(ObjectPath(key), repo::kMaxMetadataObjectSize, std::nullopt));
+  if (repo::ObjectId::HashOf(bytes) != id) {
+    cache_->Discard(DownloadCache::NameFor(ObjectPath(key)));
+    return Status::Corruption("commit " + id.Hex() + " from remote " + remote_.name + " does not match its id");
+  }
+  return bytes;
+}
+
+// A recall may only go back to an earlier release of the ref: the target
+// must be an ancestor of the recalled head, followed through the parent
+// ids the signed commits carry (each fetched commit hashed against its
+// id). A publisher's slip (a commit of another branch, a typo) is refused
+// before anything is installed.
+Status Puller::CheckRecallTarget(const repo::SummaryRecall& recall) {
+  constexpr int kMaxDepth = 1000;
+  repo::ObjectId id = recall.recalled;
+  for (int depth = 0; depth < kMaxDepth; ++depth) {
+    LARCH_ASSIGN_OR_RETURN(Bytes bytes, FetchCommitById(id));
+    LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(bytes));
+    if (!commit.parent) break;
+    if (*commit.parent == recall.to.commit) return Status::Ok();
+    id = *commit.parent;
+  }
+  return Status::VerifyFailed("the recall of " + recall.ref + " on remote " + remote_.name + " names commit " +
+                              recall.to.commit.Hex() + ", which is not an earlier release of " + recall.ref +
+                              " (not an ancestor of the recalled " + recall.recalled.Hex().substr(0, 12) +
+                              "); nothing was installed");
 }
 
 // Signatures are the one thing a publisher adds to after the fact, so a
@@ -196,7 +237,7 @@ Result<PullResult> Puller::PullDelta(const repo::SummaryDelta& offer, const trus
   apply.envelope_kind = repo::SignedKind::kDeltaSuperblock;
   apply.ref = LocalRefName(remote_.name, options_.ref);
   const trust::RemoteTrust summary_trust = summary_->trust();
-  apply.verify = delta::ApplyVerification{&policy, &state_, options_.ref, options_.allow_downgrade, &summary_trust};
+  apply.verify = delta::ApplyVerification{&policy, &state_, options_.ref, allow_downgrade_, &summary_trust};
   apply.progress = options_.progress;
   LARCH_ASSIGN_OR_RETURN(delta::DeltaSuperblock sb, delta::ReadVerifiedSuperblock(source, apply));
   PullResult result;
@@ -352,7 +393,8 @@ Status Puller::Record(const trust::InstallRequest& request, const std::optional<
   entry.from_version = old ? old->version : "";
   entry.to_version = trust::RefTrustFor(request).version;
   entry.outcome = "ok";
-  entry.downgrade_allowed = options_.allow_downgrade;
+  entry.downgrade_allowed = allow_downgrade_;
+  entry.detail = history_detail_;
   update.AddHistory(entry);
   return state_.Apply(update);
 }
@@ -401,6 +443,28 @@ Result<PullResult> Puller::Run() {
   }
   const repo::SummaryRef* entry = summary_->summary.FindRef(options_.ref);
   if (entry == nullptr) return Status::NotFound("remote " + remote_.name + " does not offer ref " + options_.ref);
+  if (options_.rollout) {
+    // The publisher's rollout control, as signed in the summary: a staged,
+    // halted or recalled head is not fetched at all.
+    const trust::OfferDecision offer = trust::DecideOffer(summary_->summary, *entry, *options_.rollout);
+    if (offer.offer != trust::Offer::kHead && offer.offer != trust::Offer::kRecallTarget) {
+      PullResult withheld;
+      withheld.method = "none";
+      withheld.commit = entry->commit;
+      withheld.version = entry->version;
+      withheld.withheld = offer.reason;
+      withheld.bytes_received = fetcher_->bytes_received();
+      LARCH_ASSIGN_OR_RETURN(withheld.previous, repo::ReadRef(store_, LocalRefName(remote_.name, options_.ref)));
+      return withheld;
+    }
+    if (offer.offer == trust::Offer::kRecallTarget) {
+      LARCH_RETURN_IF_ERROR(CheckRecallTarget(*summary_->summary.FindRecall(options_.ref)));
+      entry = offer.entry;
+      allow_downgrade_ = true;  // the one signed, explicit exception to the version rule
+      history_detail_ = "recall: " + offer.reason;
+      recall_ = true;
+    }
+  }
   if (options_.expected_commit && entry->commit != *options_.expected_commit) {
     return Status::VerifyFailed("remote " + remote_.name + " offers commit " + entry->commit.Hex() + " for ref " +
                                 options_.ref + ", not the expected " + options_.expected_commit->Hex());
@@ -410,7 +474,7 @@ Result<PullResult> Puller::Run() {
   LARCH_ASSIGN_OR_RETURN(repo::Commit commit, repo::DecodeCommit(commit_bytes));
   LARCH_ASSIGN_OR_RETURN(std::optional<repo::CommitMeta> meta, FetchCommitMeta(entry->commit));
   trust::InstallRequest request{options_.ref, entry->commit, &commit, meta ? &*meta : nullptr, entry,
-                                options_.allow_downgrade};
+                                allow_downgrade_};
   if (Status verdict = trust::VerifyCommitForInstall(policy, state_, request); !verdict.ok()) {
     // A refusal may be a publisher's signature still to come: ask afresh next time.
     cache_->Discard(DownloadCache::NameFor(ObjectPath({entry->commit, repo::ObjectType::kCommitMeta})));
@@ -444,6 +508,8 @@ Result<PullResult> Puller::Run() {
   result.previous = previous;
   result.version = entry->version;
   result.up_to_date = previous == entry->commit;
+  result.recall = recall_;
+  result.recall_reason = recall_ ? history_detail_ : "";
   result.objects_fetched = fetched_;
   result.bytes_received = fetcher_->bytes_received();
   return result;

@@ -30,6 +30,7 @@
 #include "repo/pull/fetcher.h"
 #include "repo/store.h"
 #include "repo/trust/remote_config.h"
+#include "repo/trust/rollout.h"
 #include "repo/trust/trust_state.h"
 
 namespace larch::pull {
@@ -48,6 +49,9 @@ struct PullOptions {
   // pull is refused before anything is fetched past the summary when the
   // signed summary's head of `ref` is another one.
   std::optional<repo::ObjectId> expected_commit;
+  // Follow the publisher's rollout control (trust/rollout.h): unattended
+  // upgrades set it; a plain pull fetches the head whatever it says.
+  std::optional<trust::RolloutContext> rollout;
   // Refuse to start when the store's filesystem would keep less than this
   // after the update (on top of the update's own size).
   uint64_t min_free_space = 64u << 20;
@@ -65,6 +69,11 @@ struct PullResult {
   bool up_to_date = false;
   uint64_t objects_fetched = 0;
   uint64_t bytes_received = 0;  // on the wire, every request included
+  // Rollout control: not empty when the head is staged beyond this device,
+  // halted or recalled (nothing fetched; `commit` is the head).
+  std::string withheld;
+  bool recall = false;        // `commit` is a recall's target, older than the recalled head
+  std::string recall_reason;  // why, as recorded in the history
 };
 
 // The local ref a pulled ref is kept under: "<remote>:<ref>".

@@ -45,6 +45,52 @@ Status WriteEnvelope(repo::Store& store, const repo::SignedEnvelope& env) {
       .WithContext("writing " + store.path() + "/summary");
 }
 
+// Rollouts and recalls: the previous summary's where the head stayed, then
+// the requested changes; sorted by ref as the format wants.
+Status ApplyRolloutControl(const repo::Store& store, const repo::Summary& old, const PublishOptions& options,
+                           repo::Summary& s) {
+  std::map<std::string, repo::SummaryRollout> rollouts;
+  std::map<std::string, repo::SummaryRecall> recalls;
+  for (const repo::SummaryRollout& r : old.rollouts) {
+    const repo::SummaryRef* head = s.FindRef(r.ref);
+    if (head != nullptr && head->commit == r.commit) rollouts[r.ref] = r;
+  }
+  for (const repo::SummaryRecall& r : old.recalls) {
+    const repo::SummaryRef* head = s.FindRef(r.ref);
+    if (head != nullptr && head->commit == r.recalled) recalls[r.ref] = r;
+  }
+  for (const PublishOptions::RolloutChange& c : options.rollouts) {
+    const repo::SummaryRef* head = s.FindRef(c.ref);
+    if (head == nullptr) return Status::InvalidArgument("--rollout: the store has no branch " + c.ref);
+    if (c.basis_points > 10000) return Status::InvalidArgument("--rollout: a share above 100%");
+    auto it = rollouts.find(c.ref);
+    if (c.halt) {
+      const uint32_t where = it != rollouts.end() ? it->second.basis_points : 10000;
+      rollouts[c.ref] = repo::SummaryRollout{c.ref, head->commit, where, true};
+    } else if (c.basis_points == 10000) {
+      rollouts.erase(c.ref);
+    } else {
+      rollouts[c.ref] = repo::SummaryRollout{c.ref, head->commit, c.basis_points, false};
+    }
+  }
+  for (const PublishOptions::RecallChange& c : options.recalls) {
+    const repo::SummaryRef* head = s.FindRef(c.ref);
+    if (head == nullptr) return Status::InvalidArgument("--recall: the store has no branch " + c.ref);
+    if (head->commit == c.to) {
+      return Status::InvalidArgument("--recall " + c.ref + ": --to names the head itself; recall goes back to an "
+                                     "earlier release");
+    }
+    Result<repo::SummaryRef> to = RefEntry(store, c.ref, c.to);
+    if (!to.ok()) return to.status().WithContext("--recall " + c.ref + " --to " + c.to.Hex());
+    recalls[c.ref] = repo::SummaryRecall{c.ref, head->commit, *to};
+  }
+  s.rollouts.clear();
+  for (auto& [ref, r] : rollouts) s.rollouts.push_back(r);
+  s.recalls.clear();
+  for (auto& [ref, r] : recalls) s.recalls.push_back(r);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::optional<repo::SignedEnvelope>> ReadSignedSummary(const repo::Store& store) {
@@ -60,8 +106,9 @@ Result<repo::Summary> BuildSummary(const repo::Store& store, const PublishOption
   repo::Summary s;
   LARCH_ASSIGN_OR_RETURN(std::optional<repo::SignedEnvelope> previous, ReadSignedSummary(store));
   s.serial = 1;
+  repo::Summary old;
   if (previous) {
-    LARCH_ASSIGN_OR_RETURN(repo::Summary old, repo::DecodeSummary(previous->body));
+    LARCH_ASSIGN_OR_RETURN(old, repo::DecodeSummary(previous->body));
     s.serial = old.serial + 1;
   }
   s.timestamp = options.now;
@@ -80,6 +127,7 @@ Result<repo::Summary> BuildSummary(const repo::Store& store, const PublishOption
   });
   LARCH_ASSIGN_OR_RETURN(s.dictionaries, Dictionaries(store));
   s.metadata = options.metadata;
+  LARCH_RETURN_IF_ERROR(ApplyRolloutControl(store, old, options, s));
   LARCH_RETURN_IF_ERROR(repo::ValidateSummary(s));
   return s;
 }

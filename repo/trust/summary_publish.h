@@ -25,9 +25,25 @@ struct PublishOptions {
   uint64_t lifetime = kDefaultSummaryLifetime;  // expires = now + lifetime
   std::vector<repo::SummaryDelta> deltas;  // what repo/delta found in the store
   std::map<std::string, std::string> metadata;
+  // Rollout control (docs/rollouts.md). What the previous summary had is
+  // kept for each ref whose head did not move; a new head starts with
+  // none. A change names a branch of the store:
+  struct RolloutChange {
+    std::string ref;
+    uint32_t basis_points = 10000;  // 0..10000; 10000 (and not halted): no staging
+    bool halt = false;              // halt where it is (basis_points ignored)
+  };
+  std::vector<RolloutChange> rollouts;
+  struct RecallChange {
+    std::string ref;
+    repo::ObjectId to;  // a commit in the store, an earlier release of ref
+  };
+  std::vector<RecallChange> recalls;
 };
 
 // The next summary: serial one above the current summary's (1 if none).
+// kInvalidArgument for a rollout or recall of a ref the store does not
+// have, or a recall back to the head itself.
 Result<repo::Summary> BuildSummary(const repo::Store& store, const PublishOptions& options);
 
 // Signs `summary` with every key and replaces <store>/summary.
