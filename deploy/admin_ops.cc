@@ -10,6 +10,8 @@
 #include "deploy/deployment_info.h"
 #include "deploy/deployment_list.h"
 #include "deploy/failed_releases.h"
+#include "deploy/hook_history.h"
+#include "deploy/sysroot_config.h"
 #include "deploy/origin.h"
 
 namespace larch::deploy {
@@ -92,9 +94,10 @@ Result<BootOkResult> BootOk(const Sysroot& sysroot, const std::optional<boot::De
   if (!booted)
     return Status::InvalidArgument("the kernel command line names no deployment (no larch=); nothing to mark good");
   LARCH_ASSIGN_OR_RETURN(UniqueFd lock, sysroot.Lock());
+  LARCH_ASSIGN_OR_RETURN(SysrootConfig current_config, sysroot.ReadConfig());
   LARCH_ASSIGN_OR_RETURN(BootConfig current, ReadConfigured(sysroot));
-  const boot::BootState& state = *current.state;
-  BootOkResult r{*booted, state.deployments[0] == *booted, false, ""};
+  const boot::BootState state = *current.state;
+  BootOkResult r{*booted, state.deployments[0] == *booted, false, "", {}, ""};
   if (!r.is_default && std::find(state.deployments.begin(), state.deployments.end(), *booted) == state.deployments.end())
     return Status::NotFound("the booted deployment " + boot::DeploymentPath(*booted) + " is not in the boot configuration");
   r.fell_back = state.status == boot::BootStatus::kFellBack && state.deployments[1] == *booted;
@@ -108,11 +111,34 @@ Result<BootOkResult> BootOk(const Sysroot& sysroot, const std::optional<boot::De
   LARCH_ASSIGN_OR_RETURN(auto db, sysroot.OpenState());
   BootOutcome outcome{0, 0, boot::DeploymentPath(*booted), r.fell_back ? "fell-back" : "good", r.reason};
   LARCH_RETURN_IF_ERROR(RecordBootOutcome(db->database(), outcome).WithContext("recording the boot outcome"));
+  // Hooks run once per outcome: boot-ok when this boot confirmed a new
+  // default, fell-back the first time a release is found to have failed.
+  std::optional<HookStage> stage;
+  HookContext ctx{booted->os, "", VersionOrEmpty(sysroot, *booted), "", booted->commit, sysroot.path()};
   if (r.fell_back) {
     const boot::DeploymentId& failed = state.deployments[0];
+    LARCH_ASSIGN_OR_RETURN(auto before, FindFailedRelease(db->database(), failed.os, failed.commit));
     LARCH_RETURN_IF_ERROR(RecordFailedRelease(db->database(), {failed.os, failed.commit, 0, r.reason})
                               .WithContext("recording the release that failed to boot"));
+    if (!before) stage = HookStage::kFellBack;
+    ctx.from_commit = failed.commit;
+    ctx.from_version = VersionOrEmpty(sysroot, failed);
+  } else if (r.is_default && state.status != boot::BootStatus::kGood) {
+    stage = HookStage::kBootOk;
+    if (state.deployments.size() > 1) {
+      ctx.from_commit = state.deployments[1].commit;
+      ctx.from_version = VersionOrEmpty(sysroot, state.deployments[1]);
+    }
   }
+  if (!stage) return r;
+  lock.Reset();  // a hook may run larch itself
+  // From the deployment that runs: the new one that proved itself, or the
+  // fallback that is alive (the failed one's /etc may be what broke it).
+  const std::string etc = sysroot.path() + boot::DeploymentPath(*booted) + "/etc";
+  LARCH_ASSIGN_OR_RETURN(r.hook_runs, RunHooks(etc, *stage, ctx, HookOptions{current_config.hook_timeout}));
+  LARCH_RETURN_IF_ERROR(RecordHookRuns(db->database(), boot::DeploymentName(*booted), r.hook_runs));
+  for (const HookRun& run : r.hook_runs)
+    if (!run.ok()) r.hook_warning = DescribeHookFailure(run);
   return r;
 }
 

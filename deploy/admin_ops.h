@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "deploy/install_hooks.h"
 #include "deploy/sysroot.h"
 #include "src/bootstate/boot_state.h"
 
@@ -38,6 +39,11 @@ struct BootOkResult {
   bool is_default = false;  // the booted deployment is the default
   bool fell_back = false;   // the boot-time helper had given up on the default
   std::string reason;       // why, when it fell back
+  // The boot-ok or fell-back hooks of the running deployment, when this
+  // boot-ok confirmed a new default or first found a failed one; a failing
+  // hook does not change the outcome (hook_warning says which).
+  std::vector<HookRun> hook_runs;
+  std::string hook_warning;
 };
 
 // Marks the booted deployment good when it is the default (tries stop

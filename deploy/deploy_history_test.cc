@@ -16,7 +16,7 @@ TEST(DeployHistory, RecordsNewestFirstAndRefusesMalformedNames) {
   TempDir dir;
   auto state = Must(trust::TrustState::Open(dir.Sub("state.db")));
   sqlite::Database& db = state->database();
-  EXPECT_EQ(Must(db.UserVersion()), 4);
+  EXPECT_EQ(Must(db.UserVersion()), 5);
   DeployEvent e;
   e.time = 1700000000;
   e.user = "root";

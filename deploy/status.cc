@@ -2,6 +2,7 @@
 #include "deploy/status.h"
 
 #include "deploy/boot_config.h"
+#include "deploy/sysroot_config.h"
 #include "deploy/deployment_list.h"
 
 namespace larch::deploy {
@@ -29,6 +30,17 @@ Result<SysrootStatus> GatherStatus(const Sysroot& sysroot, const std::optional<b
     d.booted = roles.booted == i;
     d.pending = roles.pending == i;
     d.rollback = roles.rollback == i;
+  }
+  LARCH_ASSIGN_OR_RETURN(SysrootConfig sysroot_config, sysroot.ReadConfig());
+  if (sysroot_config.update_window) {
+    s.update_window = sysroot_config.update_window;
+    s.next_window = NextWindowStart(*s.update_window, UpdaterNow());
+  }
+  LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
+  LARCH_ASSIGN_OR_RETURN(std::vector<std::string> oses, sysroot.ListOses());
+  for (const std::string& os : oses) {
+    LARCH_ASSIGN_OR_RETURN(std::optional<UpdateOffer> offer, GetUpdateOffer(state->database(), os));
+    if (offer) s.offers.push_back(*offer);
   }
   return s;
 }

@@ -14,6 +14,8 @@
 
 #include "deploy/deployment_info.h"
 #include "deploy/sysroot.h"
+#include "deploy/update_offer.h"
+#include "deploy/update_window.h"
 #include "src/bootstate/boot_state.h"
 
 namespace larch::deploy {
@@ -30,6 +32,12 @@ struct SysrootStatus {
   std::optional<boot::BootState> boot;
   std::optional<boot::DeploymentId> booted;  // from the kernel command line
   bool booted_configured = false;            // and found in the list
+  // What the last unattended upgrade found and did not deploy, per OS
+  // (update_offer.h): withheld by a rollout, downloaded, deferred.
+  std::vector<UpdateOffer> offers;
+  // larch.conf update-window, and when it next opens (now when inside).
+  std::optional<UpdateWindow> update_window;
+  std::optional<int64_t> next_window;
 };
 
 Result<SysrootStatus> GatherStatus(const Sysroot& sysroot, const std::optional<boot::DeploymentId>& booted);

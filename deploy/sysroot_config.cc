@@ -2,6 +2,7 @@
 #include "deploy/sysroot_config.h"
 
 #include <charconv>
+#include <cstdio>
 
 #include "deploy/key_value.h"
 #include "src/base/units.h"
@@ -70,11 +71,14 @@ std::string EncodeSysrootConfig(const SysrootConfig& c) {
   out += std::string("bootloader=") + BootloaderName(c.bootloader) + "\n";
   if (!c.kernel_args.empty()) out += "kernel-args=" + c.kernel_args + "\n";
   if (c.verity) out += "verity=" + std::string(repo::VerityModeName(*c.verity)) + "\n";
+  if (!c.device_id.empty()) out += "device-id=" + c.device_id + "\n";
+  if (c.update_window) out += "update-window=" + EncodeUpdateWindow(*c.update_window) + "\n";
+  if (c.hook_timeout != 60) out += "hook-timeout=" + std::to_string(c.hook_timeout) + "\n";
   return out;
 }
 
 Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
-  LARCH_ASSIGN_OR_RETURN(KeyValues kv, ParseKeyValues(text, {"min-free-space", "boot-tries", "bootloader", "kernel-args", "verity"}, kWhat));
+  LARCH_ASSIGN_OR_RETURN(KeyValues kv, ParseKeyValues(text, {"min-free-space", "boot-tries", "bootloader", "kernel-args", "verity", "device-id", "update-window", "hook-timeout"}, kWhat));
   SysrootConfig c;
   if (auto it = kv.find("min-free-space"); it != kv.end()) LARCH_RETURN_IF_ERROR(ParseMinFree(it->second, c));
   if (auto it = kv.find("boot-tries"); it != kv.end()) {
@@ -98,6 +102,20 @@ Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
     if (!mode.ok()) return Bad(mode.status().message());
     c.verity = *mode;
   }
+  if (auto it = kv.find("device-id"); it != kv.end()) {
+    if (it->second.empty() || it->second.size() > 256) return Bad("device-id must be 1 to 256 characters");
+    c.device_id = it->second;
+  }
+  if (auto it = kv.find("update-window"); it != kv.end()) {
+    Result<UpdateWindow> window = ParseUpdateWindow(it->second);
+    if (!window.ok()) return Bad(window.status().message());
+    c.update_window = *window;
+  }
+  if (auto it = kv.find("hook-timeout"); it != kv.end()) {
+    LARCH_ASSIGN_OR_RETURN(uint64_t seconds, ParseNumber(it->second, 3600, "hook-timeout"));
+    if (seconds == 0) return Bad("hook-timeout must be at least 1");
+    c.hook_timeout = static_cast<uint32_t>(seconds);
+  }
   return c;
 }
 
@@ -106,6 +124,21 @@ Result<SysrootConfig> ReadSysrootConfig(fs::Fs& fs, int ostree_fd) {
   if (!text.ok() && text.status().IsNotFound()) return SysrootConfig{};
   if (!text.ok()) return text.status().WithContext(kWhat);
   return DecodeSysrootConfig(AsStringView(*text));
+}
+
+Result<std::string> RolloutDeviceId(const SysrootConfig& config, const std::string& machine_id_path) {
+  if (!config.device_id.empty()) return config.device_id;
+  std::FILE* f = std::fopen(machine_id_path.c_str(), "re");
+  char line[256] = {0};
+  const bool read = f != nullptr && std::fgets(line, sizeof line, f) != nullptr;
+  if (f != nullptr) std::fclose(f);
+  std::string id = read ? line : "";
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  if (id.empty()) {
+    return Status::NotFound("no device id for staged rollouts: set device-id= in larch.conf, or give the system a " +
+                            machine_id_path);
+  }
+  return id;
 }
 
 uint64_t MinFreeBytes(const SysrootConfig& config, uint64_t total) {

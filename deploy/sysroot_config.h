@@ -16,6 +16,14 @@
 //                              store seals file objects with fs-verity as
 //                              they arrive (repo/store_config.h); when
 //                              absent, the store's own config decides
+//   device-id=board-0042       the id staged rollouts place the device by
+//                              (repo/trust/rollout.h); default: the
+//                              running system's /etc/machine-id
+//   update-window=Mon-Fri 01:00-04:00   when `admin upgrade` may deploy
+//                              and reboot (deploy/update_window.h; local
+//                              time); it downloads at any time
+//   hook-timeout=60            seconds each install hook may run
+//                              (deploy/install_hooks.h), 1..3600
 // A missing file means the defaults above.
 #pragma once
 
@@ -23,6 +31,7 @@
 #include <optional>
 #include <string>
 
+#include "deploy/update_window.h"
 #include "repo/store_config.h"
 #include "src/base/result.h"
 #include "src/fs/fs.h"
@@ -39,6 +48,9 @@ struct SysrootConfig {
   Bootloader bootloader = Bootloader::kBls;
   std::string kernel_args;
   std::optional<repo::VerityMode> verity;
+  std::string device_id;                     // "": /etc/machine-id
+  std::optional<UpdateWindow> update_window;  // none: deploy at any time
+  uint32_t hook_timeout = 60;
   bool operator==(const SysrootConfig&) const = default;
 };
 
@@ -49,6 +61,10 @@ std::string EncodeSysrootConfig(const SysrootConfig& config);
 Result<SysrootConfig> DecodeSysrootConfig(std::string_view text);
 // Reads ostree_fd/larch.conf; the defaults when it does not exist.
 Result<SysrootConfig> ReadSysrootConfig(fs::Fs& fs, int ostree_fd);
+
+// The device id for staged rollouts: device-id=, else the first line of
+// `machine_id_path`; kNotFound naming both when neither gives one.
+Result<std::string> RolloutDeviceId(const SysrootConfig& config, const std::string& machine_id_path = "/etc/machine-id");
 
 // The bytes min-free-space asks to keep free on a filesystem of `total` bytes.
 uint64_t MinFreeBytes(const SysrootConfig& config, uint64_t total);

@@ -15,9 +15,21 @@ TEST(SysrootConfig, DefaultsAndRoundTrip) {
   SysrootConfig defaults = *DecodeSysrootConfig("");
   EXPECT_EQ(defaults, SysrootConfig{});
   EXPECT_EQ(MinFreeBytes(defaults, 1000000), 30000u);
-  SysrootConfig c{512ull << 20, 0, 5, Bootloader::kUboot, "root=/dev/mmcblk0p2 rw", repo::VerityMode::kRequired};
+  SysrootConfig c;
+  c.min_free_bytes = 512ull << 20;
+  c.min_free_percent = 0;
+  c.boot_tries = 5;
+  c.bootloader = Bootloader::kUboot;
+  c.kernel_args = "root=/dev/mmcblk0p2 rw";
+  c.verity = repo::VerityMode::kRequired;
   EXPECT_EQ(EncodeSysrootConfig(c),
             "min-free-space=512M\nboot-tries=5\nbootloader=uboot\nkernel-args=root=/dev/mmcblk0p2 rw\nverity=required\n");
+  c.device_id = "board-0042";
+  c.update_window = *ParseUpdateWindow("Mon-Fri 01:00-04:00");
+  c.hook_timeout = 30;
+  EXPECT_EQ(*DecodeSysrootConfig(EncodeSysrootConfig(c)), c);
+  EXPECT_NE(EncodeSysrootConfig(c).find("device-id=board-0042\nupdate-window=Mon-Fri 01:00-04:00\nhook-timeout=30\n"),
+            std::string::npos);
   EXPECT_EQ(*DecodeSysrootConfig(EncodeSysrootConfig(c)), c);
   EXPECT_EQ(MinFreeBytes(c, 1000), 512ull << 20);
   EXPECT_EQ(DecodeSysrootConfig("# comment\n\nmin-free-space=7\n")->min_free_bytes, 7u);
@@ -27,7 +39,8 @@ TEST(SysrootConfig, RefusesWhatItDoesNotKnow) {
   for (const char* bad : {"min-free-space=3%%\n", "min-free-space=-1\n", "min-free-space=1P\n", "min-free-space=2048T\n",
                           "boot-tries=0\n", "boot-tries=100\n", "bootloader=grub2\n", "kernel-args=larch=/x\n", "colour=blue\n",
                           "boot-tries=3\nboot-tries=3\n", "boot-tries=3", "boot-tries = 3\n", "boot-tries=3\r\n",
-                          "verity=on\n", "verity=\n"}) {
+                          "verity=on\n", "verity=\n", "device-id=\n", "update-window=Mon 25:00-26:00\n",
+                          "hook-timeout=0\n", "hook-timeout=3601\n"}) {
     EXPECT_EQ(DecodeSysrootConfig(bad).status().code(), StatusCode::kCorruption) << bad;
   }
   EXPECT_EQ(DecodeSysrootConfig("bootloader=grub\n")->bootloader, Bootloader::kGrub);

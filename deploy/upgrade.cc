@@ -10,6 +10,10 @@
 
 #include "deploy/boot_config.h"
 #include "deploy/deployment_info.h"
+#include "deploy/hook_history.h"
+#include "deploy/sysroot_config.h"
+#include "deploy/update_offer.h"
+#include "deploy/update_window.h"
 #include "repo/delta/apply.h"
 #include "repo/delta/bundle.h"
 #include "repo/pull/pull.h"
@@ -53,7 +57,7 @@ struct Fetched {
 };
 
 Result<Fetched> Fetch(const Sysroot& sysroot, trust::TrustState& state, const Origin& origin,
-                      const UpgradeOptions& options) {
+                      const UpgradeOptions& options, const std::optional<trust::RolloutContext>& rollout) {
   if (!options.bundle.empty()) {
     LARCH_ASSIGN_OR_RETURN(repo::ObjectId commit, FetchBundle(sysroot, origin, state, options));
     return Fetched{commit, std::nullopt};
@@ -67,6 +71,7 @@ Result<Fetched> Fetch(const Sysroot& sysroot, trust::TrustState& state, const Or
   pull.dry_run = options.mode == UpgradeMode::kCheck;
   pull.fetch.max_rate = options.max_rate;
   pull.expected_commit = options.expected_commit;
+  pull.rollout = rollout;
   pull.progress = options.progress;
   LARCH_ASSIGN_OR_RETURN(pull::PullResult pulled, pull::Pull(sysroot.store(), remote, state, pull));
   return Fetched{pulled.commit, pulled};
@@ -82,7 +87,111 @@ Result<std::string> DefaultCommit(const Sysroot& sysroot, const std::string& os)
   return std::string();
 }
 
+// The version a commit in the store declares ("" when none or unreadable).
+std::string CommitVersion(const Sysroot& sysroot, const repo::ObjectId& commit) {
+  Result<repo::Commit> c = sysroot.store().ReadCommit(commit);
+  if (!c.ok()) return "";
+  auto it = c->metadata.find("version");
+  return it == c->metadata.end() ? "" : it->second;
+}
+
+// The rollout context of an unattended upgrade from `from`: the device id
+// (larch.conf device-id=, else /etc/machine-id; "" when there is none, so
+// that a staged release waits for 100%) and the commit it runs.
+trust::RolloutContext RolloutFor(const SysrootConfig& config, const boot::DeploymentId& from, bool ignore) {
+  trust::RolloutContext c;
+  Result<std::string> id = RolloutDeviceId(config);
+  if (id.ok()) c.device_id = *id;
+  if (auto commit = repo::ObjectId::FromHex(from.commit); commit.ok()) c.running = *commit;
+  c.ignore_rollout = ignore;
+  return c;
+}
+
+std::string EtcOf(const Sysroot& sysroot, const boot::DeploymentId& id) {
+  return sysroot.path() + boot::DeploymentPath(id) + "/etc";
+}
+
+// Runs one stage's hooks from `etc`, records them under `deployment`, and
+// returns the failing run, if any.
+Result<std::optional<HookRun>> RunStage(const Sysroot& sysroot, trust::TrustState& state, const std::string& etc,
+                                        const std::string& deployment, HookStage stage, const HookContext& ctx,
+                                        uint32_t timeout, std::vector<HookRun>* all) {
+  LARCH_ASSIGN_OR_RETURN(std::vector<HookRun> runs, RunHooks(etc, stage, ctx, HookOptions{timeout}));
+  (void)sysroot;
+  LARCH_RETURN_IF_ERROR(RecordHookRuns(state.database(), deployment, runs));
+  if (all != nullptr) all->insert(all->end(), runs.begin(), runs.end());
+  for (const HookRun& r : runs)
+    if (!r.ok()) return std::optional<HookRun>(r);
+  return std::optional<HookRun>();
+}
+
+Status RecordOffer(trust::TrustState& state, const std::string& os, const UpgradeResult& r, const std::string& version,
+                   std::string_view kind, const std::string& reason) {
+  return PutUpdateOffer(state.database(), UpdateOffer{os, r.refspec, r.commit.Hex(), version, std::string(kind), reason, 0});
+}
+
+// The gates before a deploy and the deploy: the product's check hooks, the
+// update window, the pre-deploy hooks; then the post-deploy hooks
+// (docs/rollouts.md). Hooks come from the running deployment: the new one
+// has not proven anything yet.
+Result<UpgradeResult> GateAndDeploy(const Sysroot& sysroot, const UpgradeOptions& options, trust::TrustState& state,
+                                    const SysrootConfig& config, const std::string& os, const boot::DeploymentId& from,
+                                    const DeploymentInfo& info, const std::string& version, UpgradeResult r) {
+  r.hooks_etc = EtcOf(sysroot, from);
+  r.hook_context = HookContext{os, info.version, version, from.commit, r.commit.Hex(), sysroot.path()};
+  const std::string from_name = boot::DeploymentName(from);
+  LARCH_ASSIGN_OR_RETURN(std::optional<HookRun> refused,
+                         RunStage(sysroot, state, r.hooks_etc, from_name, HookStage::kCheck, r.hook_context,
+                                  config.hook_timeout, &r.hook_runs));
+  if (refused) {
+    r.deferred = "deferred by " + DescribeHookFailure(*refused);
+    LARCH_RETURN_IF_ERROR(RecordOffer(state, os, r, version, "deferred", r.deferred));
+    return r;
+  }
+  if (config.update_window && !options.now) {
+    const int64_t now = UpdaterNow();
+    if (!InWindow(*config.update_window, now)) {
+      r.next_window = NextWindowStart(*config.update_window, now);
+      r.deferred = "outside the update window (" + EncodeUpdateWindow(*config.update_window) + ")" +
+                   (r.next_window ? "; next: " + DescribeLocalTime(*r.next_window) : "");
+      LARCH_RETURN_IF_ERROR(RecordOffer(state, os, r, version, "deferred", r.deferred));
+      return r;
+    }
+  }
+  LARCH_ASSIGN_OR_RETURN(refused, RunStage(sysroot, state, r.hooks_etc, from_name, HookStage::kPreDeploy,
+                                           r.hook_context, config.hook_timeout, &r.hook_runs));
+  if (refused) {
+    return Status::Cancelled("the update to " + r.commit.Hex().substr(0, 12) + " stopped: " +
+                             DescribeHookFailure(*refused) + "; nothing was deployed");
+  }
+  if (options.before_deploy) LARCH_RETURN_IF_ERROR(options.before_deploy(r.commit));
+  DeployOptions deploy{os, r.refspec, options.allow_downgrade || r.recall, options.tries, options.booted,
+                       r.recall ? "recall" : options.action, options.progress};
+  LARCH_ASSIGN_OR_RETURN(r.deployed, Deploy(sysroot, deploy));
+  LARCH_RETURN_IF_ERROR(ClearUpdateOffer(state.database(), os));
+  LARCH_ASSIGN_OR_RETURN(std::optional<HookRun> failed,
+                         RunStage(sysroot, state, r.hooks_etc, from_name, HookStage::kPostDeploy, r.hook_context,
+                                  config.hook_timeout, &r.hook_runs));
+  if (failed) r.hook_warning = DescribeHookFailure(*failed) + " (the deployment stands)";
+  return r;
+}
+
 }  // namespace
+
+Status PreRebootHooks(const Sysroot& sysroot, const UpgradeResult& upgrade) {
+  if (upgrade.hooks_etc.empty()) return Status::Ok();
+  LARCH_ASSIGN_OR_RETURN(SysrootConfig config, sysroot.ReadConfig());
+  LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
+  const std::string deployment = upgrade.deployed ? boot::DeploymentName(upgrade.deployed->deployment) : "";
+  LARCH_ASSIGN_OR_RETURN(std::optional<HookRun> failed,
+                         RunStage(sysroot, *state, upgrade.hooks_etc, deployment, HookStage::kPreReboot,
+                                  upgrade.hook_context, config.hook_timeout, nullptr));
+  if (failed) {
+    return Status::Cancelled(DescribeHookFailure(*failed) + "; not rebooting (the new deployment is the default for "
+                             "the next boot)");
+  }
+  return Status::Ok();
+}
 
 Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& options) {
   if (options.mode == UpgradeMode::kCheck && !options.bundle.empty())
@@ -100,19 +209,51 @@ Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& opti
   r.mode = options.mode;
   r.refspec = origin.Refspec();
   LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
-  LARCH_ASSIGN_OR_RETURN(Fetched fetched, Fetch(sysroot, *state, origin, options));
+  LARCH_ASSIGN_OR_RETURN(SysrootConfig config, sysroot.ReadConfig());
+  // The publisher's rollout control applies to what the device follows by
+  // itself; a bundle or a fleet server's pointer was chosen for it.
+  std::optional<trust::RolloutContext> rollout;
+  if (options.bundle.empty() && !options.follow) rollout = RolloutFor(config, from, options.ignore_rollout);
+  LARCH_ASSIGN_OR_RETURN(Fetched fetched, Fetch(sysroot, *state, origin, options, rollout));
   r.commit = fetched.commit;
   r.pulled = std::move(fetched.pulled);
+  const bool check = options.mode == UpgradeMode::kCheck;
+  const std::string version = r.pulled ? r.pulled->version : CommitVersion(sysroot, r.commit);
+  if (r.pulled && !r.pulled->withheld.empty()) {
+    r.withheld = r.pulled->withheld;
+    if (!check) LARCH_RETURN_IF_ERROR(RecordOffer(*state, os, r, version, "withheld", r.withheld));
+    return r;
+  }
+  r.recall = r.pulled && r.pulled->recall;
+  LARCH_ASSIGN_OR_RETURN(r.current, DefaultCommit(sysroot, os));
+  r.up_to_date = r.current == r.commit.Hex();
+  if (r.up_to_date) {
+    if (!check) LARCH_RETURN_IF_ERROR(ClearUpdateOffer(state->database(), os));
+    return r;
+  }
+  LARCH_ASSIGN_OR_RETURN(r.failed_before, FindFailedRelease(state->database(), os, r.commit.Hex()));
+  if (r.failed_before || check) return r;
+  if (options.mode == UpgradeMode::kDownloadOnly) {
+    LARCH_RETURN_IF_ERROR(RecordOffer(*state, os, r, version, "downloaded", "downloaded, not deployed (--download-only)"));
+    return r;
+  }
+  return GateAndDeploy(sysroot, options, *state, config, os, from, info, version, r);
+}
+
+Result<UpgradeResult> DeployFetched(const Sysroot& sysroot, const UpgradeOptions& options, const std::string& refspec,
+                                    const repo::ObjectId& commit) {
+  LARCH_ASSIGN_OR_RETURN(std::string os, ChooseOs(sysroot, options.os));
+  LARCH_ASSIGN_OR_RETURN(boot::DeploymentId from, Current(sysroot, os, options.booted));
+  LARCH_ASSIGN_OR_RETURN(DeploymentInfo info, DescribeDeployment(sysroot, from));
+  LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
+  LARCH_ASSIGN_OR_RETURN(SysrootConfig config, sysroot.ReadConfig());
+  UpgradeResult r;
+  r.refspec = refspec;
+  r.commit = commit;
   LARCH_ASSIGN_OR_RETURN(r.current, DefaultCommit(sysroot, os));
   r.up_to_date = r.current == r.commit.Hex();
   if (r.up_to_date) return r;
-  LARCH_ASSIGN_OR_RETURN(r.failed_before, FindFailedRelease(state->database(), os, r.commit.Hex()));
-  if (r.failed_before || options.mode != UpgradeMode::kDeploy) return r;
-  if (options.before_deploy) LARCH_RETURN_IF_ERROR(options.before_deploy(r.commit));
-  DeployOptions deploy{os, r.refspec, options.allow_downgrade, options.tries, options.booted, options.action,
-                       options.progress};
-  LARCH_ASSIGN_OR_RETURN(r.deployed, Deploy(sysroot, deploy));
-  return r;
+  return GateAndDeploy(sysroot, options, *state, config, os, from, info, CommitVersion(sysroot, commit), r);
 }
 
 std::string RebootCommand() {

@@ -27,6 +27,7 @@
 
 #include "deploy/deploy.h"
 #include "deploy/failed_releases.h"
+#include "deploy/install_hooks.h"
 #include "deploy/sysroot.h"
 #include "repo/pull/pull.h"
 
@@ -54,6 +55,11 @@ struct UpgradeOptions {
   // upgrade with the commit in the store and nothing deployed.
   std::function<Status(const repo::ObjectId& commit)> before_deploy;
   std::string action = "upgrade";  // as recorded in the deployment history
+  // Install a staged or halted release although this device is not (yet)
+  // in its rollout (trust/rollout.h); a recall is not overridden.
+  bool ignore_rollout = false;
+  // Deploy now, outside the update window (larch.conf update-window=).
+  bool now = false;
 };
 
 struct UpgradeResult {
@@ -68,9 +74,38 @@ struct UpgradeResult {
   std::optional<FailedRelease> failed_before;
   std::optional<pull::PullResult> pulled;  // a pull (or its dry run); none for a bundle
   std::optional<DeployResult> deployed;
+  // The publisher's rollout control kept the head from this device
+  // (staged beyond it, halted, recalled): why; nothing was fetched.
+  std::string withheld;
+  // `commit` is a recall's target: the device ran the recalled release.
+  bool recall = false;
+  // Fetched but not deployed: outside the update window, or a `check`
+  // hook said not now (why; next_window when the window is the reason).
+  std::string deferred;
+  std::optional<int64_t> next_window;
+  // Install hooks that ran (all recorded in the history); a failing
+  // post-deploy hook does not undo the deploy: it is reported here.
+  std::vector<HookRun> hook_runs;
+  std::string hook_warning;
+  // What the pre-reboot hooks get (PreRebootHooks), once deployed.
+  std::string hooks_etc;  // the booted deployment's etc directory
+  HookContext hook_context;
 };
 
 Result<UpgradeResult> Upgrade(const Sysroot& sysroot, const UpgradeOptions& options);
+
+// Deploys `commit`, fetched earlier and held by the local ref `refspec`
+// (an upgrade that was deferred, a fleet server's download-only step),
+// through the same gates as Upgrade: check hooks, update window (unless
+// options.now), pre-deploy hooks; then the post-deploy hooks. Nothing is
+// fetched; options' fetch fields are not used.
+Result<UpgradeResult> DeployFetched(const Sysroot& sysroot, const UpgradeOptions& options, const std::string& refspec,
+                                    const repo::ObjectId& commit);
+
+// The pre-reboot hooks of the deployment an upgrade started from, before
+// `--reboot` reboots into what it deployed: recorded in the history; an
+// error (naming the hook) when one fails: do not reboot then.
+Status PreRebootHooks(const Sysroot& sysroot, const UpgradeResult& upgrade);
 
 // How `--reboot` restarts the device after a deploy: $LARCH_REBOOT_COMMAND
 // when set (tests, devices with their own way), else "systemctl reboot"

@@ -326,6 +326,7 @@ struct DdiClient::Impl {
     u.booted = options.booted;
     u.action = "hawkbit";
     u.mode = MayDeploy(d) ? deploy::UpgradeMode::kDeploy : deploy::UpgradeMode::kDownloadOnly;
+    u.now = true;  // the server's maintenance window decides when, not larch.conf's
     if (pointer) {
       auto text = ReadSmall(*path, kMaxPointerSize);
       if (!text.ok()) return Finish(r, false, text.status().message());
@@ -364,8 +365,21 @@ struct DdiClient::Impl {
                                   failed->reason + "); not installed again");
     }
     if (up->up_to_date) return AlreadyDefault(d, r);
+    if (!up->deferred.empty()) return Deferred(d, r, up->deferred);
     if (!up->deployed) return Downloaded(d, r);
+    outcome.upgrade = *up;
     return Deployed(d, r, up->deployed->deployment, up->deployed->version);
+  }
+
+  // A `check` hook said not now: the release waits in the store, and the
+  // next poll asks the hooks again (ResumeDownloaded).
+  Status Deferred(const Deployment& d, ActionRecord r, const std::string& why) {
+    r.phase = Phase::kDownloaded;
+    r.updated = 0;
+    LARCH_RETURN_IF_ERROR(PutAction(db(), r));
+    Progress(d.action_id, Execution::kDownloaded, kStepDownloaded,
+             "release verified and in the store: commit " + ShortId(r.commit) + "; " + why);
+    return Status::Ok();
   }
 
   Result<std::string> FetchArtifact(const std::string& action_id, const Artifact& a) {
@@ -412,16 +426,24 @@ struct DdiClient::Impl {
     LARCH_ASSIGN_OR_RETURN(auto ref, repo::ReadRef(sysroot.store(), r.refspec));
     if (!ref || ref->Hex() != r.commit)
       return Finish(r, false, "the release's ref " + r.refspec + " moved since the download; not deployed");
-    Progress(d.action_id, Execution::kProceeding, kStepDownloaded,
-             "maintenance window open: deploying commit " + ShortId(r.commit));
-    deploy::DeployOptions o;
+    deploy::UpgradeOptions o;
     o.os = r.os;
-    o.revision = r.refspec;
     o.booted = options.booted;
     o.action = "hawkbit";
-    Result<deploy::DeployResult> deployed = deploy::Deploy(sysroot, o);
-    if (!deployed.ok()) return Finish(r, false, "refused: " + deployed.status().message());
-    return Deployed(d, r, deployed->deployment, deployed->version);
+    o.now = true;
+    o.before_deploy = [&](const repo::ObjectId& commit) {
+      Progress(d.action_id, Execution::kProceeding, kStepDownloaded, "deploying commit " + ShortId(commit.Hex()));
+      return Status::Ok();
+    };
+    Result<deploy::UpgradeResult> up = deploy::DeployFetched(sysroot, o, r.refspec, *ref);
+    if (!up.ok()) return Finish(r, false, "refused: " + up.status().message());
+    if (up->up_to_date) return AlreadyDefault(d, r);
+    if (!up->deferred.empty()) {
+      Log("action " + d.action_id + ": " + up->deferred);
+      return Status::Ok();
+    }
+    outcome.upgrade = *up;
+    return Deployed(d, r, up->deployed->deployment, up->deployed->version);
   }
 
   // The default already runs the commit (a re-poll after a crash, or the

@@ -36,6 +36,7 @@
 #include "deploy/hawkbit/ddi_http.h"
 #include "deploy/hawkbit/ddi_messages.h"
 #include "deploy/sysroot.h"
+#include "deploy/upgrade.h"
 #include "src/bootstate/boot_state.h"
 
 namespace larch::hawkbit {
@@ -50,6 +51,9 @@ struct ClientOptions {
 struct PollOutcome {
   uint32_t poll_seconds = 0;  // the server's polling interval
   bool rebooting = false;     // a deploy asked for a reboot (config reboot=yes)
+  // The upgrade that deployed, when one did (its pre-reboot hooks run
+  // before the reboot: deploy::PreRebootHooks).
+  std::optional<deploy::UpgradeResult> upgrade;
 };
 
 class DdiClient {

@@ -138,6 +138,35 @@ CREATE TABLE hawkbit_actions (
   updated    INTEGER NOT NULL CHECK (updated >= 0)
 ) STRICT;
 )sql",
+    // 5: rollout control on the device (docs/rollouts.md): the update an
+    // upgrade found but did not deploy, and why (deploy/update_offer.h);
+    // every install hook that ran, with its output (deploy/hook_history.h).
+    R"sql(
+CREATE TABLE update_offers (
+  os        TEXT NOT NULL PRIMARY KEY CONSTRAINT update_offers_os_set CHECK (os <> ''),
+  refspec   TEXT NOT NULL,
+  commit_id TEXT NOT NULL
+            CONSTRAINT update_offers_commit_id_hex
+            CHECK (length(commit_id) = 64 AND commit_id NOT GLOB '*[^0-9a-f]*'),
+  version   TEXT NOT NULL,
+  state     TEXT NOT NULL CONSTRAINT update_offers_state CHECK (state IN ('withheld', 'downloaded', 'deferred')),
+  reason    TEXT NOT NULL,
+  time      INTEGER NOT NULL CHECK (time >= 0)
+) STRICT;
+CREATE TABLE hook_runs (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  time       INTEGER NOT NULL CHECK (time >= 0),
+  stage      TEXT NOT NULL
+             CONSTRAINT hook_runs_stage
+             CHECK (stage IN ('check', 'pre-deploy', 'post-deploy', 'pre-reboot', 'boot-ok', 'fell-back')),
+  hook       TEXT NOT NULL CONSTRAINT hook_runs_hook_set CHECK (hook <> ''),
+  deployment TEXT NOT NULL,
+  exit_code  INTEGER NOT NULL,
+  timed_out  INTEGER NOT NULL CHECK (timed_out IN (0, 1)),
+  millis     INTEGER NOT NULL CHECK (millis >= 0),
+  output     TEXT NOT NULL
+) STRICT;
+)sql",
 };
 
 constexpr std::string_view kPutRemote = R"sql(

@@ -100,7 +100,13 @@ nlohmann::json UndeployedJson(const deploy::UpgradeResult& r) {
   auto id = [](const std::optional<repo::ObjectId>& c) { return c ? nlohmann::json(c->Hex()) : nlohmann::json(nullptr); };
   nlohmann::json j = {{"mode", ModeName(r.mode)}, {"origin", r.refspec},  {"commit", r.commit.Hex()},
                       {"current", r.current.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.current)},
-                      {"up_to_date", r.up_to_date}, {"available", !r.up_to_date && !r.failed_before},
+                      {"up_to_date", r.up_to_date},
+                      {"available", !r.up_to_date && !r.failed_before && r.withheld.empty()},
+                      {"withheld", r.withheld.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.withheld)},
+                      {"deferred", r.deferred.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.deferred)},
+                      {"next_window", r.next_window ? nlohmann::json(FormatTime(static_cast<uint64_t>(*r.next_window)))
+                                                    : nlohmann::json(nullptr)},
+                      {"recall", r.recall},
                       {"failed_before", r.failed_before ? nlohmann::json({{"time", FormatTime(r.failed_before->time)},
                                                                          {"reason", r.failed_before->reason}})
                                                         : nlohmann::json(nullptr)}};
@@ -115,6 +121,15 @@ nlohmann::json UndeployedJson(const deploy::UpgradeResult& r) {
 
 void PrintUndeployed(const deploy::UpgradeResult& r) {
   const std::string version = r.pulled && !r.pulled->version.empty() ? " (version " + r.pulled->version + ")" : "";
+  if (!r.withheld.empty()) {
+    std::printf("%s: %s\n", r.refspec.c_str(), r.withheld.c_str());
+    return;
+  }
+  if (!r.deferred.empty()) {
+    std::printf("Downloaded %s: %s%s, not deployed: %s\n", r.refspec.c_str(), r.commit.Hex().c_str(), version.c_str(),
+                r.deferred.c_str());
+    return;
+  }
   if (r.up_to_date) {
     std::printf("%s is up to date (%s%s is already the default)\n", r.refspec.c_str(), r.commit.Hex().c_str(),
                 version.c_str());
@@ -146,7 +161,9 @@ void PrintUndeployed(const deploy::UpgradeResult& r) {
 }  // namespace
 
 void PrintUpgradeResult(const deploy::UpgradeResult& r, bool json) {
+  if (!r.hook_warning.empty()) std::fprintf(stderr, "larch admin: warning: %s\n", r.hook_warning.c_str());
   if (r.deployed) {
+    if (r.recall && !json && r.pulled) std::printf("Recall: %s\n", r.pulled->recall_reason.c_str());
     PrintDeployResult(*r.deployed, json);
   } else if (json) {
     PrintJson(UndeployedJson(r));

@@ -14,6 +14,7 @@
 #include "deploy/cleanup.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_history.h"
+#include "deploy/hook_history.h"
 #include "deploy/status.h"
 #include "deploy/sysroot.h"
 #include "deploy/upgrade.h"
@@ -40,6 +41,6 @@ void PrintUpgradeResult(const deploy::UpgradeResult& r, bool json);
 void PrintChange(const char* verb, const deploy::ChangeResult& r, bool json);
 void PrintStatus(const deploy::Sysroot& sysroot, const deploy::SysrootStatus& s, bool json);
 void PrintHistory(const std::vector<deploy::DeployEvent>& events, const std::vector<deploy::BootOutcome>& boots,
-                  bool json);
+                  const std::vector<deploy::HookRecord>& hooks, bool json);
 
 }  // namespace larch::cli

@@ -66,6 +66,23 @@ void PrintText(const deploy::SysrootStatus& s) {
     std::printf("Last boot fell back to 1 (%s): %s\n", boot::DeploymentName(b.deployments[1]).c_str(), b.reason.c_str());
   if (s.booted && !s.booted_configured)
     std::printf("Booted %s, which is not in the boot configuration\n", boot::DeploymentPath(*s.booted).c_str());
+  for (const deploy::UpdateOffer& o : s.offers) {
+    std::printf("Update %s %s (version %s), %s: %s (as of %s)\n", o.refspec.c_str(), o.commit.substr(0, 12).c_str(),
+                o.version.empty() ? "-" : o.version.c_str(), o.state.c_str(), o.reason.c_str(),
+                FormatTime(o.time).c_str());
+  }
+  if (s.update_window) {
+    std::printf("Update window: %s; %s\n", deploy::EncodeUpdateWindow(*s.update_window).c_str(),
+                s.next_window ? ("next opens " + deploy::DescribeLocalTime(*s.next_window)).c_str() : "never opens");
+  }
+}
+
+nlohmann::json OffersJson(const std::vector<deploy::UpdateOffer>& offers) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const deploy::UpdateOffer& o : offers)
+    out.push_back({{"os", o.os}, {"origin", o.refspec}, {"commit", o.commit}, {"version", o.version},
+                   {"state", o.state}, {"reason", o.reason}, {"time", o.time}, {"date", FormatTime(o.time)}});
+  return out;
 }
 
 nlohmann::json EventJson(const deploy::DeployEvent& e) {
@@ -86,18 +103,27 @@ void PrintStatus(const deploy::Sysroot& sysroot, const deploy::SysrootStatus& s,
              {"booted", OptPath(s.booted)},
              {"booted_configured", s.booted_configured},
              {"boot", s.boot ? BootJson(*s.boot) : nlohmann::json(nullptr)},
-             {"deployments", deployments}});
+             {"deployments", deployments},
+             {"updates", OffersJson(s.offers)},
+             {"update_window", s.update_window ? nlohmann::json(deploy::EncodeUpdateWindow(*s.update_window))
+                                               : nlohmann::json(nullptr)},
+             {"next_window", s.next_window ? nlohmann::json(deploy::DescribeLocalTime(*s.next_window))
+                                           : nlohmann::json(nullptr)}});
 }
 
 void PrintHistory(const std::vector<deploy::DeployEvent>& events, const std::vector<deploy::BootOutcome>& boots,
-                  bool json) {
+                  const std::vector<deploy::HookRecord>& hooks, bool json) {
   if (json) {
-    nlohmann::json ev = nlohmann::json::array(), bo = nlohmann::json::array();
+    nlohmann::json ev = nlohmann::json::array(), bo = nlohmann::json::array(), ho = nlohmann::json::array();
     for (const deploy::DeployEvent& e : events) ev.push_back(EventJson(e));
     for (const deploy::BootOutcome& b : boots)
       bo.push_back({{"id", b.id}, {"time", b.time}, {"date", FormatTime(b.time)}, {"deployment", b.deployment},
                     {"outcome", b.outcome}, {"detail", b.detail}});
-    PrintJson({{"deployments", ev}, {"boots", bo}});
+    for (const deploy::HookRecord& h : hooks)
+      ho.push_back({{"id", h.id}, {"time", h.time}, {"date", FormatTime(h.time)}, {"stage", h.run.stage},
+                    {"hook", h.run.hook}, {"deployment", h.deployment}, {"exit_code", h.run.exit_code},
+                    {"timed_out", h.run.timed_out}, {"millis", h.run.millis}, {"output", h.run.output}});
+    PrintJson({{"deployments", ev}, {"boots", bo}, {"hooks", ho}});
     return;
   }
   // "<12 hex>.<serial>": enough to tell deployments apart on one line.
@@ -112,6 +138,21 @@ void PrintHistory(const std::vector<deploy::DeployEvent>& events, const std::vec
   for (const deploy::BootOutcome& b : boots)
     std::printf("%s boot %-9s %s%s%s\n", FormatTime(b.time).c_str(), b.outcome.c_str(), b.deployment.c_str(),
                 b.detail.empty() ? "" : ": ", b.detail.c_str());
+  for (const deploy::HookRecord& h : hooks) {
+    const std::string result = h.run.timed_out ? "stopped at its time limit" : "exit " + std::to_string(h.run.exit_code);
+    std::printf("%s hook %s/%s (%s, %llu ms) in %s\n", FormatTime(h.time).c_str(), h.run.stage.c_str(),
+                h.run.hook.c_str(), result.c_str(), static_cast<unsigned long long>(h.run.millis),
+                name(h.deployment).c_str());
+    std::string out = h.run.output;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    size_t at = 0;
+    while (!out.empty() && at <= out.size()) {
+      const size_t nl = out.find('\n', at);
+      std::printf("    | %s\n", out.substr(at, nl == std::string::npos ? std::string::npos : nl - at).c_str());
+      if (nl == std::string::npos) break;
+      at = nl + 1;
+    }
+  }
 }
 
 }  // namespace larch::cli

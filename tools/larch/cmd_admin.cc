@@ -25,6 +25,7 @@ struct Args {
   std::optional<uint32_t> tries;
   bool allow_downgrade = false;
   bool check = false, download_only = false, reboot = false;  // upgrade
+  bool ignore_rollout = false, now = false;                   // upgrade
   bool repair = false;  // fsck
   std::string remote;   // fsck --repair
   int* exit_code = nullptr;  // of a success (upgrade --check: 77 without an update)
@@ -84,12 +85,15 @@ Status RunUpgrade(const Args& a) {
   o.mode = mode;
   o.max_rate = a.max_rate;
   o.progress = progress.Fn();
+  o.ignore_rollout = a.ignore_rollout;
+  o.now = a.now;
   LARCH_ASSIGN_OR_RETURN(deploy::UpgradeResult r, deploy::Upgrade(*sysroot, o));
   progress.Finish();
   PrintUpgradeResult(r, a.admin.json);
   // rpm-ostree's convention, so scripts can tell "nothing new" from a failure.
-  if (a.check && (r.up_to_date || r.failed_before)) *a.exit_code = kExitNoUpdate;
+  if (a.check && (r.up_to_date || r.failed_before || !r.withheld.empty())) *a.exit_code = kExitNoUpdate;
   if (!a.reboot || !r.deployed) return Status::Ok();
+  LARCH_RETURN_IF_ERROR(deploy::PreRebootHooks(*sysroot, r));
   if (!a.admin.json) std::printf("Rebooting: %s\n", deploy::RebootCommand().c_str());
   return deploy::Reboot();
 }
@@ -103,6 +107,9 @@ void AddUpgradeModes(CLI::App* v, Args& a) {
   CLI::Option* reboot = v->add_flag(
       "--reboot", a.reboot, "Reboot after deploying an update ($LARCH_REBOOT_COMMAND, else systemctl reboot or reboot)");
   check->excludes(download)->excludes(reboot)->excludes(v->get_option("--bundle"));
+  v->add_flag("--ignore-rollout", a.ignore_rollout,
+              "Install a release whose staged rollout has not reached this device, or is halted");
+  v->add_flag("--now", a.now, "Deploy (and reboot) now, outside the update window of larch.conf");
   download->excludes(reboot);
 }
 
@@ -119,7 +126,8 @@ Status RunHistory(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto state, sysroot->OpenState());
   LARCH_ASSIGN_OR_RETURN(auto events, deploy::ReadDeployHistory(state->database(), a.limit));
   LARCH_ASSIGN_OR_RETURN(auto boots, deploy::ReadBootOutcomes(state->database(), a.limit));
-  PrintHistory(events, boots, a.admin.json);
+  LARCH_ASSIGN_OR_RETURN(auto hooks, deploy::ReadHookRuns(state->database(), a.limit));
+  PrintHistory(events, boots, hooks, a.admin.json);
   return Status::Ok();
 }
 
@@ -157,6 +165,7 @@ Status RunBootOk(const Args& a) {
   LARCH_ASSIGN_OR_RETURN(auto sysroot, OpenSysroot(a.admin));
   LARCH_ASSIGN_OR_RETURN(auto booted, BootedDeployment(*sysroot, a.admin));
   LARCH_ASSIGN_OR_RETURN(deploy::BootOkResult r, deploy::BootOk(*sysroot, booted));
+  if (!r.hook_warning.empty()) std::fprintf(stderr, "larch admin: warning: %s\n", r.hook_warning.c_str());
   if (r.fell_back) {
     std::printf("Running the fallback %s: the default failed to boot (%s)\n", boot::DeploymentPath(r.booted).c_str(),
                 r.reason.c_str());

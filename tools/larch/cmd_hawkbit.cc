@@ -46,6 +46,7 @@ Status RunHawkbit(const HawkbitArgs& a) {
     if (r.ok()) {
       failures = 0;
       if (r->rebooting) {
+        if (r->upgrade) LARCH_RETURN_IF_ERROR(deploy::PreRebootHooks(*sysroot, *r->upgrade));
         HawkbitSay("rebooting: " + deploy::RebootCommand());
         return deploy::Reboot();
       }
