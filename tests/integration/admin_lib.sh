@@ -28,6 +28,18 @@ small_tree() {
     echo "PermitRootLogin no" > "$1/etc/ssh/sshd_config"
 }
 
+# release_tree DIR VERSION HEALTH-EXIT: small_tree with an init program and
+# a health check in /etc/larch/health.d that exits HEALTH-EXIT.
+release_tree() {
+    small_tree "$1" "$2"
+    mkdir -p "$1/etc/larch/health.d" "$1/usr/sbin"
+    ln -s usr/sbin "$1/sbin"
+    printf '#!/bin/sh\nexec /bin/sh\n' >"$1/usr/sbin/init"   # the helper boots only a tree with an init
+    chmod 755 "$1/usr/sbin/init"
+    printf '#!/bin/sh\necho "app %s: exit %s"\nexit %s\n' "$2" "$3" "$3" >"$1/etc/larch/health.d/10-app"
+    chmod 755 "$1/etc/larch/health.d/10-app"
+}
+
 # make_publisher DIR: $SRV (archive store), $KEY (private key), $RING (keyring).
 make_publisher() {
     SRV=$1/server KEY=$1/key RING=$1/keyring

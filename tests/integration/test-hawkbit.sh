@@ -41,18 +41,6 @@ require_http_tools
 require_ddi_tools
 boot_sim_tools
 
-# release_tree DIR VERSION HEALTH-EXIT: small_tree with an init program and
-# a health check in /etc/larch/health.d that exits HEALTH-EXIT.
-release_tree() {
-    small_tree "$1" "$2"
-    mkdir -p "$1/etc/larch/health.d" "$1/usr/sbin"
-    ln -s usr/sbin "$1/sbin"
-    printf '#!/bin/sh\nexec /bin/sh\n' >"$1/usr/sbin/init"   # the helper boots only a tree with an init
-    chmod 755 "$1/usr/sbin/init"
-    printf '#!/bin/sh\necho "app %s: exit %s"\nexit %s\n' "$2" "$3" "$3" >"$1/etc/larch/health.d/10-app"
-    chmod 755 "$1/etc/larch/health.d/10-app"
-}
-
 # pointer FILE COMMIT VERSION: a pointer artifact for origin:os/stable.
 pointer() {
     jq -n --arg c "$2" --arg v "$3" \
