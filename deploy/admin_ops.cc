@@ -135,10 +135,10 @@ Result<BootOkResult> BootOk(const Sysroot& sysroot, const std::optional<boot::De
   // From the deployment that runs: the new one that proved itself, or the
   // fallback that is alive (the failed one's /etc may be what broke it).
   const std::string etc = sysroot.path() + boot::DeploymentPath(*booted) + "/etc";
-  LARCH_ASSIGN_OR_RETURN(r.hook_runs, RunHooks(etc, *stage, ctx, HookOptions{current_config.hook_timeout}));
-  LARCH_RETURN_IF_ERROR(RecordHookRuns(db->database(), boot::DeploymentName(*booted), r.hook_runs));
-  for (const HookRun& run : r.hook_runs)
-    if (!run.ok()) r.hook_warning = DescribeHookFailure(run);
+  LARCH_ASSIGN_OR_RETURN(std::optional<HookRun> failed,
+                         RunAndRecordHooks(db->database(), etc, boot::DeploymentName(*booted), *stage, ctx,
+                                           current_config.hook_timeout, &r.hook_runs));
+  if (failed) r.hook_warning = DescribeHookFailure(*failed);
   return r;
 }
 

@@ -33,6 +33,18 @@ Status RecordHookRuns(sqlite::Database& db, const std::string& deployment, const
   return Status::Ok();
 }
 
+Result<std::optional<HookRun>> RunAndRecordHooks(sqlite::Database& db, const std::string& etc_dir,
+                                                 const std::string& deployment, HookStage stage,
+                                                 const HookContext& ctx, uint32_t timeout_seconds,
+                                                 std::vector<HookRun>* all) {
+  LARCH_ASSIGN_OR_RETURN(std::vector<HookRun> runs, RunHooks(etc_dir, stage, ctx, HookOptions{timeout_seconds}));
+  LARCH_RETURN_IF_ERROR(RecordHookRuns(db, deployment, runs));
+  if (all != nullptr) all->insert(all->end(), runs.begin(), runs.end());
+  for (const HookRun& r : runs)
+    if (!r.ok()) return std::optional<HookRun>(r);
+  return std::optional<HookRun>();
+}
+
 Result<std::vector<HookRecord>> ReadHookRuns(sqlite::Database& db, size_t limit) {
   LARCH_ASSIGN_OR_RETURN(sqlite::Statement st, db.Prepare(kRead));
   LARCH_RETURN_IF_ERROR(st.Bind(1, static_cast<int64_t>(limit)));

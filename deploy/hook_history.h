@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,14 @@ struct HookRecord {
 };
 
 Status RecordHookRuns(sqlite::Database& db, const std::string& deployment, const std::vector<HookRun>& runs);
+// Runs `stage`'s hooks from `etc_dir` (RunHooks), records every run under
+// `deployment`, and appends them to `all` (when not null); returns the run
+// that failed, if one did (RunHooks stops there).
+Result<std::optional<HookRun>> RunAndRecordHooks(sqlite::Database& db, const std::string& etc_dir,
+                                                 const std::string& deployment, HookStage stage,
+                                                 const HookContext& ctx, uint32_t timeout_seconds,
+                                                 std::vector<HookRun>* all);
+
 // Newest first.
 Result<std::vector<HookRecord>> ReadHookRuns(sqlite::Database& db, size_t limit);
 

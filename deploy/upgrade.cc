@@ -111,20 +111,6 @@ std::string EtcOf(const Sysroot& sysroot, const boot::DeploymentId& id) {
   return sysroot.path() + boot::DeploymentPath(id) + "/etc";
 }
 
-// Runs one stage's hooks from `etc`, records them under `deployment`, and
-// returns the failing run, if any.
-Result<std::optional<HookRun>> RunStage(const Sysroot& sysroot, trust::TrustState& state, const std::string& etc,
-                                        const std::string& deployment, HookStage stage, const HookContext& ctx,
-                                        uint32_t timeout, std::vector<HookRun>* all) {
-  LARCH_ASSIGN_OR_RETURN(std::vector<HookRun> runs, RunHooks(etc, stage, ctx, HookOptions{timeout}));
-  (void)sysroot;
-  LARCH_RETURN_IF_ERROR(RecordHookRuns(state.database(), deployment, runs));
-  if (all != nullptr) all->insert(all->end(), runs.begin(), runs.end());
-  for (const HookRun& r : runs)
-    if (!r.ok()) return std::optional<HookRun>(r);
-  return std::optional<HookRun>();
-}
-
 Status RecordOffer(trust::TrustState& state, const std::string& os, const UpgradeResult& r, const std::string& version,
                    std::string_view kind, const std::string& reason) {
   return PutUpdateOffer(state.database(), UpdateOffer{os, r.refspec, r.commit.Hex(), version, std::string(kind), reason, 0});
@@ -141,8 +127,8 @@ Result<UpgradeResult> GateAndDeploy(const Sysroot& sysroot, const UpgradeOptions
   r.hook_context = HookContext{os, info.version, version, from.commit, r.commit.Hex(), sysroot.path()};
   const std::string from_name = boot::DeploymentName(from);
   LARCH_ASSIGN_OR_RETURN(std::optional<HookRun> refused,
-                         RunStage(sysroot, state, r.hooks_etc, from_name, HookStage::kCheck, r.hook_context,
-                                  config.hook_timeout, &r.hook_runs));
+                         RunAndRecordHooks(state.database(), r.hooks_etc, from_name, HookStage::kCheck,
+                                           r.hook_context, config.hook_timeout, &r.hook_runs));
   if (refused) {
     r.deferred = "deferred by " + DescribeHookFailure(*refused);
     LARCH_RETURN_IF_ERROR(RecordOffer(state, os, r, version, "deferred", r.deferred));
@@ -158,7 +144,7 @@ Result<UpgradeResult> GateAndDeploy(const Sysroot& sysroot, const UpgradeOptions
       return r;
     }
   }
-  LARCH_ASSIGN_OR_RETURN(refused, RunStage(sysroot, state, r.hooks_etc, from_name, HookStage::kPreDeploy,
+  LARCH_ASSIGN_OR_RETURN(refused, RunAndRecordHooks(state.database(), r.hooks_etc, from_name, HookStage::kPreDeploy,
                                            r.hook_context, config.hook_timeout, &r.hook_runs));
   if (refused) {
     return Status::Cancelled("the update to " + r.commit.Hex().substr(0, 12) + " stopped: " +
@@ -170,8 +156,8 @@ Result<UpgradeResult> GateAndDeploy(const Sysroot& sysroot, const UpgradeOptions
   LARCH_ASSIGN_OR_RETURN(r.deployed, Deploy(sysroot, deploy));
   LARCH_RETURN_IF_ERROR(ClearUpdateOffer(state.database(), os));
   LARCH_ASSIGN_OR_RETURN(std::optional<HookRun> failed,
-                         RunStage(sysroot, state, r.hooks_etc, from_name, HookStage::kPostDeploy, r.hook_context,
-                                  config.hook_timeout, &r.hook_runs));
+                         RunAndRecordHooks(state.database(), r.hooks_etc, from_name, HookStage::kPostDeploy,
+                                           r.hook_context, config.hook_timeout, &r.hook_runs));
   if (failed) r.hook_warning = DescribeHookFailure(*failed) + " (the deployment stands)";
   return r;
 }
@@ -184,8 +170,8 @@ Status PreRebootHooks(const Sysroot& sysroot, const UpgradeResult& upgrade) {
   LARCH_ASSIGN_OR_RETURN(auto state, sysroot.OpenState());
   const std::string deployment = upgrade.deployed ? boot::DeploymentName(upgrade.deployed->deployment) : "";
   LARCH_ASSIGN_OR_RETURN(std::optional<HookRun> failed,
-                         RunStage(sysroot, *state, upgrade.hooks_etc, deployment, HookStage::kPreReboot,
-                                  upgrade.hook_context, config.hook_timeout, nullptr));
+                         RunAndRecordHooks(state->database(), upgrade.hooks_etc, deployment, HookStage::kPreReboot,
+                                           upgrade.hook_context, config.hook_timeout, nullptr));
   if (failed) {
     return Status::Cancelled(DescribeHookFailure(*failed) + "; not rebooting (the new deployment is the default for "
                              "the next boot)");
