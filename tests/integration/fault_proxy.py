@@ -395,9 +395,21 @@ class Proxy:
                 self.count_action("cut")
                 self.log(f"{where} sent={acc[0]} action=cut@{acc[0]}")
                 if rule.rst:
+                    # abort() drops what still waits in the transport's own
+                    # buffer (up to its 64 kB high-water mark when the device
+                    # reads slowly, as a sanitizer build does): counted when
+                    # written, never sent, so taken off the count again. The
+                    # socket's send queue (--sndbuf) still goes out until
+                    # the socket closes, a moment later.
                     sock = cwriter.get_extra_info("socket")
+                    lost = min(cwriter.transport.get_write_buffer_size(), acc[0])
                     if sock is not None:
                         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    self.bytes -= lost
+                    self.body_bytes -= lost
+                    acc[0] -= lost
+                    self.log(f"{where} discarded={lost} (never delivered)")
+                    self.write_counts()
                     cwriter.transport.abort()
                 else:
                     cwriter.close()
