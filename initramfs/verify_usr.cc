@@ -200,7 +200,8 @@ class UsrVerifier {
     arg->digest_size = 64;
     if (ioctl(fd.get(), FS_IOC_MEASURE_VERITY, arg) != 0) {
       if (errno == ENODATA) return path + ": not sealed with fs-verity";
-      if (errno == ENOTTY || errno == EOPNOTSUPP) return path + ": not sealed (this filesystem has no fs-verity)";
+      if (errno == ENOTTY || errno == EOPNOTSUPP || errno == ENOSYS)
+        return path + ": not sealed (this filesystem has no fs-verity)";
       return path + ": measuring its fs-verity seal: " + ErrnoText(errno);
     }
     if (arg->digest_algorithm != FS_VERITY_HASH_ALG_SHA256 || arg->digest_size != 32 ||

@@ -73,8 +73,30 @@ packages=(
     # Debian packages of Larch (debian/, tools/check-package.sh): debhelper
     # builds them, lintian checks them, man-db answers man -w for the pages
     debhelper lintian man-db
+    # ARM64 with U-Boot (docs/arm64.md): qemu-user runs the arm64 unit tests,
+    # qemu-system-aarch64 boots Debian's qemu_arm64 U-Boot (u-boot-qemu);
+    # mkimage compiles boot.cmd, fw_printenv/fw_setenv (libubootenv-tool)
+    # read and reset the boot counter; sfdisk, mkfs.vfat and mtools make
+    # the test's disk without loop devices
+    qemu-user-static qemu-system-arm u-boot-qemu u-boot-tools libubootenv-tool
+    fdisk dosfstools mtools
 )
+# The arm64 cross build (tools/cross/): Debian's cross compiler and the
+# arm64 builds of the libraries Larch links (multiarch: the amd64 and arm64
+# packages of one library must have the same version, so both come from the
+# same apt-get update).
+arm64_packages=(
+    crossbuild-essential-arm64
+    libssl-dev:arm64 libzstd-dev:arm64 libcurl4-openssl-dev:arm64 libfmt-dev:arm64
+    libsqlite3-dev:arm64 libgtest-dev:arm64 libsodium-dev:arm64 libdivsufsort-dev:arm64
+    zlib1g-dev:arm64 liblzma-dev:arm64 libfsverity-dev:arm64 libattr1-dev:arm64
+)
+packages+=("${arm64_packages[@]}")
 
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "setup: dpkg --add-architecture arm64"
+    dpkg --add-architecture arm64
+fi
 echo "setup: apt-get update"
 apt-get update -q
 
