@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "deploy/child_process.h"
 #include "src/base/result.h"
 
 namespace larch::deploy {
@@ -43,7 +44,7 @@ struct HookContext {
 
 // A hook keeps at most this much of its output; the rest is read and dropped,
 // so a chatty hook neither blocks on a full pipe nor fills our memory.
-inline constexpr size_t kMaxHookOutput = 16 * 1024;
+inline constexpr size_t kMaxHookOutput = kMaxProgramOutput;
 
 struct HookRun {
   std::string stage;  // HookStageName
