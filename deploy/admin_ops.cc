@@ -13,6 +13,7 @@
 #include "deploy/hook_history.h"
 #include "deploy/sysroot_config.h"
 #include "deploy/origin.h"
+#include "deploy/uboot_env.h"
 
 namespace larch::deploy {
 
@@ -102,6 +103,14 @@ Result<BootOkResult> BootOk(const Sysroot& sysroot, const std::optional<boot::De
     return Status::NotFound("the booted deployment " + boot::DeploymentPath(*booted) + " is not in the boot configuration");
   r.fell_back = state.status == boot::BootStatus::kFellBack && state.deployments[1] == *booted;
   r.reason = r.fell_back ? state.reason : "";
+  // U-Boot counts every boot of the default in its own environment: reset
+  // first, at every boot-ok, or it would give up a good deployment after
+  // boots it survived. When that fails nothing is marked: a default whose
+  // boot loader would still give it up is not good.
+  if (current_config.bootloader == Bootloader::kUboot && r.is_default) {
+    LARCH_RETURN_IF_ERROR(ResetUbootCounter(*booted, UbootTries(current_config.boot_tries),
+                                            current_config.uboot_env_config));
+  }
   if (r.is_default && state.status != boot::BootStatus::kGood) {
     boot::BootState next = state;
     next.status = boot::BootStatus::kGood;

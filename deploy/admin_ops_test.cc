@@ -3,6 +3,8 @@
 // history they leave, on a real sysroot.
 #include "deploy/admin_ops.h"
 
+#include <cstdlib>
+
 #include "deploy/cleanup.h"
 #include "deploy/deploy_history.h"
 #include "deploy/deploy_test_util.h"
@@ -87,6 +89,37 @@ TEST_F(AdminOpsTest, BootOkMarksTheDefaultGood) {
   EXPECT_EQ(outcomes[0].outcome, "good");
   EXPECT_EQ(outcomes[0].deployment, boot::DeploymentPath(v2_));
   EXPECT_TRUE(FailsWith(BootOk(*sysroot_, std::nullopt), StatusCode::kInvalidArgument, "no larch="));
+}
+
+// bootloader=uboot: boot-ok on the default resets U-Boot's counter with the
+// real fw_setenv before it marks anything; when that fails, nothing is marked.
+TEST_F(AdminOpsTest, BootOkWithUbootResetsItsCounterFirst) {
+  if (std::system("{ command -v fw_setenv && command -v mkenvimage; } >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no fw_setenv (libubootenv-tool) or mkenvimage (u-boot-tools)";
+  const std::string env = root_ + "/larch-boot.env", config = root_ + "/fw_env.config";
+  // The blob as U-Boot's boot.cmd leaves it after counting one boot of v2.
+  WriteTestFile(root_ + "/seed.txt", "larch_for=x.0\nlarch_left=2\n");
+  ASSERT_EQ(std::system(("mkenvimage -s 0x2000 -o '" + env + "' '" + root_ + "/seed.txt'").c_str()), 0);
+  const std::string seeded = ReadTestFile(env);
+  WriteTestFile(config, root_ + "/missing/larch-boot.env 0x0 0x2000\n");
+  WriteTestFile(root_ + "/ostree/larch.conf", "bootloader=uboot\nboot-tries=2\nuboot-env-config=" + config + "\n");
+  TwoDeployments();
+  booted_ = v2_;
+  const std::string before = ReadTestFile(root_ + "/boot/loader/boot-state");
+  EXPECT_TRUE(FailsWith(BootOk(*sysroot_, booted_), StatusCode::kIoError, "resetting U-Boot's boot counter"));
+  EXPECT_EQ(ReadTestFile(root_ + "/boot/loader/boot-state"), before);
+  EXPECT_EQ(Config().state->status, boot::BootStatus::kPending);
+
+  WriteTestFile(config, env + " 0x0 0x2000\n");
+  Must(BootOk(*sysroot_, booted_));
+  EXPECT_EQ(Config().state->status, boot::BootStatus::kGood);
+  std::string blob = ReadTestFile(env);
+  EXPECT_NE(blob.find("larch_for=" + boot::DeploymentName(v2_)), std::string::npos);
+  EXPECT_NE(blob.find(std::string("larch_left=3") + '\0'), std::string::npos);  // boot-tries + 1
+  // On the fallback it is left alone: U-Boot keeps booting the fallback.
+  WriteTestFile(env, seeded);
+  Must(BootOk(*sysroot_, v1_));
+  EXPECT_EQ(ReadTestFile(env), seeded);
 }
 
 TEST_F(AdminOpsTest, BootOkOnTheFallbackRecordsWhyItFellBack) {

@@ -1,6 +1,8 @@
 // File: deploy/bls_entry.cc
 #include "deploy/bls_entry.h"
 
+#include "deploy/uboot_env.h"
+
 namespace larch::deploy {
 
 std::string BlsEntryName(const BootEntry& entry, size_t index) {
@@ -48,8 +50,12 @@ std::string RenderBlsEntry(const BootEntry& e, size_t index, size_t count) {
   return out;
 }
 
-std::string RenderUEnv(const std::vector<BootEntry>& entries) {
+std::string RenderUEnv(const std::vector<BootEntry>& entries, uint32_t uboot_tries) {
   std::string out;
+  if (!entries.empty()) {
+    out += "larch_default=" + boot::DeploymentName(entries[0].id) + "\n";
+    out += "larch_tries=" + UbootHex(uboot_tries) + "\n";
+  }
   for (size_t i = 0; i < entries.size() && i < 2; ++i) {
     std::string n = i == 0 ? "" : "2";
     out += "kernel_image" + n + "=" + entries[i].kernel + "\n";

@@ -10,6 +10,7 @@
 // show it first.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,11 @@ struct BootEntry {
 
 std::string BlsEntryName(const BootEntry& entry, size_t index);
 std::string RenderBlsEntry(const BootEntry& entry, size_t index, size_t count);
-// kernel_image/ramdisk_image/bootargs for the default and *2 for the fallback.
-std::string RenderUEnv(const std::vector<BootEntry>& entries);
+// For U-Boot's boot.cmd (initramfs/uboot/): larch_default (the default's
+// <commit>.<serial>), larch_tries (the boots U-Boot gives a new default, hex;
+// uboot_env.h), kernel_image/ramdisk_image/bootargs for the default and *2
+// for the fallback.
+std::string RenderUEnv(const std::vector<BootEntry>& entries, uint32_t uboot_tries);
 // A grub.cfg with one menuentry per entry, the default first, for a GRUB
 // without blscfg: `configfile /boot/loader/grub.cfg` (initramfs/grub/).
 std::string RenderGrubConfig(const std::vector<BootEntry>& entries);

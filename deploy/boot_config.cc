@@ -3,6 +3,7 @@
 
 #include "deploy/bls_entry.h"
 #include "deploy/boot_files.h"
+#include "deploy/uboot_env.h"
 #include "repo/trust/install_check.h"
 #include "src/fs/atomic.h"
 
@@ -75,8 +76,11 @@ Status FillLoaderDir(const Sysroot& sysroot, int dir, const std::optional<boot::
     LARCH_RETURN_IF_ERROR(WriteNewFile(fs, entries_dir.get(), BlsEntryName(entries[i], i),
                                        RenderBlsEntry(entries[i], i, entries.size())));
   }
-  if (config.bootloader == Bootloader::kUboot)
-    LARCH_RETURN_IF_ERROR(WriteNewFile(fs, dir, kUEnvName, RenderUEnv(entries)));
+  if (config.bootloader == Bootloader::kUboot) {
+    // A new default gets as many U-Boot boots as helper tries, plus one.
+    const uint32_t tries = next->status == boot::BootStatus::kPending ? next->tries_left : config.boot_tries;
+    LARCH_RETURN_IF_ERROR(WriteNewFile(fs, dir, kUEnvName, RenderUEnv(entries, UbootTries(tries))));
+  }
   if (config.bootloader == Bootloader::kGrub)
     LARCH_RETURN_IF_ERROR(WriteNewFile(fs, dir, kGrubConfigName, RenderGrubConfig(entries)));
   return WriteNewFile(fs, dir, boot::kBootStateFile, boot::EncodeBootState(*next));

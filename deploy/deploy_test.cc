@@ -113,7 +113,8 @@ TEST_F(DeployTest, UBootGetsAUEnvInTheSameSwitch) {
   EXPECT_EQ(stdfs::read_symlink(root_ + "/boot/uEnv.txt"), "loader/uEnv.txt");
   std::string uenv = ReadTestFile(root_ + "/boot/uEnv.txt");
   std::string dir = BootDir(v2);
-  EXPECT_EQ(uenv, "kernel_image=" + dir + "/vmlinuz-6.1.0\nramdisk_image=" + dir + "/initramfs-6.1.0.img\n" +
+  // The new default is pending with boot-tries=3: U-Boot gives it one boot more.
+  EXPECT_EQ(uenv, "larch_default=" + boot::DeploymentName(v2) + "\nlarch_tries=4\n" + "kernel_image=" + dir + "/vmlinuz-6.1.0\nramdisk_image=" + dir + "/initramfs-6.1.0.img\n" +
                       "bootargs=root=/dev/mmcblk0p2 rw larch=" + boot::DeploymentPath(v2) + "\n" +
                       "kernel_image2=" + dir + "/vmlinuz-6.1.0\nramdisk_image2=" + dir + "/initramfs-6.1.0.img\n" +
                       "bootargs2=root=/dev/mmcblk0p2 rw larch=" + boot::DeploymentPath(v1) + "\n");

@@ -1,6 +1,8 @@
 // File: deploy/sysroot_config.cc
 #include "deploy/sysroot_config.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <cstdio>
 
@@ -74,11 +76,12 @@ std::string EncodeSysrootConfig(const SysrootConfig& c) {
   if (!c.device_id.empty()) out += "device-id=" + c.device_id + "\n";
   if (c.update_window) out += "update-window=" + EncodeUpdateWindow(*c.update_window) + "\n";
   if (c.hook_timeout != 60) out += "hook-timeout=" + std::to_string(c.hook_timeout) + "\n";
+  if (!c.uboot_env_config.empty()) out += "uboot-env-config=" + c.uboot_env_config + "\n";
   return out;
 }
 
 Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
-  LARCH_ASSIGN_OR_RETURN(KeyValues kv, ParseKeyValues(text, {"min-free-space", "boot-tries", "bootloader", "kernel-args", "verity", "device-id", "update-window", "hook-timeout"}, kWhat));
+  LARCH_ASSIGN_OR_RETURN(KeyValues kv, ParseKeyValues(text, {"min-free-space", "boot-tries", "bootloader", "kernel-args", "verity", "device-id", "update-window", "hook-timeout", "uboot-env-config"}, kWhat));
   SysrootConfig c;
   if (auto it = kv.find("min-free-space"); it != kv.end()) LARCH_RETURN_IF_ERROR(ParseMinFree(it->second, c));
   if (auto it = kv.find("boot-tries"); it != kv.end()) {
@@ -115,6 +118,13 @@ Result<SysrootConfig> DecodeSysrootConfig(std::string_view text) {
     LARCH_ASSIGN_OR_RETURN(uint64_t seconds, ParseNumber(it->second, 3600, "hook-timeout"));
     if (seconds == 0) return Bad("hook-timeout must be at least 1");
     c.hook_timeout = static_cast<uint32_t>(seconds);
+  }
+  if (auto it = kv.find("uboot-env-config"); it != kv.end()) {
+    const std::string& path = it->second;
+    if (path.empty() || path[0] != '/' || path.size() > 1024 ||
+        std::any_of(path.begin(), path.end(), [](char ch) { return ch < 0x21 || ch > 0x7e; }))
+      return Bad("uboot-env-config must be an absolute path without blanks, got '" + path + "'");
+    c.uboot_env_config = path;
   }
   return c;
 }

@@ -24,6 +24,10 @@
 //                              time); it downloads at any time
 //   hook-timeout=60            seconds each install hook may run
 //                              (deploy/install_hooks.h), 1..3600
+//   uboot-env-config=/etc/fw_env.config   bootloader=uboot: the libubootenv
+//                              configuration `admin boot-ok` hands fw_setenv
+//                              to reset U-Boot's boot counter
+//                              (deploy/uboot_env.h); default: fw_setenv's own
 // A missing file means the defaults above.
 #pragma once
 
@@ -51,6 +55,7 @@ struct SysrootConfig {
   std::string device_id;                     // "": /etc/machine-id
   std::optional<UpdateWindow> update_window;  // none: deploy at any time
   uint32_t hook_timeout = 60;
+  std::string uboot_env_config;               // "": fw_setenv's default
   bool operator==(const SysrootConfig&) const = default;
 };
 

@@ -27,8 +27,10 @@ TEST(SysrootConfig, DefaultsAndRoundTrip) {
   c.device_id = "board-0042";
   c.update_window = *ParseUpdateWindow("Mon-Fri 01:00-04:00");
   c.hook_timeout = 30;
+  c.uboot_env_config = "/etc/larch/fw_env.config";
   EXPECT_EQ(*DecodeSysrootConfig(EncodeSysrootConfig(c)), c);
-  EXPECT_NE(EncodeSysrootConfig(c).find("device-id=board-0042\nupdate-window=Mon-Fri 01:00-04:00\nhook-timeout=30\n"),
+  EXPECT_NE(EncodeSysrootConfig(c).find("device-id=board-0042\nupdate-window=Mon-Fri 01:00-04:00\nhook-timeout=30\n"
+                                        "uboot-env-config=/etc/larch/fw_env.config\n"),
             std::string::npos);
   EXPECT_EQ(*DecodeSysrootConfig(EncodeSysrootConfig(c)), c);
   EXPECT_EQ(MinFreeBytes(c, 1000), 512ull << 20);
@@ -40,7 +42,8 @@ TEST(SysrootConfig, RefusesWhatItDoesNotKnow) {
                           "boot-tries=0\n", "boot-tries=100\n", "bootloader=grub2\n", "kernel-args=larch=/x\n", "colour=blue\n",
                           "boot-tries=3\nboot-tries=3\n", "boot-tries=3", "boot-tries = 3\n", "boot-tries=3\r\n",
                           "verity=on\n", "verity=\n", "device-id=\n", "update-window=Mon 25:00-26:00\n",
-                          "hook-timeout=0\n", "hook-timeout=3601\n"}) {
+                          "hook-timeout=0\n", "hook-timeout=3601\n", "uboot-env-config=\n",
+                          "uboot-env-config=fw_env.config\n", "uboot-env-config=/etc/fw env.config\n"}) {
     EXPECT_EQ(DecodeSysrootConfig(bad).status().code(), StatusCode::kCorruption) << bad;
   }
   EXPECT_EQ(DecodeSysrootConfig("bootloader=grub\n")->bootloader, Bootloader::kGrub);

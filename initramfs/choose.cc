@@ -100,6 +100,22 @@ void Pending(const ChooseInput& in, const BootState& s, Picker& pick, Choice& ou
   pick.OfferAll(StateOrder(s, true));
 }
 
+// The boot loader counted the default's tries itself and they ran out
+// before any boot was marked good: it booted the fallback and says so.
+// Only for the pending default it names, with a fallback to go to: a stale
+// or forged argument changes nothing else.
+bool LoaderGaveUp(const ChooseInput& in, const BootState& s, Picker& pick, Choice& out) {
+  if (in.loader_fallback.empty() || s.status != BootStatus::kPending || s.deployments.size() < 2 ||
+      in.loader_fallback != boot::DeploymentName(s.deployments[0]))
+    return false;
+  std::string reason = "the boot loader gave up on default " + ShortName(s.deployments[0]) +
+                       ": its boot-loader tries ran out before a boot was marked good (its kernel or initramfs did not come up)";
+  out.notes.push_back(reason + ": booting the fallback " + ShortName(s.deployments[1]));
+  if (in.state_writable) out.write = FellBack(s, reason);
+  pick.OfferAll(StateOrder(s, true));
+  return true;
+}
+
 // status=good or fell-back: no counting; a good default that is gone is
 // recorded as a fallback so `larch admin status` shows it.
 void Settled(const ChooseInput& in, const BootState& s, Picker& pick, Choice& out) {
@@ -139,7 +155,8 @@ Choice Choose(const ChooseInput& in, const BootableFn& bootable) {
 
   if (in.state) {
     const BootState& s = *in.state;
-    if (requested && *requested != s.deployments[0]) {
+    const bool decided = LoaderGaveUp(in, s, pick, out);
+    if (!decided && requested && *requested != s.deployments[0]) {
       if (pick.Offer(*requested)) {
         out.notes.push_back("larch= names " + ShortName(*requested) +
                             ", not the default: booting it as chosen, boot-state unchanged");
@@ -150,8 +167,8 @@ Choice Choose(const ChooseInput& in, const BootableFn& bootable) {
       }
       out.notes.push_back("following the boot-state instead of larch=");
     }
-    if (s.status == BootStatus::kPending) Pending(in, s, pick, out);
-    else Settled(in, s, pick, out);
+    if (!decided && s.status == BootStatus::kPending) Pending(in, s, pick, out);
+    else if (!decided) Settled(in, s, pick, out);
   } else if (requested && pick.Offer(*requested)) {
     out.notes.push_back("booting larch= " + ShortName(*requested) + " without boot counting");
   }

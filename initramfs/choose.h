@@ -4,6 +4,10 @@
 // pure logic, no I/O (the caller says which deployments are bootable).
 // The rules (docs/boot.md, "Choosing"):
 //
+//  - status=pending and the boot loader says it gave up on the default
+//    (larch.loader-fallback= naming it: U-Boot's own counter ran out, so
+//    the default's kernel or initramfs never got this far): status
+//    fell-back is written with that reason, and the fallback boots.
 //  - `larch=` names a bootable deployment other than the default: boot it
 //    as chosen in the boot menu; the boot-state is left alone.
 //  - status=good: the default. status=fell-back: the fallback.
@@ -38,6 +42,9 @@ struct ChooseInput {
   // false when the boot-state cannot be written (read-only, I/O error): a
   // pending default is then not booted, since its try could not be counted.
   bool state_writable = true;
+  // larch.loader-fallback=: the name (<commit>.<serial>) of the default the
+  // boot loader gave up on; "" when absent.
+  std::string loader_fallback;
   // Deployments found on disk, newest first (last resort).
   std::vector<boot::DeploymentId> on_disk;
 };

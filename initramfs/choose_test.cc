@@ -97,6 +97,58 @@ TEST(Choose, MenuChoiceOfAnotherDeploymentChangesNothing) {
   EXPECT_TRUE(HasNote(c, "not the default"));
 }
 
+// U-Boot's boot.cmd counted the default's boots itself, they ran out
+// before the helper ever ran (a kernel that panics), and it booted the
+// fallback with larch.loader-fallback= naming the default.
+TEST(Choose, BootLoaderThatGaveUpOnThePendingDefaultIsRecorded) {
+  Disk disk;
+  ChooseInput in = Input(Arg(kOld), State({kNew, kOld}, 2));
+  in.loader_fallback = boot::DeploymentName(kNew);
+  Choice c = Choose(in, disk.Fn());
+  ASSERT_TRUE(c.boot);
+  EXPECT_EQ(*c.boot, kOld);
+  ASSERT_TRUE(c.write);
+  EXPECT_EQ(c.write->status, BootStatus::kFellBack);
+  EXPECT_EQ(c.write->tries_left, 2u);  // the helper's own tries were never used
+  EXPECT_NE(c.write->reason.find("boot loader gave up on default " + ShortName(kNew)), std::string::npos);
+  EXPECT_EQ(boot::BootStateError(*c.write), "");
+}
+
+// Only for the pending default it names: a stale argument (another
+// default), a settled state, or no fallback to go to change nothing.
+TEST(Choose, BootLoaderFallbackArgumentIsIgnoredUnlessItNamesThePendingDefault) {
+  Disk disk;
+  ChooseInput stale = Input(Arg(kOld), State({kNew, kOld}, 2));
+  stale.loader_fallback = boot::DeploymentName(kKept);
+  Choice c = Choose(stale, disk.Fn());
+  EXPECT_EQ(*c.boot, kOld);
+  EXPECT_FALSE(c.write);  // a menu choice: nothing written
+
+  ChooseInput good = Input(Arg(kOld), State({kNew, kOld}, 1, BootStatus::kGood));
+  good.loader_fallback = boot::DeploymentName(kNew);
+  c = Choose(good, disk.Fn());
+  EXPECT_EQ(*c.boot, kOld);
+  EXPECT_FALSE(c.write);
+
+  ChooseInput alone = Input(Arg(kNew), State({kNew}, 2));
+  alone.loader_fallback = boot::DeploymentName(kNew);
+  c = Choose(alone, disk.Fn());
+  EXPECT_EQ(*c.boot, kNew);
+  ASSERT_TRUE(c.write);
+  EXPECT_EQ(c.write->status, BootStatus::kPending);  // counted by the helper as usual
+}
+
+// The state cannot be written: the fallback still boots, nothing written.
+TEST(Choose, BootLoaderFallbackWithAnUnwritableStateStillBootsTheFallback) {
+  Disk disk;
+  ChooseInput in = Input(Arg(kOld), State({kNew, kOld}, 2));
+  in.loader_fallback = boot::DeploymentName(kNew);
+  in.state_writable = false;
+  Choice c = Choose(in, disk.Fn());
+  EXPECT_EQ(*c.boot, kOld);
+  EXPECT_FALSE(c.write);
+}
+
 TEST(Choose, MissingLarchArgumentFollowsTheBootStateWithCounting) {
   Disk disk;
   Choice c = Choose(Input("root=/dev/vda rw", State({kNew, kOld}, 3)), disk.Fn());

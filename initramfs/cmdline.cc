@@ -50,6 +50,7 @@ CmdlineOptions ParseCmdlineOptions(std::string_view cmdline) {
   std::optional<std::string> shell = Argument(cmdline, "larch.shell");
   o.shell = !shell || (*shell != "0" && *shell != "no");
   o.boot = Argument(cmdline, "larch.boot");
+  o.loader_fallback = Argument(cmdline, "larch.loader-fallback");
   return o;
 }
 

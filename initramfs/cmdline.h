@@ -21,6 +21,10 @@ struct CmdlineOptions {
   std::optional<std::string> init;  // init=: what to run in the new root
   bool shell = true;                // larch.shell=0: no rescue shell, reboot instead
   std::optional<std::string> boot;  // larch.boot=: a separate /boot partition
+  // larch.loader-fallback=<commit>.<serial>: the boot loader (U-Boot's
+  // boot.cmd) booted the fallback because this default used up the tries
+  // it counts itself (docs/boot.md, "U-Boot").
+  std::optional<std::string> loader_fallback;
 };
 CmdlineOptions ParseCmdlineOptions(std::string_view cmdline);
 

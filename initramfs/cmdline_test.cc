@@ -18,6 +18,9 @@ TEST(HelperCmdline, Options) {
   EXPECT_EQ(o.init, std::nullopt);
   EXPECT_TRUE(o.shell);
   EXPECT_EQ(o.boot, "LABEL=boot");
+  EXPECT_EQ(o.loader_fallback, std::nullopt);
+  o = ParseCmdlineOptions("root=/dev/vda2 larch=/ostree/deploy/d/deploy/b.0 larch.loader-fallback=aa.1");
+  EXPECT_EQ(o.loader_fallback, "aa.1");
 }
 
 TEST(HelperCmdline, BootPartitionSpecs) {

@@ -193,6 +193,7 @@ int Run(int argc, char** argv) {
   in.cmdline = boot::DeploymentFromCmdline(cmdline.value_or(""));
   in.state = loaded.state;
   in.state_error = loaded.error;
+  in.loader_fallback = cmd.loader_fallback.value_or("");
   in.on_disk = FindDeployments(sysroot.get());
   const std::vector<std::string> inits = cmd.init ? std::vector<std::string>{*cmd.init} : kDefaultInits;
   VerifiedBoot verified = LoadVerifiedBoot(o.keyring);

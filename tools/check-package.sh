@@ -125,7 +125,7 @@ for f in /usr/bin/larch-prepare-root /usr/libexec/larch/larch-health /etc/grub.d
     [ -x "$f" ] || fail "$f is not installed or not executable"
 done
 # dh_compress gzips the documents: README.md arrives as README.md.gz.
-for f in /usr/lib/dracut/modules.d/90larch/module-setup.sh /usr/share/doc/larch/README.md \
+for f in /usr/lib/dracut/modules.d/90larch/module-setup.sh /usr/share/larch/uboot/boot.cmd /usr/share/doc/larch/README.md \
          /usr/share/doc/larch/boot.md /usr/share/doc/larch-boot/copyright; do
     [ -e "$f" ] || [ -e "$f.gz" ] || fail "$f (or $f.gz) is not installed"
 done
