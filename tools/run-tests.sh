@@ -13,7 +13,12 @@
 #                   tests that do run here) or "no-sanitizer" (they check
 #                   text, shell scripts or other tools' output); the crash
 #                   sweeps at every 4th of their points (LARCH_CRASH_SAMPLE)
-#   4. build-fuzz/  clang + libFuzzer, every fuzz_* target for
+#   4. build-arm64/ the arm64 cross build (tools/cross/build-arm64.sh):
+#                   larch, the static larch-prepare-root, and the pure-code
+#                   unit tests run under qemu-user; then the ARM64 boot test
+#                   through real U-Boot under qemu-system-aarch64 (ctest -L
+#                   arm64 in build/: test-uboot-arm64-qemu.sh)
+#   5. build-fuzz/  clang + libFuzzer, every fuzz_* target for
 #                   LARCH_FUZZ_SECONDS (default 10) seconds, one per core
 #                   (tools/run-fuzzers.sh). The tests cannot share this
 #                   clang build: Debian 12's clang 14 lacks the builtin that
@@ -29,13 +34,14 @@
 #
 # Env: LARCH_FUZZ_SECONDS   seconds per fuzz target (default 10)
 #      LARCH_BUILD_ROOT     where the build dirs go (default: the checkout)
-#      LARCH_CTEST_ARGS     ctest args for step 1 (default "-LE debian-boot":
+#      LARCH_CTEST_ARGS     ctest args for step 1 (default "-LE debian-boot|arm64":
 #                           leaves out the Debian-with-systemd boot test, 12
 #                           minutes beyond CI's budget (run it with ctest -L
-#                           debian-boot); "" runs it too)
+#                           debian-boot), and the ARM64 boot test, which
+#                           step 4 runs once the arm64 build exists)
 #      LARCH_ASAN_CTEST_ARGS  ctest args for the ASan run (default: not slow,
 #                             not no-sanitizer; "" runs everything)
-#      LARCH_SKIP           space-separated steps to leave out: package asan fuzz
+#      LARCH_SKIP           space-separated steps to leave out: package asan arm64 fuzz
 #      LARCH_CRASH_SAMPLE   the ASan run's crash sweeps crash at every N-th
 #                           point (default 4; 1: every point, as in step 1)
 set -euo pipefail
@@ -96,7 +102,7 @@ run_ctest() {   # run_ctest DIR [CTEST-ARGS...]
 step "build (RelWithDebInfo): $broot/build" \
     configure_build "$broot/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [[ "${results[-1]}" == PASS* ]]; then
-    step "ctest build/ (unit, crash, integration)" run_ctest "$broot/build" ${LARCH_CTEST_ARGS--LE debian-boot}
+    step "ctest build/ (unit, crash, integration)" run_ctest "$broot/build" ${LARCH_CTEST_ARGS--LE "debian-boot|arm64"}
 else
     blocked "ctest build/ (unit, crash, integration)" "build failed"
 fi
@@ -136,7 +142,21 @@ else
     fi
 fi
 
-# ------------------------------------------------------------------ 4. fuzz
+# ------------------------------------------------------------------ 4. arm64
+if skipping arm64; then
+    banner "arm64"; echo "skipped (LARCH_SKIP)"; skipped=$((skipped + 1)); results+=("SKIP  arm64")
+else
+    step "arm64: cross build, pure-code unit tests under qemu-user" \
+        bash "$src/tools/cross/build-arm64.sh" "$broot/build-arm64"
+    arm64_built=${results[-1]}
+    if [[ "$arm64_built" == PASS* ]] && [ -x "$broot/build/tools/larch" ]; then
+        step "arm64: U-Boot boot test (qemu-system-aarch64)" run_ctest "$broot/build" -L arm64
+    else
+        blocked "arm64: U-Boot boot test (qemu-system-aarch64)" "the amd64 or arm64 build failed"
+    fi
+fi
+
+# ------------------------------------------------------------------ 5. fuzz
 if skipping fuzz; then
     banner "fuzz"; echo "skipped (LARCH_SKIP)"; skipped=$((skipped + 1)); results+=("SKIP  fuzz")
 else
