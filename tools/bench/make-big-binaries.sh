@@ -15,6 +15,13 @@
 #   qemu-system-x86  qemu-system-x86
 #   webkit2gtk-4.1   libwebkit2gtk-4.1-0 + libjavascriptcoregtk-4.1-0 (one tree)
 #   thunderbird      thunderbird
+#   qemu-system-x86-arm64  qemu-system-x86:arm64 (AArch64 code: the ELF
+#                    engine on ARM64 binaries; needs dpkg's arm64
+#                    architecture, tools/setup.sh adds it)
+#   libnode108-arm64 libnode108:arm64
+#
+# A package named PKG:ARCH is fetched for ARCH, any other for this
+# machine's architecture.
 #
 # The two versions are the lowest and the highest `apt-cache madison` lists
 # for this machine's architecture (on Debian 12: one from the release pocket,
@@ -41,6 +48,8 @@ all_pairs=(
     "qemu-system-x86 qemu-system-x86"
     "webkit2gtk-4.1 libwebkit2gtk-4.1-0 libjavascriptcoregtk-4.1-0"
     "thunderbird thunderbird"
+    "qemu-system-x86-arm64 qemu-system-x86:arm64"
+    "libnode108-arm64 libnode108:arm64"
 )
 
 [ $# -ge 1 ] || die "usage: make-big-binaries.sh OUTDIR [PAIR...]"
@@ -71,9 +80,10 @@ arch=$(dpkg --print-architecture)
 # architecture, lowest version first (madison: "pkg | ver | URI suite/comp
 # arch Packages").
 versions() {
-    local lines=() i j t
+    local lines=() i j t want=$arch
+    case "$1" in *:*) want=${1##*:} ;; esac
     mapfile -t lines < <(apt-cache madison "$1" |
-        awk -F' [|] ' -v arch="$arch" '
+        awk -F' [|] ' -v arch="$want" '
             { split($3, f, " ") }
             f[4] == "Packages" && (f[3] == arch || f[3] == "all") && !seen[$2]++ {
                 print $2, f[2] }')
@@ -143,7 +153,7 @@ for pair in "${wanted[@]}"; do
             log "$pair: $side: apt-get download $p=$v"
             (cd "$tmp/debs" && apt-get -q download "$p=$v" > "$tmp/download.log" 2>&1) ||
                 { cat "$tmp/download.log" >&2; die "apt-get download $p=$v failed"; }
-            deb=$(find "$tmp/debs" -name "${p}_*.deb" | head -n 1)
+            deb=$(find "$tmp/debs" -name "${p%%:*}_*.deb" | head -n 1)
             [ -n "$deb" ] || die "apt-get download $p=$v left no .deb"
             dpkg-deb -x "$deb" "$dir/$side"
             printf '%s %s %s %s deb-bytes=%s\n' "$side" "$p" "$v" "${entry#* }" "$(stat -c %s "$deb")" >> "$tmp/versions.txt"
