@@ -68,30 +68,52 @@ open(sys.argv[2], "wb").write(out)
 PY
 }
 
+# kernel_cache_entry CACHE PKG: KVER (from PKG, linux-image-<KVER>[:arch];
+# without PKG, no package lists: the newest complete entry in CACHE) and
+# KDIR, its entry. Returns 0 when the entry is complete, 1 when PKG is to
+# be fetched into it, 2 when there is neither.
+kernel_cache_entry() {
+    local cache=$1 pkg=${2%:*}
+    if [ -n "$pkg" ]; then
+        KVER=${pkg#linux-image-}
+    else
+        KVER=$(find "$cache" -mindepth 2 -maxdepth 2 -name complete 2>/dev/null |
+            xargs -r -n1 dirname | xargs -r -n1 basename | sort -V | tail -1)
+        [ -n "$KVER" ] || return 2
+    fi
+    KDIR=$cache/$KVER
+    [ -f "$KDIR/complete" ] && return 0
+    [ -n "$pkg" ] || return 2
+    return 1
+}
+
 # fetch_kernel: sets KVER and KDIR, the cache entry holding vmlinuz (as
 # packaged), vmlinux (uncompressed) and modules/ (BOOT_MODULES and
 # NET_MODULES, flat; a cache made before NET_MODULES: fetch_kernel_modules).
 # Downloads the package once (apt-get download, dpkg-deb -x: never
 # installed); later runs reuse the cache. Fails when neither works.
 fetch_kernel() {
-    local pkg tmp m
+    local pkg tmp rc=0
     pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-    if [ -n "$pkg" ]; then
-        KVER=${pkg#linux-image-}
-    else   # no package lists: whatever the cache holds
-        KVER=$(find "$KERNEL_CACHE" -mindepth 2 -maxdepth 2 -name complete 2>/dev/null |
-            xargs -r -n1 dirname | xargs -r -n1 basename | sort -V | tail -1)
-        [ -n "$KVER" ] || return 1
-    fi
-    KDIR=$KERNEL_CACHE/$KVER
-    [ -f "$KDIR/complete" ] && return 0
-    [ -n "$pkg" ] || return 1
+    kernel_cache_entry "$KERNEL_CACHE" "$pkg" || rc=$?
+    [ "$rc" -ne 0 ] || return 0
+    [ "$rc" -eq 1 ] || return 1
     log "fetching $pkg into $KERNEL_CACHE (once)"
     tmp=$(_kernel_package) || return 1
     mkdir -p "$tmp/out/modules"
     cp "$tmp/x/boot/vmlinuz-$KVER" "$tmp/out/vmlinuz"
     vmlinux_from "$tmp/out/vmlinuz" "$tmp/out/vmlinux" || { rm -rf "$tmp"; return 1; }
-    for m in "${BOOT_MODULES[@]}" "${NET_MODULES[@]}"; do
+    install_cache_entry "$tmp" "${BOOT_MODULES[@]}" "${NET_MODULES[@]}"
+}
+
+# install_cache_entry TMP MODULE...: the modules (paths below
+# lib/modules/$KVER of the packages extracted in TMP/x) into TMP/out/modules,
+# then TMP/out, marked complete, becomes KDIR; TMP is removed either way.
+install_cache_entry() {
+    local tmp=$1 m
+    shift
+    mkdir -p "$tmp/out/modules"
+    for m in "$@"; do
         cp "$tmp/x/lib/modules/$KVER/$m" "$tmp/out/modules/" || { rm -rf "$tmp"; return 1; }
     done
     touch "$tmp/out/complete"
@@ -148,7 +170,7 @@ build_initramfs() {
     fi
     cp "$BUSYBOX" "$dir/bin/busybox"
     cp "$LARCH_SOURCE_DIR/initramfs/plain/init" "$dir/init"
-    strip -o "$dir/usr/bin/larch-prepare-root" "$HELPER"
+    "${STRIP:-strip}" -o "$dir/usr/bin/larch-prepare-root" "$HELPER"
     for m in "${BOOT_MODULES[@]}"; do
         cp "$KDIR/modules/${m##*/}" "$dir/lib/modules/"
         echo "${m##*/}" >>"$dir/etc/larch-modules"
@@ -156,20 +178,29 @@ build_initramfs() {
     (cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out"
 }
 
-# copy_with_libs BINARY DEST ROOT: BINARY stripped at ROOT/DEST plus the
-# shared libraries ldd names, under ROOT/usr (a usr-merged tree).
+# needed_libs BINARY: the shared libraries BINARY loads, one path a line
+# (ldd; uboot_lib.sh replaces it for arm64 binaries).
+needed_libs() {
+    ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'
+}
+
+# copy_with_libs BINARY DEST ROOT: BINARY stripped ($STRIP, default strip)
+# at ROOT/DEST plus the shared libraries needed_libs names, under ROOT/usr
+# (a usr-merged tree).
 copy_with_libs() {
     local bin=$1 dest=$2 root=$3 lib rel
     mkdir -p "$root/$(dirname "$dest")"
-    strip -o "$root/$dest" "$bin"
-    for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    "${STRIP:-strip}" -o "$root/$dest" "$bin"
+    for lib in $(needed_libs "$bin"); do
         rel=${lib#/usr}
         mkdir -p "$root/usr$(dirname "$rel")"
         [ -e "$root/usr$rel" ] || cp -L "$lib" "$root/usr$rel"
     done
 }
 
-# build_rootfs DIR VERSION HEALTH [DIES]: a small busybox system with larch,
+# build_rootfs DIR VERSION HEALTH [DIES]: a small busybox system with larch
+# ($GUEST_LARCH, default $LARCH; busybox's applets listed by $BUSYBOX_LIST,
+# default $BUSYBOX: a busybox this machine can run),
 # the health runner, the kernel and initramfs (as deploy expects them), a
 # health check that passes (HEALTH=ok) or fails (fail), and with DIES=dies
 # an init that dies on its second try. /usr/sbin/init is the test's guest
@@ -183,10 +214,10 @@ build_rootfs() {
     ln -s usr/lib "$dir/lib"
     ln -s usr/lib64 "$dir/lib64"
     cp "$BUSYBOX" "$dir/usr/bin/busybox"
-    for a in $("$BUSYBOX" --list); do
+    for a in $(${BUSYBOX_LIST:-$BUSYBOX} --list); do
         [ -e "$dir/usr/bin/$a" ] || ln -s busybox "$dir/usr/bin/$a"
     done
-    copy_with_libs "$LARCH" usr/bin/larch "$dir"
+    copy_with_libs "${GUEST_LARCH:-$LARCH}" usr/bin/larch "$dir"
     mkdir -p "$dir/usr/lib/modules/$KVER"
     cp "$KDIR/vmlinuz" "$dir/usr/lib/modules/$KVER/vmlinuz"
     cp "$INITRD" "$dir/usr/lib/modules/$KVER/initramfs.img"
@@ -279,6 +310,22 @@ qemu_wait() {
     wait "$QEMU_PID" || true
     QEMU_PID=""
     BOOT_SECONDS=$((SECONDS - QEMU_STARTED))
+}
+
+# await NEEDLE [SECONDS]: wait until the running guest's console
+# ($QEMU_CONSOLE) says NEEDLE; fails when the guest stops first or SECONDS
+# (default 180) pass. Polls every 10 ms, so a power cut right after it
+# lands close to the line.
+await() {
+    local limit=$((SECONDS + ${2:-180}))
+    until tr -d '\r' <"$QEMU_CONSOLE" | grep -qF -- "$1"; do
+        if ! kill -0 "$QEMU_PID" 2>/dev/null || [ "$SECONDS" -ge "$limit" ]; then
+            qemu_kill
+            cat "$QEMU_CONSOLE" >&2
+            fail "the console ($QEMU_CONSOLE) never said '$1'"
+        fi
+        sleep 0.01
+    done
 }
 
 # qemu_kill: the power cut: SIGKILL to qemu (nothing the guest had not

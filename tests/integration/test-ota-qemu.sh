@@ -171,19 +171,6 @@ boot_cut() { qemu_kill; boot_done; }
 expect() {   # expect NEEDLE: the console of the last boot says NEEDLE
     assert_contains "$CONSOLE" "$1" "console of boot $BOOT"
 }
-# await NEEDLE [SECONDS]: wait until the running guest's console says
-# NEEDLE (fails when the guest stops first or SECONDS, default 180, pass).
-await() {
-    local limit=$((SECONDS + ${2:-180}))
-    until tr -d '\r' <"$W/console-$BOOT.log" | grep -qF -- "$1"; do
-        if ! kill -0 "$QEMU_PID" 2>/dev/null || [ "$SECONDS" -ge "$limit" ]; then
-            qemu_kill
-            cat "$W/console-$BOOT.log" >&2
-            fail "boot $BOOT: the console never said '$1'"
-        fi
-        sleep 0.05
-    done
-}
 deployment_of() { sed -n 's/.*larch=\([^ ]*\).*/\1/p' <<<"$1"; }
 default_deployment() { deployment_of "$(boot_options "$IMG")"; }
 # status_json FIELD-EXPRESSION: from the JSON line of the last boot, a
