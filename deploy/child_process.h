@@ -30,6 +30,13 @@ struct ProgramRun {
   bool ok() const { return exit_code == 0 && !timed_out; }
 };
 
+// This process's environment, "NAME=value" each (a base for a child's).
+std::vector<std::string> CurrentEnvironment();
+
+// The first executable `name` in $PATH (or, when $PATH is unset or empty,
+// /usr/sbin:/usr/bin:/sbin:/bin), as an absolute path; "" when there is none.
+std::string FindProgram(const std::string& name);
+
 // Runs argv[0] (an absolute path) with `argv` and exactly the environment
 // `env` ("NAME=value" each), for at most `timeout_seconds`; when the limit
 // passes, its process group gets SIGTERM, and SIGKILL 2 s later.

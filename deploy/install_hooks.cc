@@ -21,8 +21,6 @@
 #include "deploy/child_process.h"
 #include "src/base/unique_fd.h"
 
-extern char** environ;
-
 namespace larch::deploy {
 
 namespace {
@@ -85,10 +83,8 @@ std::vector<std::string> HookEnvironment(HookStage stage, const HookContext& ctx
       return var.size() > kv.first.size() && var.starts_with(kv.first) && var[kv.first.size()] == '=';
     });
   };
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    if (!is_ours(*e)) env.emplace_back(*e);
-  }
+  std::vector<std::string> env = CurrentEnvironment();
+  env.erase(std::remove_if(env.begin(), env.end(), is_ours), env.end());
   for (const auto& [name, value] : ours) env.push_back(std::string(name) + "=" + std::string(value));
   return env;
 }

@@ -5,14 +5,11 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <vector>
 
 #include "deploy/child_process.h"
 #include "src/base/unique_fd.h"
-
-extern char** environ;
 
 namespace larch::deploy {
 
@@ -20,24 +17,6 @@ namespace {
 
 // fw_setenv writes one small environment: seconds on NOR flash at worst.
 constexpr uint32_t kFwSetenvTimeoutSeconds = 60;
-
-// The first executable `name` in $PATH (or the usual directories).
-std::string FindInPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr && *path != '\0' ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    std::string dir = dirs.substr(start, end - start);
-    if (!dir.empty() && dir[0] == '/') {
-      std::string candidate = dir + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    start = end + 1;
-  }
-  return "";
-}
 
 // A private file with `text` for fw_setenv -s; removed by the caller.
 Result<std::string> WriteScript(const std::string& text) {
@@ -63,12 +42,6 @@ Result<std::string> WriteScript(const std::string& text) {
   return path;
 }
 
-std::vector<std::string> CurrentEnvironment() {
-  std::vector<std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) env.emplace_back(*e);
-  return env;
-}
-
 }  // namespace
 
 uint32_t UbootTries(uint32_t helper_tries) { return helper_tries + 1; }
@@ -85,7 +58,7 @@ std::string UbootResetScript(const boot::DeploymentId& id, uint32_t tries) {
 }
 
 Status ResetUbootCounter(const boot::DeploymentId& id, uint32_t tries, const std::string& env_config) {
-  const std::string fw_setenv = FindInPath("fw_setenv");
+  const std::string fw_setenv = FindProgram("fw_setenv");
   if (fw_setenv.empty())
     return Status::NotFound("resetting U-Boot's boot counter: no fw_setenv in $PATH (install libubootenv-tool)");
   LARCH_ASSIGN_OR_RETURN(std::string script, WriteScript(UbootResetScript(id, tries)));
