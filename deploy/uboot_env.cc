@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "deploy/child_process.h"
+#include "src/base/bytes.h"
 #include "src/base/unique_fd.h"
+#include "src/fs/fs.h"
 
 namespace larch::deploy {
 
@@ -28,16 +30,10 @@ Result<std::string> WriteScript(const std::string& text) {
   UniqueFd fd(::mkstemp(name.data()));
   if (!fd.valid()) return Status::FromErrno(errno, "creating a temporary file for fw_setenv");
   path = name.data();
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::unlink(path.c_str());
-      return Status::FromErrno(err, "writing " + path);
-    }
-    done += static_cast<size_t>(n);
+  Status written = fs::DefaultFs()->Write(fd.get(), AsBytes(text));
+  if (!written.ok()) {
+    ::unlink(path.c_str());
+    return written.WithContext("writing " + path);
   }
   return path;
 }
